@@ -1,0 +1,133 @@
+//! `oneclick`: run the study headless, generate synthetic data, fetch the originals.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use oneclick::clean::CleaningOptions;
+use oneclick::fetch;
+use oneclick::study::{Study, StudyOptions};
+use oneclick::synth::{self, SynthOptions};
+
+/// The «В один клик» purchase-activity study, headless.
+///
+/// Data are found in this order unless --data is given: $ONECLICK_DATA, data/raw/ (if it
+/// holds the four original files), /datasets/ (the course platform), data/synthetic/.
+#[derive(Parser, Debug)]
+#[command(name = "oneclick", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the study: load → validate → clean → merge; print a summary and write
+    /// DIR/results.json. On bad input: exit code 1, the error on stderr, nothing written.
+    Study {
+        /// Directory with market_file.csv, market_money.csv, market_time.csv, money.csv
+        /// (default: discovered, see above).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Output directory for results.json (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Robust z-score above which a period's revenue counts as an anomaly.
+        #[arg(long, default_value_t = 10.0, value_name = "Z")]
+        anomaly_z: f64,
+    },
+    /// Generate synthetic data with the originals' columns, formats and quirks.
+    Synth {
+        /// Number of customers.
+        #[arg(long, default_value_t = 1300)]
+        customers: usize,
+        /// Random seed; the same seed gives byte-identical files.
+        #[arg(long, default_value_t = synth::DEFAULT_SEED)]
+        seed: u64,
+        /// Output directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Download the four original files from the course's public URLs, verify their
+    /// sha256 and write them atomically (offline or on a mismatch nothing is written).
+    FetchData {
+        /// Destination directory.
+        #[arg(long, default_value = "data/raw", value_name = "DIR")]
+        dest: PathBuf,
+        /// Base URL (default: $ONECLICK_DATA_URL or the course's public dataset URL).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Timeout per file, in seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> oneclick::Result<()> {
+    match command {
+        Command::Study {
+            data,
+            out,
+            anomaly_z,
+        } => {
+            let options = StudyOptions {
+                data,
+                cleaning: CleaningOptions::default().anomaly_z(anomaly_z),
+            };
+            let study = Study::run(&options)?;
+            print!("{}", study.summary());
+            let path = study.write(&out)?;
+            println!("wrote {}", path.display());
+        }
+        Command::Synth {
+            customers,
+            seed,
+            out,
+        } => {
+            let t = std::time::Instant::now();
+            let manifest = synth::write(&SynthOptions::new(customers, seed), &out)?;
+            println!(
+                "wrote {} customers (seed {}) to {} in {:.2} s",
+                manifest.customers,
+                manifest.seed,
+                out.display(),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        Command::FetchData {
+            dest,
+            base_url,
+            timeout,
+        } => {
+            let base = base_url
+                .or_else(|| std::env::var(fetch::BASE_URL_ENV).ok())
+                .unwrap_or_else(|| fetch::BASE_URL.to_string());
+            let base = if base.ends_with('/') {
+                base
+            } else {
+                format!("{base}/")
+            };
+            for f in fetch::fetch_originals(&dest, &base, Duration::from_secs(timeout))? {
+                println!(
+                    "{} {} (sha256 {} verified)",
+                    if f.downloaded { "downloaded" } else { "kept" },
+                    f.path.display(),
+                    &f.sha256[..16]
+                );
+            }
+        }
+    }
+    Ok(())
+}

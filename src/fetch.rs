@@ -1,0 +1,122 @@
+//! Download of the published originals, with checksum verification and atomic writes.
+//!
+//! All four files are downloaded into memory and verified against the published sha256
+//! before anything is written; each is then written to a temporary file in the
+//! destination and renamed into place. An interrupted download, an HTTP error or a
+//! checksum mismatch therefore leaves the destination exactly as it was.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::data::sha256_hex;
+use crate::error::{Error, Result};
+use crate::schema::FileId;
+
+/// Where the course publishes the four files.
+pub const BASE_URL: &str = "https://code.s3.yandex.net/datasets/";
+/// Environment variable overriding [`BASE_URL`] (e.g. a local mirror).
+pub const BASE_URL_ENV: &str = "ONECLICK_DATA_URL";
+/// Largest response accepted per file (the originals are under 100 KiB).
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// Which file.
+    pub file: FileId,
+    /// Where it is now.
+    pub path: PathBuf,
+    /// Whether it was downloaded (false: a verified copy was already there).
+    pub downloaded: bool,
+    /// Its sha256.
+    pub sha256: String,
+}
+
+/// Downloads the originals from `base_url` (ending with `/`) into `dest`.
+///
+/// Files already present in `dest` with the published checksum are kept as they are.
+pub fn fetch_originals(dest: &Path, base_url: &str, timeout: Duration) -> Result<Vec<Fetched>> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .build()
+        .into();
+    let mut downloads: Vec<(FileId, Option<Vec<u8>>)> = Vec::new();
+    for file in FileId::ALL {
+        let path = dest.join(file.file_name());
+        if let Ok(existing) = std::fs::read(&path)
+            && sha256_hex(&existing) == file.original_sha256()
+        {
+            downloads.push((file, None));
+            continue;
+        }
+        let url = format!("{base_url}{}", file.file_name());
+        let bytes = download(&agent, &url)?;
+        let found = sha256_hex(&bytes);
+        if found != file.original_sha256() {
+            return Err(Error::Checksum {
+                file: file.file_name().into(),
+                expected: file.original_sha256().into(),
+                found,
+            });
+        }
+        downloads.push((file, Some(bytes)));
+    }
+    std::fs::create_dir_all(dest).map_err(|e| Error::io(dest, e))?;
+    let mut out = Vec::new();
+    for (file, bytes) in downloads {
+        let path = dest.join(file.file_name());
+        let downloaded = bytes.is_some();
+        if let Some(bytes) = bytes {
+            write_atomically(&path, &bytes)?;
+        }
+        out.push(Fetched {
+            file,
+            path,
+            downloaded,
+            sha256: file.original_sha256().into(),
+        });
+    }
+    Ok(out)
+}
+
+fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
+    let err = |message: String| Error::Download {
+        url: url.to_string(),
+        message,
+    };
+    let mut response = agent.get(url).call().map_err(|e| {
+        err(match e {
+            ureq::Error::StatusCode(code) => format!("HTTP status {code}"),
+            ureq::Error::Io(io) => format!("{io} (are you offline?)"),
+            other => format!("{other} (are you offline?)"),
+        })
+    })?;
+    response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BYTES)
+        .read_to_vec()
+        .map_err(|e| err(format!("reading the body failed: {e}")))
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}

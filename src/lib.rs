@@ -1,0 +1,47 @@
+//! # oneclick — the «В один клик» purchase-activity study
+//!
+//! Regular customers of the online store «В один клик» are buying less. This crate holds
+//! the study's reusable code; the evcxr notebooks in `notebooks/` tell the story and call
+//! it, and the `oneclick` binary runs the whole study headless.
+//!
+//! | step | module | produces |
+//! |---|---|---|
+//! | vocabulary | [`schema`] | column names, periods, categories, typos, feature groups |
+//! | load + validate | [`data`] | [`RawData`] (four frames, formats, checksums, provenance) |
+//! | clean | [`clean`] | [`Cleaned`] + [`CleaningReport`] (every change counted) |
+//! | merge | [`merge`] | [`ModelTable`] (one row per customer, profit alongside) |
+//! | synthetic data | [`synth`] | the embedded default data, same schema and quirks |
+//! | headless run | [`study`] | `results.json` |
+//! | originals | [`fetch`] | download + checksum check of the published files |
+//!
+//! Data flows one way: each stage takes the previous one by reference and returns a
+//! typed value; nothing reads files after [`data`]. Errors are one [`Error`] enum whose
+//! messages name file, line, column and value.
+//!
+//! ```no_run
+//! use oneclick::prelude::*;
+//! let raw = Data::discover()?.load()?;
+//! println!("{raw}");
+//! let cleaned = raw.clean()?;
+//! println!("{}", cleaned.report);
+//! let table = cleaned.merge()?;
+//! println!("{table}");
+//! # Ok::<(), oneclick::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod clean;
+pub mod data;
+pub mod error;
+pub mod fetch;
+pub mod merge;
+pub mod prelude;
+pub mod schema;
+pub mod stats;
+pub mod study;
+pub mod synth;
+
+pub use clean::{Cleaned, CleaningOptions, CleaningReport};
+pub use data::{Data, DataDir, RawData, Source};
+pub use error::{Error, Result};
+pub use merge::ModelTable;

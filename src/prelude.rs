@@ -1,0 +1,10 @@
+//! What a notebook needs: `use oneclick::prelude::*;`.
+
+pub use crate::clean::{Cleaned, CleaningOptions, CleaningReport, Rule};
+pub use crate::data::{Data, DataDir, FileFormat, FileInfo, RawData, Source};
+pub use crate::error::{Error, Result};
+pub use crate::merge::ModelTable;
+pub use crate::schema::{self, FeatureGroup, FileId};
+pub use crate::study::{Study, StudyOptions};
+pub use crate::synth::SynthOptions;
+pub use polars::prelude::{Column, DataFrame, DataType, NamedFrom, Series};

@@ -1,0 +1,270 @@
+//! The headless study: every step in order, timed, with a human summary and
+//! `results.json` (schema in README.md).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::clean::{Cleaned, CleaningOptions, Rule};
+use crate::data::{Data, DataDir, FoundBy, RawData, Source};
+use crate::error::{Error, Result};
+use crate::merge::ModelTable;
+use crate::schema::FileId;
+
+/// What to run the study on and how.
+#[derive(Debug, Clone, Default)]
+pub struct StudyOptions {
+    /// Data directory; `None` discovers it ([`Data::discover`]).
+    pub data: Option<PathBuf>,
+    /// Cleaning rules' parameters.
+    pub cleaning: CleaningOptions,
+}
+
+/// A completed run of the study's steps.
+#[derive(Debug, Clone)]
+pub struct Study {
+    /// The data directory used.
+    pub data_dir: DataDir,
+    /// Validated input.
+    pub raw: RawData,
+    /// Cleaned tables and the report.
+    pub cleaned: Cleaned,
+    /// The model table.
+    pub table: ModelTable,
+    /// Seconds per stage, in run order.
+    pub timings: Vec<(String, f64)>,
+}
+
+impl Study {
+    /// Runs load → validate → clean → merge.
+    pub fn run(options: &StudyOptions) -> Result<Study> {
+        let data_dir = match &options.data {
+            Some(p) => DataDir {
+                path: p.clone(),
+                found_by: FoundBy::Explicit,
+            },
+            None => Data::discover()?,
+        };
+        let mut timings = Vec::new();
+        let t = Instant::now();
+        let raw = data_dir.load()?;
+        timings.push(("load".to_string(), t.elapsed().as_secs_f64()));
+        let t = Instant::now();
+        let cleaned = raw.clean_with(options.cleaning)?;
+        timings.push(("clean".to_string(), t.elapsed().as_secs_f64()));
+        let t = Instant::now();
+        let table = cleaned.merge()?;
+        timings.push(("merge".to_string(), t.elapsed().as_secs_f64()));
+        Ok(Study {
+            data_dir,
+            raw,
+            cleaned,
+            table,
+            timings,
+        })
+    }
+
+    /// The machine-readable results (the content of `results.json`).
+    pub fn results(&self) -> Result<Results> {
+        let files = FileId::ALL
+            .iter()
+            .map(|f| {
+                let info = self.raw.info(*f);
+                (
+                    f.file_name().to_string(),
+                    FileResult {
+                        rows: info.rows,
+                        rows_after_cleaning: self.cleaned.frame(*f).height(),
+                        sha256: info.sha256.clone(),
+                        format: info.format.to_string(),
+                    },
+                )
+            })
+            .collect();
+        let dropped = self
+            .cleaned
+            .report
+            .dropped
+            .iter()
+            .map(|d| DroppedResult {
+                id: d.id,
+                rule: d.rule,
+                reason: d.reason.clone(),
+            })
+            .collect();
+        let fixes = self
+            .cleaned
+            .report
+            .fixes()
+            .map(|e| FixResult {
+                file: e.file.file_name().to_string(),
+                column: e.column.clone().unwrap_or_default(),
+                from: e.from.clone().unwrap_or_default(),
+                to: e.to.clone().unwrap_or_default(),
+                rows: e.rows,
+            })
+            .collect();
+        let duplicate_rows = FileId::ALL
+            .iter()
+            .map(|f| {
+                (
+                    f.file_name().to_string(),
+                    self.raw.info(*f).duplicate_rows.len(),
+                )
+            })
+            .collect();
+        let (seed, customers) = match self.raw.source {
+            Source::Synthetic { seed, customers } => (Some(seed), Some(customers)),
+            _ => (None, None),
+        };
+        Ok(Results {
+            data: DataResult {
+                source: self.raw.source.as_str().to_string(),
+                seed,
+                customers,
+                files,
+                duplicate_rows,
+                dropped,
+                fixes,
+                model_table: TableResult {
+                    rows: self.table.height(),
+                    columns: self.table.column_names(),
+                    decline_rate: self.table.decline_rate()?,
+                },
+            },
+            timings: self.timings.iter().cloned().collect(),
+        })
+    }
+
+    /// A few lines for a person.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "data: {}", self.data_dir);
+        let _ = write!(s, "{}", self.raw);
+        let report = &self.cleaned.report;
+        for e in report.fixes().filter(|e| e.rows > 0) {
+            let _ = writeln!(
+                s,
+                "fixed: {} {}: {}",
+                e.file,
+                e.column.as_deref().unwrap_or(""),
+                e.detail
+            );
+        }
+        for rule in [Rule::Inactive, Rule::Anomaly] {
+            let ids = report.dropped_ids(rule);
+            let _ = writeln!(
+                s,
+                "dropped ({}): {} customers {:?}",
+                rule.name(),
+                ids.len(),
+                ids
+            );
+        }
+        let _ = writeln!(s, "{}", self.table);
+        if let Ok(rate) = self.table.decline_rate() {
+            let _ = writeln!(s, "share «Снизилась»: {:.1} %", rate * 100.0);
+        }
+        let t: Vec<String> = self
+            .timings
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.3} s"))
+            .collect();
+        let _ = writeln!(s, "timings: {}", t.join(", "));
+        s
+    }
+
+    /// Writes `results.json` into `out` (created if needed), atomically.
+    pub fn write(&self, out: &Path) -> Result<PathBuf> {
+        let json = serde_json::to_vec_pretty(&self.results()?)?;
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        let path = out.join("results.json");
+        crate::fetch::write_atomically(&path, &json)?;
+        Ok(path)
+    }
+}
+
+/// Content of `results.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    /// The data section.
+    pub data: DataResult,
+    /// Seconds per stage.
+    pub timings: BTreeMap<String, f64>,
+}
+
+/// `results.json` → `data`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataResult {
+    /// `original`, `synthetic` or `other`.
+    pub source: String,
+    /// Generator seed, for synthetic data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Customers generated, for synthetic data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customers: Option<usize>,
+    /// Per file.
+    pub files: BTreeMap<String, FileResult>,
+    /// Exact duplicate rows removed, per file.
+    pub duplicate_rows: BTreeMap<String, usize>,
+    /// Customers dropped by cleaning.
+    pub dropped: Vec<DroppedResult>,
+    /// Typo fixes.
+    pub fixes: Vec<FixResult>,
+    /// The model table.
+    pub model_table: TableResult,
+}
+
+/// `results.json` → `data.files.<name>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileResult {
+    /// Data rows read.
+    pub rows: usize,
+    /// Rows after cleaning.
+    pub rows_after_cleaning: usize,
+    /// sha256 of the file.
+    pub sha256: String,
+    /// Detected format.
+    pub format: String,
+}
+
+/// `results.json` → `data.dropped[]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DroppedResult {
+    /// Customer id.
+    pub id: i64,
+    /// `inactive` or `anomaly`.
+    pub rule: Rule,
+    /// Why.
+    pub reason: String,
+}
+
+/// `results.json` → `data.fixes[]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixResult {
+    /// File name.
+    pub file: String,
+    /// Column.
+    pub column: String,
+    /// Misspelling.
+    pub from: String,
+    /// Correction.
+    pub to: String,
+    /// Rows changed.
+    pub rows: usize,
+}
+
+/// `results.json` → `data.model_table`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableResult {
+    /// Customers.
+    pub rows: usize,
+    /// Column names in order.
+    pub columns: Vec<String>,
+    /// Share of «Снизилась».
+    pub decline_rate: f64,
+}
