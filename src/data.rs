@@ -633,8 +633,8 @@ fn parse(file: FileId, raw: &[u8]) -> Result<Parsed> {
     // counted here from the byte offsets it reports.
     let mut lines_at = LineCounter::new(text.as_bytes());
     let csv_err = |e: csv::Error| {
-        let line = LineCounter::new(text.as_bytes())
-            .line(e.position().map_or(0, |p| p.byte() as usize));
+        let line =
+            LineCounter::new(text.as_bytes()).line(e.position().map_or(0, |p| p.byte() as usize));
         Error::Csv {
             file: fname(),
             line,

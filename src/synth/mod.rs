@@ -162,12 +162,24 @@ pub struct SynthOptions {
     pub customers: usize,
     /// Random seed.
     pub seed: u64,
+    /// Worker threads; `None` uses every core. The output does not depend on it.
+    pub threads: Option<usize>,
 }
 
 impl SynthOptions {
     /// `customers` customers from `seed`.
     pub fn new(customers: usize, seed: u64) -> Self {
-        SynthOptions { customers, seed }
+        SynthOptions {
+            customers,
+            seed,
+            threads: None,
+        }
+    }
+
+    /// Sets the number of worker threads (at least 1).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads.max(1));
+        self
     }
 }
 
@@ -238,10 +250,10 @@ pub fn generate(options: &SynthOptions) -> Result<SynthFiles> {
     }
 
     let chunks = n.div_ceil(CHUNK);
-    let threads = std::thread::available_parallelism()
-        .map(|t| t.get())
-        .unwrap_or(1)
-        .min(chunks);
+    let threads = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
+        .clamp(1, chunks);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut parts: Vec<Option<SynthFiles>> = vec![None; chunks];
     std::thread::scope(|scope| {

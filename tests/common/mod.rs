@@ -1,0 +1,35 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The originals: `$ONECLICK_REAL_DATA`, else `../shared/data/real`; `None` (with a
+/// message on stderr) when they are not there.
+pub fn real_data_dir(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("ONECLICK_REAL_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real"));
+    if dir.join("market_file.csv").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED {test}: the original data are not in {} (set ONECLICK_REAL_DATA)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// The embedded synthetic data.
+pub fn synthetic_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/synthetic")
+}
+
+/// Copies the four CSV files of `from` into a new temporary directory.
+pub fn copy_data(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in oneclick::schema::FileId::ALL {
+        std::fs::copy(from.join(f.file_name()), dir.path().join(f.file_name())).expect("copy");
+    }
+    dir
+}
