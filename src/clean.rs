@@ -236,13 +236,16 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
         report.rows_before[i] = df.height();
     }
 
-    // 1. typos
+    // 1. typos: counted over all rows here, replaced after the row removals below (so
+    // the removed rows are not copied twice)
+    let mut typo_columns: Vec<(usize, &'static str, CategorySpec)> = Vec::new();
     for (i, file) in FileId::ALL.iter().enumerate() {
         for spec in file.columns() {
             if let Kind::Category(cat) = spec.kind
                 && !cat.typos.is_empty()
             {
-                fix_typos(&mut frames[i], *file, spec.name, &cat, &mut report)?;
+                count_typos(&frames[i], *file, spec.name, &cat, &mut report)?;
+                typo_columns.push((i, spec.name, cat));
             }
         }
     }
@@ -302,42 +305,52 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
     }
 
     // 4. inactive customers: zero revenue in some period
+    let (customer_ids, index) = index_of(&frames[0])?;
+    let customers = customer_ids.len();
     let mm = &frames[1]; // market_money
-    let mm_ids = column_ids(mm)?;
-    let periods: Vec<&str> = mm
+    let mm_rows: Vec<usize> = column_ids(mm)?
+        .iter()
+        .map(|id| {
+            index
+                .get(*id)
+                .ok_or_else(|| not_in_market_file(FileId::MarketMoney, *id))
+        })
+        .collect::<Result<_>>()?;
+    let period_of: Vec<usize> = mm
         .column(schema::PERIOD)?
         .str()?
         .iter()
-        .map(|v| v.unwrap_or(""))
+        .map(|p| {
+            schema::REVENUE_PERIODS
+                .iter()
+                .position(|x| Some(*x) == p)
+                .unwrap_or(usize::MAX)
+        })
         .collect();
     let revenue: Vec<f64> = mm
         .column(schema::REVENUE)?
         .f64()?
-        .into_no_null_iter()
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
         .collect();
-    let mut inactive: std::collections::BTreeMap<i64, Vec<&str>> = Default::default();
-    for r in 0..mm_ids.len() {
-        if revenue[r] == 0.0 {
-            inactive.entry(mm_ids[r]).or_default().push(periods[r]);
+    let mut zero_periods: Vec<u8> = vec![0; customers]; // bit k: zero revenue in period k
+    for r in 0..revenue.len() {
+        if revenue[r] == 0.0 && period_of[r] < 8 {
+            zero_periods[mm_rows[r]] |= 1 << period_of[r];
         }
     }
-    let mut drop_ids: BTreeSet<i64> = BTreeSet::new();
-    for (id, ps) in &inactive {
-        let mut ps = ps.clone();
-        ps.sort_by_key(|p| schema::REVENUE_PERIODS.iter().position(|x| x == p));
-        report.dropped.push(Dropped {
-            id: *id,
-            rule: Rule::Inactive,
-            reason: format!("revenue 0 in {}", ps.join(", ")),
-        });
-        drop_ids.insert(*id);
+    let mut rule_of: Vec<Option<Rule>> = vec![None; customers];
+    for c in 0..customers {
+        if zero_periods[c] != 0 {
+            rule_of[c] = Some(Rule::Inactive);
+        }
     }
 
     // 5. revenue anomalies among the active customers, per period
-    let mut anomalies: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
-    for period in schema::REVENUE_PERIODS {
-        let rows: Vec<usize> = (0..mm_ids.len())
-            .filter(|&r| periods[r] == period && !drop_ids.contains(&mm_ids[r]))
+    let mut anomaly_reasons: Vec<Vec<String>> = vec![Vec::new(); customers];
+    for (k, period) in schema::REVENUE_PERIODS.iter().enumerate() {
+        let rows: Vec<usize> = (0..revenue.len())
+            .filter(|&r| period_of[r] == k && rule_of[mm_rows[r]].is_none())
             .collect();
         let values: Vec<f64> = rows.iter().map(|&r| revenue[r]).collect();
         let Some((median, scale)) = robust_location_scale(&values) else {
@@ -349,50 +362,80 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
         for &r in &rows {
             let z = (revenue[r] - median) / scale;
             if z.abs() > options.anomaly_z {
-                anomalies.entry(mm_ids[r]).or_default().push(format!(
+                anomaly_reasons[mm_rows[r]].push(format!(
                     "{period}: revenue {} is {z:.1} robust SDs from the median {median} (1.4826·MAD = {scale:.1}); threshold {}",
                     revenue[r], options.anomaly_z
                 ));
             }
         }
     }
-    for (id, reasons) in &anomalies {
-        report.dropped.push(Dropped {
-            id: *id,
-            rule: Rule::Anomaly,
-            reason: reasons.join("; "),
-        });
-        drop_ids.insert(*id);
+    for c in 0..customers {
+        if !anomaly_reasons[c].is_empty() {
+            rule_of[c] = Some(Rule::Anomaly);
+        }
     }
 
-    // remove dropped customers everywhere
-    for (rule, ids) in [
-        (Rule::Inactive, inactive.keys().copied().collect::<Vec<_>>()),
-        (Rule::Anomaly, anomalies.keys().copied().collect::<Vec<_>>()),
-    ] {
-        let set: BTreeSet<i64> = ids.iter().copied().collect();
-        for (i, file) in FileId::ALL.iter().enumerate() {
-            let ids_here = column_ids(&frames[i])?;
-            let keep: Vec<bool> = ids_here.iter().map(|id| !set.contains(id)).collect();
-            let removed = keep.iter().filter(|k| !**k).count();
-            if removed > 0 {
-                frames[i] = frames[i].filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+    // the dropped customers, by id
+    let mut order: Vec<usize> = (0..customers).filter(|&c| rule_of[c].is_some()).collect();
+    order.sort_by_key(|&c| (rule_of[c] != Some(Rule::Inactive), customer_ids[c]));
+    for &c in &order {
+        let reason = match rule_of[c] {
+            Some(Rule::Inactive) => {
+                let names: Vec<&str> = (0..3)
+                    .filter(|k| zero_periods[c] & (1 << k) != 0)
+                    .map(|k| schema::REVENUE_PERIODS[k])
+                    .collect();
+                format!("revenue 0 in {}", names.join(", "))
             }
+            _ => anomaly_reasons[c].join("; "),
+        };
+        report.dropped.push(Dropped {
+            id: customer_ids[c],
+            rule: rule_of[c].expect("dropped"),
+            reason,
+        });
+    }
+
+    // remove the dropped customers from all four tables
+    for (i, file) in FileId::ALL.iter().enumerate() {
+        let ids_here = column_ids(&frames[i])?;
+        let mut keep = Vec::with_capacity(ids_here.len());
+        let mut removed = [0usize; 2];
+        for id in &ids_here {
+            let c = index
+                .get(*id)
+                .ok_or_else(|| not_in_market_file(*file, *id))?;
+            match rule_of[c] {
+                None => keep.push(true),
+                Some(rule) => {
+                    keep.push(false);
+                    removed[usize::from(rule == Rule::Anomaly)] += 1;
+                }
+            }
+        }
+        if removed.iter().any(|n| *n > 0) {
+            frames[i] = frames[i].filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+        }
+        for (rule, n) in [(Rule::Inactive, removed[0]), (Rule::Anomaly, removed[1])] {
+            let ids = report.dropped_ids(rule);
             let detail = match rule {
                 Rule::Inactive => format!(
-                    "{} customers with zero revenue in some period: {removed} rows removed",
+                    "{} customers with zero revenue in some period: {n} rows removed",
                     ids.len()
                 ),
                 _ => format!(
-                    "{} customers with |robust z| > {} in some period: {removed} rows removed",
+                    "{} customers with |robust z| > {} in some period: {n} rows removed",
                     ids.len(),
                     options.anomaly_z
                 ),
             };
             report
                 .entries
-                .push(entry(rule, *file, None, removed, ids.clone(), detail));
+                .push(entry(rule, *file, None, n, ids, detail));
         }
+    }
+    for (i, column, cat) in typo_columns {
+        fix_typos(&mut frames[i], column, &cat)?;
     }
     for (i, df) in frames.iter().enumerate() {
         report.rows_after[i] = df.height();
@@ -406,6 +449,12 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
         report,
         options,
     })
+}
+
+fn not_in_market_file(file: FileId, id: i64) -> Error {
+    Error::InvalidArgument(format!(
+        "{file}: customer {id} is not in market_file.csv; was the data validated?"
+    ))
 }
 
 fn entry(
@@ -428,26 +477,19 @@ fn entry(
     }
 }
 
-fn fix_typos(
-    df: &mut DataFrame,
+fn count_typos(
+    df: &DataFrame,
     file: FileId,
     column: &str,
     spec: &CategorySpec,
     report: &mut CleaningReport,
 ) -> Result<()> {
-    let values = df.column(column)?.str()?;
     let mut counts = vec![0usize; spec.typos.len()];
-    let fixed: Vec<&str> = values
-        .iter()
-        .map(|v| v.unwrap_or(""))
-        .map(|v| match spec.typos.iter().position(|(t, _)| *t == v) {
-            Some(k) => {
-                counts[k] += 1;
-                spec.typos[k].1
-            }
-            None => v,
-        })
-        .collect();
+    for v in df.column(column)?.str()?.iter().flatten() {
+        if let Some(k) = spec.typos.iter().position(|(t, _)| *t == v) {
+            counts[k] += 1;
+        }
+    }
     for ((typo, correct), n) in spec.typos.iter().zip(&counts) {
         report.entries.push(ReportEntry {
             rule: Rule::Typo,
@@ -460,7 +502,26 @@ fn fix_typos(
             detail: format!("«{typo}» → «{correct}» in {n} rows"),
         });
     }
-    if counts.iter().any(|n| *n > 0) {
+    Ok(())
+}
+
+fn fix_typos(df: &mut DataFrame, column: &str, spec: &CategorySpec) -> Result<()> {
+    let values = df.column(column)?.str()?;
+    let mut any = false;
+    let fixed: Vec<&str> = values
+        .iter()
+        .map(|v| {
+            let v = v.unwrap_or("");
+            spec.typos
+                .iter()
+                .find(|(t, _)| *t == v)
+                .map_or(v, |(_, c)| {
+                    any = true;
+                    c
+                })
+        })
+        .collect();
+    if any {
         df.replace(column, Column::new(column.into(), fixed))?;
     }
     Ok(())
@@ -482,12 +543,14 @@ pub fn robust_location_scale(values: &[f64]) -> Option<(f64, f64)> {
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
+    let (lower, upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let upper = *upper;
     if n % 2 == 1 {
-        v[n / 2]
+        upper
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        let below = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (below + upper) / 2.0
     }
 }
 

@@ -280,7 +280,7 @@ impl Data {
     /// Parses one file's bytes on their own (format detection and per-row validation,
     /// without the cross-file checks). Used by fuzzing and by `score` diagnostics.
     pub fn parse_file(file: FileId, bytes: &[u8]) -> Result<DataFrame> {
-        parse(file, bytes)?.into_frame()
+        Ok(parse(file, bytes)?.frame)
     }
 }
 
@@ -403,7 +403,7 @@ impl RawData {
     ) -> Result<RawData> {
         let mf_dups = unique_ids(&mf)?;
         let mo_dups = unique_ids(&mo)?;
-        let index = IdIndex::new(mf.ints(0));
+        let index = IdIndex::new(&mf.ids);
         let mm_dups = check_periods(&mm, &mf, &index)?;
         let mt_dups = check_periods(&mt, &mf, &index)?;
         check_same_ids(&mo, &mf, &index)?;
@@ -420,7 +420,7 @@ impl RawData {
                 format: p.format,
                 duplicate_rows: dups,
             });
-            frames.push(p.into_frame()?);
+            frames.push(p.frame);
         }
         let mut it = frames.into_iter();
         Ok(RawData {
@@ -469,22 +469,16 @@ pub(crate) enum Values {
     Text(Vec<&'static str>),
 }
 
-impl Values {
-    fn same(&self, a: usize, b: usize) -> bool {
-        match self {
-            Values::Int(v) => v[a] == v[b],
-            Values::Real(v) => v[a].to_bits() == v[b].to_bits(),
-            Values::Text(v) => v[a] == v[b],
-        }
-    }
-}
-
-/// One file parsed into schema-ordered columns.
+/// One file parsed and turned into a frame, with what cross-file validation needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Parsed {
     pub file: FileId,
-    /// Columns in schema order.
-    pub columns: Vec<Values>,
+    /// The file's columns in schema order.
+    pub frame: DataFrame,
+    /// Customer id of each row.
+    pub ids: Vec<i64>,
+    /// Index into [`FileId::periods`] of each row's canonical period (period files only).
+    pub periods: Vec<u8>,
     /// 1-based line of each row.
     pub lines: Vec<usize>,
     pub format: FileFormat,
@@ -493,42 +487,38 @@ pub(crate) struct Parsed {
 }
 
 impl Parsed {
-    fn ints(&self, col: usize) -> &[i64] {
-        match &self.columns[col] {
-            Values::Int(v) => v,
-            _ => unreachable!("column {col} of {} is not an integer column", self.file),
-        }
-    }
-
-    fn texts(&self, col: usize) -> &[&'static str] {
-        match &self.columns[col] {
-            Values::Text(v) => v,
-            _ => unreachable!("column {col} of {} is not a text column", self.file),
-        }
-    }
-
     fn rows_equal(&self, a: usize, b: usize) -> bool {
-        self.columns.iter().all(|c| c.same(a, b))
-    }
-
-    fn into_frame(self) -> Result<DataFrame> {
-        let height = self.lines.len();
-        let cols: Vec<Column> = self
-            .file
+        self.frame
             .columns()
             .iter()
-            .zip(self.columns)
-            .map(|(spec, values)| {
-                let name = PlSmallStr::from_static(spec.name);
-                match values {
-                    Values::Int(v) => Column::new(name, v),
-                    Values::Real(v) => Column::new(name, v),
-                    Values::Text(v) => Column::new(name, v),
-                }
-            })
-            .collect();
-        Ok(DataFrame::new(height, cols)?)
+            .all(|c| matches!((c.get(a), c.get(b)), (Ok(x), Ok(y)) if x == y))
     }
+
+    /// The period of a row as written in the file.
+    fn period_as_written(&self, row: usize) -> String {
+        self.frame
+            .column(schema::PERIOD)
+            .ok()
+            .and_then(|c| c.str().ok()?.get(row).map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+fn into_frame(file: FileId, columns: Vec<Values>, height: usize) -> Result<DataFrame> {
+    let cols: Vec<Column> = file
+        .columns()
+        .iter()
+        .zip(columns)
+        .map(|(spec, values)| {
+            let name = PlSmallStr::from_static(spec.name);
+            match values {
+                Values::Int(v) => Column::new(name, v),
+                Values::Real(v) => Column::new(name, v),
+                Values::Text(v) => Column::new(name, v),
+            }
+        })
+        .collect();
+    Ok(DataFrame::new(height, cols)?)
 }
 
 const MAX_SHOWN: usize = 80;
@@ -547,6 +537,19 @@ fn line_of_offset(bytes: &[u8], offset: usize) -> usize {
         .iter()
         .filter(|&&b| b == b'\n')
         .count()
+}
+
+/// An [`Error::Encoding`] for the first invalid UTF-8 byte of `part` (a prefix of `all`).
+fn encoding_error(file: FileId, part: &[u8], all: &[u8], bom: bool) -> Option<Error> {
+    let e = std::str::from_utf8(part).err()?;
+    let offset = e.valid_up_to();
+    Some(Error::Encoding {
+        file: file.file_name().to_string(),
+        line: line_of_offset(all, offset),
+        offset: offset + if bom { 3 } else { 0 },
+        byte: all[offset],
+        hint: encoding_hint(all),
+    })
 }
 
 fn encoding_hint(bytes: &[u8]) -> String {
@@ -598,21 +601,25 @@ fn parse(file: FileId, raw: &[u8]) -> Result<Parsed> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::EmptyFile { file: fname() });
     }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let offset = e.valid_up_to();
-            return Err(Error::Encoding {
-                file: fname(),
-                line: line_of_offset(bytes, offset),
-                offset: offset + if bom { 3 } else { 0 },
-                byte: bytes[offset],
-                hint: encoding_hint(bytes),
-            });
+    // UTF-8 is checked on the header here; data rows are checked implicitly (every field
+    // must match a category or parse as a number, both only possible for valid UTF-8),
+    // and any row error is re-examined for an encoding problem before it is reported.
+    let header_end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    if let Some(e) = encoding_error(file, &bytes[..header_end], bytes, bom) {
+        return Err(e);
+    }
+    let (mut lf, mut crlf) = (0usize, 0usize);
+    let mut prev = 0u8;
+    for &b in bytes {
+        if b == b'\n' {
+            lf += 1;
+            crlf += usize::from(prev == b'\r');
         }
-    };
-    let crlf = text.matches("\r\n").count();
-    let lf = text.matches('\n').count();
+        prev = b;
+    }
     let line_ending = if crlf == 0 {
         LineEnding::Lf
     } else if crlf == lf {
@@ -620,21 +627,22 @@ fn parse(file: FileId, raw: &[u8]) -> Result<Parsed> {
     } else {
         LineEnding::Mixed
     };
-    let header_line = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
+    let header_line = std::str::from_utf8(&bytes[..header_end])
+        .unwrap_or("")
+        .trim_end_matches('\r');
     let sep = detect_separator(file, header_line)?;
 
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sep)
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
     // csv's own line numbers drift on CRLF files and after blank lines, so lines are
     // counted here from the byte offsets it reports.
-    let mut lines_at = LineCounter::new(text.as_bytes());
+    let mut lines_at = LineCounter::new(bytes);
     let csv_err = |e: csv::Error| {
-        let line =
-            LineCounter::new(text.as_bytes()).line(e.position().map_or(0, |p| p.byte() as usize));
+        let line = LineCounter::new(bytes).line(e.position().map_or(0, |p| p.byte() as usize));
         Error::Csv {
             file: fname(),
             line,
@@ -680,7 +688,7 @@ fn parse(file: FileId, raw: &[u8]) -> Result<Parsed> {
         .map(|s| header.iter().position(|h| h == s.name).expect("checked"))
         .collect();
 
-    let estimate = text.len() / (header_line.len().max(8) / 2).max(8);
+    let estimate = lf + 1;
     let mut columns: Vec<Values> = specs
         .iter()
         .map(|s| match s.kind {
@@ -692,35 +700,40 @@ fn parse(file: FileId, raw: &[u8]) -> Result<Parsed> {
     let mut lines = Vec::with_capacity(estimate);
     let mut decimals = DecimalMarks::default();
 
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_err(e)),
+    let rows = (|| -> Result<()> {
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(csv_err(e)),
+            }
+            let line = lines_at.line(record.position().map_or(0, |p| p.byte() as usize));
+            if record.len() == 1 && record[0].trim_ascii().is_empty() {
+                continue; // a blank line (e.g. "\r" alone or spaces)
+            }
+            if record.len() != header.len() {
+                return Err(Error::FieldCount {
+                    file: fname(),
+                    line,
+                    expected: header.len(),
+                    found: record.len(),
+                });
+            }
+            for ((spec, &pos), values) in specs.iter().zip(&order).zip(columns.iter_mut()) {
+                let field = record[pos].trim_ascii();
+                parse_field(file, line, spec, field, sep, &mut decimals, values)?;
+            }
+            lines.push(line);
         }
-        let line = lines_at.line(record.position().map_or(0, |p| p.byte() as usize));
-        if record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace()) {
-            continue; // a blank line (e.g. "\r" alone or spaces)
-        }
-        if record.len() != header.len() {
-            return Err(Error::FieldCount {
-                file: fname(),
-                line,
-                expected: header.len(),
-                found: record.len(),
-            });
-        }
-        for ((spec, &pos), values) in specs.iter().zip(&order).zip(columns.iter_mut()) {
-            // The whole text is valid UTF-8 and the separators are ASCII, so each field is too.
-            let field = std::str::from_utf8(&record[pos]).unwrap_or("").trim();
-            parse_field(file, line, spec, field, sep, &mut decimals, values)?;
-        }
-        lines.push(line);
+        Ok(())
+    })();
+    if let Err(e) = rows {
+        return Err(encoding_error(file, bytes, bytes, bom).unwrap_or(e));
     }
     if lines.is_empty() {
         return Err(Error::NoRows {
             file: fname(),
-            line: line_of_offset(text.as_bytes(), text.trim_end().len()),
+            line: line_of_offset(bytes, bytes.trim_ascii_end().len()),
         });
     }
     if let (Some((pl, pcol, pval)), Some((cl, ccol, cval))) = (&decimals.point, &decimals.comma) {
@@ -739,9 +752,32 @@ fn parse(file: FileId, raw: &[u8]) -> Result<Parsed> {
             ),
         });
     }
+    let ids = match &columns[0] {
+        Values::Int(v) => v.clone(),
+        _ => unreachable!("the first column is the id"),
+    };
+    let periods: Vec<u8> = match (file.periods(), columns.get(1)) {
+        ([], _) | (_, None) => Vec::new(),
+        (names, Some(Values::Text(v))) => {
+            let spec = match specs[1].kind {
+                Kind::Category(spec) => spec,
+                _ => unreachable!("the second column of a period file is the period"),
+            };
+            v.iter()
+                .map(|p| {
+                    let canonical = spec.canonical(p).unwrap_or_default();
+                    names.iter().position(|n| *n == canonical).unwrap_or(0) as u8
+                })
+                .collect()
+        }
+        _ => unreachable!("the period column is text"),
+    };
+    let frame = into_frame(file, columns, lines.len())?;
     Ok(Parsed {
         file,
-        columns,
+        frame,
+        ids,
+        periods,
         lines,
         format: FileFormat {
             separator: sep as char,
@@ -759,6 +795,8 @@ struct LineCounter<'a> {
     bytes: &'a [u8],
     offset: usize,
     line: usize,
+    /// Without quotes no record spans lines, so only the bytes between records count.
+    quotes: bool,
 }
 
 impl<'a> LineCounter<'a> {
@@ -767,6 +805,7 @@ impl<'a> LineCounter<'a> {
             bytes,
             offset: 0,
             line: 1,
+            quotes: bytes.contains(&b'"'),
         }
     }
 
@@ -781,7 +820,12 @@ impl<'a> LineCounter<'a> {
             self.offset = 0;
             self.line = 1;
         }
-        self.line += self.bytes[self.offset..start]
+        let from = if self.quotes {
+            self.offset
+        } else {
+            offset.saturating_sub(1).max(self.offset).min(start)
+        };
+        self.line += self.bytes[from..start]
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
@@ -801,7 +845,7 @@ fn parse_field(
     file: FileId,
     line: usize,
     spec: &ColumnSpec,
-    field: &str,
+    field: &[u8],
     sep: u8,
     decimals: &mut DecimalMarks,
     values: &mut Values,
@@ -810,7 +854,7 @@ fn parse_field(
         file: file.file_name().to_string(),
         line,
         column: spec.name.to_string(),
-        value: shorten(field),
+        value: shorten(&String::from_utf8_lossy(field)),
         expected,
     };
     if field.is_empty() {
@@ -820,14 +864,14 @@ fn parse_field(
         )));
     }
     match (spec.kind, values) {
-        (Kind::Id, Values::Int(v)) => match field.parse::<i64>() {
-            Ok(id) if id > 0 => v.push(id),
+        (Kind::Id, Values::Int(v)) => match parse_int(field) {
+            Some(id) if id > 0 => v.push(id),
             _ => return Err(bad(spec.kind.describe())),
         },
         (Kind::Int { min, max }, Values::Int(v)) => {
-            let x = match field.parse::<i64>() {
-                Ok(x) => x,
-                Err(_) => {
+            let x = match parse_int(field) {
+                Some(x) => x,
+                None => {
                     // Accept integral reals such as "5.0" (pandas writes ints that way
                     // after a column once held a missing value).
                     let r = parse_real(field, sep, line, spec.name, decimals)
@@ -857,7 +901,7 @@ fn parse_field(
                 .iter()
                 .copied()
                 .chain(cat.typos.iter().map(|(t, _)| *t))
-                .find(|a| *a == field)
+                .find(|a| a.as_bytes() == field)
                 .ok_or_else(|| bad(spec.kind.describe()))?;
             v.push(value);
         }
@@ -866,35 +910,104 @@ fn parse_field(
     Ok(())
 }
 
+/// A plain decimal integer with an optional sign (at most 18 digits).
+fn parse_int(field: &[u8]) -> Option<i64> {
+    let (negative, digits) = match field.first()? {
+        b'-' => (true, &field[1..]),
+        b'+' => (false, &field[1..]),
+        _ => (false, field),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut x: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        x = x * 10 + i64::from(b - b'0');
+    }
+    Some(if negative { -x } else { x })
+}
+
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Clinger's fast path: `digits[.digits]` with at most 15 significant digits is exactly
+/// `mantissa / 10^k` with both operands exact, so one IEEE division gives the correctly
+/// rounded value — the same as `str::parse`. Anything else returns `None`.
+fn parse_simple_decimal(field: &[u8], mark: u8) -> Option<f64> {
+    let (negative, body) = match field.first()? {
+        b'-' => (true, &field[1..]),
+        _ => (false, field),
+    };
+    let mut mantissa: u64 = 0;
+    let mut digits = 0;
+    let mut frac: Option<usize> = None;
+    for &b in body {
+        if b.is_ascii_digit() {
+            mantissa = mantissa * 10 + u64::from(b - b'0');
+            digits += 1;
+            if let Some(f) = frac.as_mut() {
+                *f += 1;
+            }
+            if digits > 15 {
+                return None;
+            }
+        } else if b == mark && frac.is_none() {
+            frac = Some(0);
+        } else {
+            return None;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let x = mantissa as f64 / POW10[frac.unwrap_or(0)];
+    Some(if negative { -x } else { x })
+}
+
 /// Parses a finite real, accepting a decimal comma when the separator is not a comma.
 fn parse_real(
-    field: &str,
+    field: &[u8],
     sep: u8,
     line: usize,
     column: &'static str,
     decimals: &mut DecimalMarks,
 ) -> Option<f64> {
-    let has_comma = field.contains(',');
-    let x = if has_comma {
-        if sep == b',' || field.matches(',').count() > 1 || field.contains('.') {
-            return None;
+    let has_comma = field.contains(&b',');
+    if has_comma && (sep == b',' || field.iter().filter(|&&b| b == b',').count() > 1) {
+        return None;
+    }
+    let has_point = field.contains(&b'.');
+    if has_comma && has_point {
+        return None;
+    }
+    let mark = if has_comma { b',' } else { b'.' };
+    let x = match parse_simple_decimal(field, mark) {
+        Some(x) => x,
+        None => {
+            let text = std::str::from_utf8(field).ok()?;
+            if has_comma {
+                text.replacen(',', ".", 1).parse::<f64>().ok()?
+            } else {
+                text.parse::<f64>().ok()?
+            }
         }
-        field.replacen(',', ".", 1).parse::<f64>().ok()?
-    } else {
-        field.parse::<f64>().ok()?
     };
     if !x.is_finite() {
         return None;
     }
-    // only plain decimal notation counts for mark consistency
     if has_comma {
         decimals
             .comma
-            .get_or_insert_with(|| (line, column, field.to_string()));
-    } else if field.contains('.') {
+            .get_or_insert_with(|| (line, column, String::from_utf8_lossy(field).into_owned()));
+    } else if has_point {
         decimals
             .point
-            .get_or_insert_with(|| (line, column, field.to_string()));
+            .get_or_insert_with(|| (line, column, String::from_utf8_lossy(field).into_owned()));
     }
     Some(x)
 }
@@ -963,7 +1076,7 @@ impl IdIndex {
 
 /// Ids must be unique; exact repeats of a row are recorded, conflicting ones are errors.
 fn unique_ids(p: &Parsed) -> Result<Vec<DuplicateRow>> {
-    let ids = p.ints(0);
+    let ids = &p.ids;
     let index = IdIndex::new(ids);
     let mut dups = Vec::new();
     for (row, &id) in ids.iter().enumerate() {
@@ -991,13 +1104,8 @@ fn unique_ids(p: &Parsed) -> Result<Vec<DuplicateRow>> {
 
 /// Every id known to market_file; one row per (id, period); every period present.
 fn check_periods(p: &Parsed, mf: &Parsed, index: &IdIndex) -> Result<Vec<DuplicateRow>> {
-    let spec = match p.file.columns()[1].kind {
-        Kind::Category(spec) => spec,
-        _ => unreachable!("column 2 of period files is the period"),
-    };
     let periods = p.file.periods();
-    let ids = p.ints(0);
-    let names = p.texts(1);
+    let ids = &p.ids;
     let customers = mf.lines.len();
     // first row per (customer row, period)
     let mut seen = vec![u32::MAX; customers * periods.len()];
@@ -1011,11 +1119,7 @@ fn check_periods(p: &Parsed, mf: &Parsed, index: &IdIndex) -> Result<Vec<Duplica
                 id,
             });
         };
-        let canonical = spec.canonical(names[row]).expect("validated category");
-        let k = periods
-            .iter()
-            .position(|x| *x == canonical)
-            .expect("validated period");
+        let k = usize::from(p.periods[row]);
         let slot = &mut seen[c * periods.len() + k];
         if *slot == u32::MAX {
             *slot = row as u32;
@@ -1032,13 +1136,13 @@ fn check_periods(p: &Parsed, mf: &Parsed, index: &IdIndex) -> Result<Vec<Duplica
                     file: p.file.file_name().into(),
                     line: p.lines[row],
                     first_line: p.lines[first],
-                    key: format!("id {id}, {} {:?}", schema::PERIOD, names[row]),
+                    key: format!("id {id}, {} {:?}", schema::PERIOD, p.period_as_written(row)),
                     expected: format!("one row per customer and period, {periods:?}"),
                 });
             }
         }
     }
-    let mf_ids = mf.ints(0);
+    let mf_ids = &mf.ids;
     for c in 0..customers {
         if index.get(mf_ids[c]) != Some(c) {
             continue; // an exact duplicate row of market_file
@@ -1072,7 +1176,7 @@ fn check_periods(p: &Parsed, mf: &Parsed, index: &IdIndex) -> Result<Vec<Duplica
 
 /// `money.csv` holds exactly the customers of `market_file.csv`.
 fn check_same_ids(p: &Parsed, mf: &Parsed, index: &IdIndex) -> Result<()> {
-    let ids = p.ints(0);
+    let ids = &p.ids;
     let mut present = vec![false; mf.lines.len()];
     for (row, &id) in ids.iter().enumerate() {
         match index.get(id) {
@@ -1086,7 +1190,7 @@ fn check_same_ids(p: &Parsed, mf: &Parsed, index: &IdIndex) -> Result<()> {
             }
         }
     }
-    let mf_ids = mf.ints(0);
+    let mf_ids = &mf.ids;
     for (c, ok) in present.iter().enumerate() {
         if !ok && index.get(mf_ids[c]) == Some(c) {
             return Err(Error::MissingId {
@@ -1114,10 +1218,10 @@ mod tests {
         assert_eq!(p.format.separator, ';');
         assert_eq!(p.format.decimal, ',');
         assert_eq!(p.format.line_ending, LineEnding::CrLf);
-        match &p.columns[1] {
-            Values::Real(v) => assert_eq!(v, &vec![0.98, 4.16]),
-            _ => panic!("real column expected"),
-        }
+        let profit = p.frame.column("Прибыль").unwrap().f64().unwrap();
+        assert_eq!(profit.get(0), Some(0.98));
+        assert_eq!(profit.get(1), Some(4.16));
+        assert_eq!(p.ids, vec![1, 2]);
         assert_eq!(p.lines, vec![2, 3]);
     }
 

@@ -1,0 +1,190 @@
+//! The `oneclick` binary end to end.
+
+mod common;
+
+use std::process::Command;
+
+fn oneclick() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_oneclick"));
+    c.env_remove("ONECLICK_DATA")
+        .env_remove("ONECLICK_DATA_URL");
+    c
+}
+
+fn json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn study_on_synthetic_data_writes_results_json() {
+    let out = tempfile::tempdir().unwrap();
+    let o = oneclick()
+        .args(["study", "--data"])
+        .arg(common::synthetic_dir())
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("synthetic data, seed 42"), "{stdout}");
+    let r = json(&out.path().join("results.json"));
+    let d = &r["data"];
+    assert_eq!(d["source"], "synthetic");
+    assert_eq!(d["seed"], 42);
+    assert_eq!(d["files"]["market_money.csv"]["rows"], 3900);
+    assert_eq!(
+        d["files"]["money.csv"]["sha256"].as_str().unwrap().len(),
+        64
+    );
+    assert_eq!(d["dropped"].as_array().unwrap().len(), 4);
+    assert!(
+        d["dropped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("revenue 0")
+    );
+    assert_eq!(d["fixes"].as_array().unwrap().len(), 3);
+    assert_eq!(d["fixes"][2]["rows"], 1300);
+    assert_eq!(d["model_table"]["rows"], 1296);
+    let columns = d["model_table"]["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), 18);
+    assert_eq!(columns[0], "id");
+    assert_eq!(columns[17], "Минут_текущий_месяц");
+    for stage in ["load", "clean", "merge"] {
+        assert!(r["timings"][stage].as_f64().unwrap() >= 0.0, "{stage}");
+    }
+}
+
+#[test]
+fn study_on_the_originals_reports_original_source() {
+    let Some(real) = common::real_data_dir("study_on_the_originals_reports_original_source") else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    // found through the environment variable, as a notebook would
+    let o = oneclick()
+        .env("ONECLICK_DATA", &real)
+        .args(["study", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("from ONECLICK_DATA"), "{stdout}");
+    let r = json(&out.path().join("results.json"));
+    assert_eq!(r["data"]["source"], "original");
+    assert!(r["data"].get("seed").is_none());
+    let ids: Vec<i64> = r["data"]["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![215348, 215357, 215359, 215380]);
+}
+
+#[test]
+fn bad_input_fails_with_a_clear_message_and_writes_nothing() {
+    let data = common::copy_data(&common::synthetic_dir());
+    let path = data.path().join("market_file.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("премиум", "VIP", 1)).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("report");
+    let o = oneclick()
+        .args(["study", "--data"])
+        .arg(data.path())
+        .arg("--out")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("market_file.csv: line") && stderr.contains("\"VIP\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!target.exists(), "nothing may be written on failure");
+}
+
+#[test]
+fn synth_writes_reproducible_files() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for dir in [a.path(), b.path()] {
+        let o = oneclick()
+            .args(["synth", "--customers", "500", "--seed", "3", "--out"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    }
+    for name in [
+        "market_file.csv",
+        "market_money.csv",
+        "market_time.csv",
+        "money.csv",
+        "synthetic.json",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(name)).unwrap(),
+            std::fs::read(b.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let raw = oneclick::Data::load(a.path()).unwrap();
+    assert_eq!(
+        raw.source,
+        oneclick::Source::Synthetic {
+            seed: 3,
+            customers: 500
+        }
+    );
+}
+
+#[test]
+fn fetch_data_offline_fails_cleanly() {
+    // Port 9 (discard) on loopback is closed here: the connection is refused at once.
+    let dest = tempfile::tempdir().unwrap();
+    let target = dest.path().join("raw");
+    let o = oneclick()
+        .args([
+            "fetch-data",
+            "--base-url",
+            "http://127.0.0.1:9/datasets",
+            "--timeout",
+            "5",
+            "--dest",
+        ])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("download of http://127.0.0.1:9/datasets/market_file.csv failed"),
+        "{stderr}"
+    );
+    assert!(!target.exists());
+}
+
+#[test]
+fn help_explains_each_command() {
+    let o = oneclick().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&o.stdout);
+    for cmd in ["study", "synth", "fetch-data"] {
+        assert!(help.contains(cmd), "{help}");
+    }
+    let o = oneclick().args(["study", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        help.contains("--out") && help.contains("--anomaly-z"),
+        "{help}"
+    );
+}
