@@ -1110,8 +1110,7 @@ fn check_periods(p: &Parsed, mf: &Parsed, index: &IdIndex) -> Result<Vec<Duplica
     // first row per (customer row, period)
     let mut seen = vec![u32::MAX; customers * periods.len()];
     let mut dups = Vec::new();
-    for row in 0..ids.len() {
-        let id = ids[row];
+    for (row, &id) in ids.iter().enumerate() {
         let Some(c) = index.get(id) else {
             return Err(Error::UnknownId {
                 file: p.file.file_name().into(),
