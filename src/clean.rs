@@ -85,6 +85,17 @@ impl Rule {
             Rule::Anomaly => "revenue anomaly",
         }
     }
+
+    /// Short Russian name, for the notebooks' tables.
+    pub fn name_ru(self) -> &'static str {
+        match self {
+            Rule::Typo => "опечатка",
+            Rule::DuplicateRows => "дубликаты строк",
+            Rule::MissingValues => "пропуски",
+            Rule::Inactive => "неактивный покупатель",
+            Rule::Anomaly => "аномальная выручка",
+        }
+    }
 }
 
 /// One line of the cleaning report.
@@ -151,6 +162,96 @@ impl CleaningReport {
             .filter(|d| d.rule == rule)
             .map(|d| d.id)
             .collect()
+    }
+}
+
+impl CleaningReport {
+    /// Every rule's entries: rule, file, column, change, rows, detail.
+    pub fn table(&self) -> crate::display::Table {
+        let rows = self
+            .entries
+            .iter()
+            .map(|e| {
+                vec![
+                    e.rule.name_ru().to_string(),
+                    e.file.file_name().to_string(),
+                    e.column.clone().unwrap_or_else(|| "—".into()),
+                    match (&e.from, &e.to) {
+                        (Some(f), Some(t)) => format!("«{f}» → «{t}»"),
+                        _ => "—".into(),
+                    },
+                    e.rows.to_string(),
+                    e.detail.clone(),
+                ]
+            })
+            .collect();
+        crate::display::Table::from_rows(
+            [
+                "правило",
+                "файл",
+                "столбец",
+                "замена",
+                "строк",
+                "подробности",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            rows,
+        )
+        .title("Отчёт об очистке")
+    }
+
+    /// Rows per file before and after cleaning.
+    pub fn rows_table(&self) -> crate::display::Table {
+        let rows = FileId::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                vec![
+                    f.file_name().to_string(),
+                    self.rows_before[i].to_string(),
+                    self.rows_after[i].to_string(),
+                    (self.rows_before[i] - self.rows_after[i]).to_string(),
+                ]
+            })
+            .collect();
+        crate::display::Table::from_rows(
+            ["файл", "строк до", "строк после", "удалено"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows,
+        )
+        .title("Строки до и после очистки")
+    }
+
+    /// The dropped customers with the reason.
+    pub fn dropped_table(&self) -> crate::display::Table {
+        let rows = self
+            .dropped
+            .iter()
+            .map(|d| {
+                vec![
+                    d.id.to_string(),
+                    d.rule.name_ru().to_string(),
+                    d.reason.clone(),
+                ]
+            })
+            .collect();
+        crate::display::Table::from_rows(
+            ["id", "правило", "причина"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows,
+        )
+        .title("Удалённые покупатели")
+    }
+
+    /// evcxr's display hook: the entries table.
+    pub fn evcxr_display(&self) {
+        self.table().evcxr_display();
     }
 }
 

@@ -141,6 +141,23 @@ impl Source {
     }
 }
 
+impl Source {
+    /// A Russian sentence on the data's origin, for the notebooks.
+    pub fn describe_ru(&self) -> String {
+        match self {
+            Source::Original => {
+                "оригинальные данные: контрольные суммы совпадают с опубликованными".into()
+            }
+            Source::Synthetic { seed, customers } => {
+                format!("синтетические данные: зерно {seed}, покупателей {customers}")
+            }
+            Source::Other => {
+                "другие данные: не опубликованные оригиналы и не синтетические файлы".into()
+            }
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -432,6 +449,66 @@ impl RawData {
             money: it.next().expect("four"),
             files,
         })
+    }
+}
+
+impl RawData {
+    /// One row per file: rows, columns, detected format, checksum and whether it is the
+    /// published original.
+    pub fn files_table(&self) -> crate::display::Table {
+        let rows = self
+            .files
+            .iter()
+            .map(|info| {
+                vec![
+                    info.file.file_name().to_string(),
+                    info.rows.to_string(),
+                    self.frame(info.file).width().to_string(),
+                    match info.format.separator {
+                        '\t' => "tab".to_string(),
+                        c => format!("'{c}'"),
+                    },
+                    format!("'{}'", info.format.decimal),
+                    match info.format.line_ending {
+                        LineEnding::Lf => "LF",
+                        LineEnding::CrLf => "CRLF",
+                        LineEnding::Mixed => "LF+CRLF",
+                    }
+                    .to_string(),
+                    if info.format.bom { "да" } else { "нет" }.to_string(),
+                    format!("{}…", &info.sha256[..16]),
+                    if info.sha256 == info.file.original_sha256() {
+                        "да"
+                    } else {
+                        "нет"
+                    }
+                    .to_string(),
+                ]
+            })
+            .collect();
+        crate::display::Table::from_rows(
+            [
+                "файл",
+                "строк",
+                "столбцов",
+                "разделитель",
+                "десятичный знак",
+                "концы строк",
+                "BOM",
+                "sha256",
+                "совпадает с оригиналом",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            rows,
+        )
+        .title(self.source.describe_ru())
+    }
+
+    /// evcxr's display hook: the files table.
+    pub fn evcxr_display(&self) {
+        self.files_table().evcxr_display();
     }
 }
 

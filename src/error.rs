@@ -228,6 +228,10 @@ pub enum Error {
     #[error("polars: {0}")]
     Polars(#[from] polars::error::PolarsError),
 
+    /// Drawing a chart failed.
+    #[error("plot: {0}")]
+    Plot(String),
+
     /// JSON serialisation failed.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),

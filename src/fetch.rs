@@ -7,8 +7,10 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+#[cfg(feature = "fetch")]
 use std::time::Duration;
 
+#[cfg(feature = "fetch")]
 use crate::data::sha256_hex;
 use crate::error::{Error, Result};
 use crate::schema::FileId;
@@ -34,6 +36,7 @@ pub struct Fetched {
 }
 
 /// Downloads the originals from `base_url` (ending with `/`) into `dest`.
+#[cfg(feature = "fetch")]
 ///
 /// Files already present in `dest` with the published checksum are kept as they are.
 pub fn fetch_originals(dest: &Path, base_url: &str, timeout: Duration) -> Result<Vec<Fetched>> {
@@ -80,6 +83,7 @@ pub fn fetch_originals(dest: &Path, base_url: &str, timeout: Duration) -> Result
     Ok(out)
 }
 
+#[cfg(feature = "fetch")]
 fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
     let err = |message: String| Error::Download {
         url: url.to_string(),

@@ -10,6 +10,8 @@
 //! | load + validate | [`data`] | [`RawData`] (four frames, formats, checksums, provenance) |
 //! | clean | [`clean`] | [`Cleaned`] + [`CleaningReport`] (every change counted) |
 //! | merge | [`merge`] | [`ModelTable`] (one row per customer, profit alongside) |
+//! | notebook display | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) |
+//! | exploration | [`eda`] | value counts, missing values, largest values |
 //! | synthetic data | [`synth`] | the embedded default data, same schema and quirks |
 //! | headless run | [`study`] | `results.json` |
 //! | originals | [`fetch`] | download + checksum check of the published files |
@@ -32,9 +34,12 @@
 
 pub mod clean;
 pub mod data;
+pub mod display;
+pub mod eda;
 pub mod error;
 pub mod fetch;
 pub mod merge;
+pub mod plot;
 pub mod prelude;
 pub mod schema;
 pub mod stats;

@@ -79,6 +79,83 @@ impl ModelTable {
     }
 }
 
+impl ModelTable {
+    /// Checks that the merge lost and duplicated nothing, given the cleaned tables it came
+    /// from: one row per customer, every customer of each cleaned table present, every
+    /// period pivoted, no missing values, profit for everyone.
+    pub fn checks(&self, cleaned: &Cleaned) -> Result<crate::display::Table> {
+        let ids = self.ids()?;
+        let distinct: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+        let nulls: usize = self
+            .frame
+            .columns()
+            .iter()
+            .map(|c| c.null_count())
+            .sum::<usize>()
+            + self.profit.null_count();
+        let mut rows = vec![
+            check(
+                "одна строка на покупателя",
+                format!("{} строк, {} уникальных id", ids.len(), distinct.len()),
+                ids.len() == distinct.len(),
+            ),
+            check("нет пропусков", format!("{nulls} пропусков"), nulls == 0),
+        ];
+        for file in FileId::ALL {
+            let df = cleaned.frame(file);
+            let theirs: std::collections::BTreeSet<i64> = column_ids(df)?.into_iter().collect();
+            let per = file.periods().len().max(1);
+            rows.push(check(
+                &format!("все покупатели {file}"),
+                format!(
+                    "{} покупателей × {per} = {} строк",
+                    theirs.len(),
+                    df.height()
+                ),
+                theirs == distinct && df.height() == distinct.len() * per,
+            ));
+        }
+        rows.push(check(
+            "прибыль у каждого",
+            format!("{} значений", self.profit.len()),
+            self.profit.len() == ids.len(),
+        ));
+        Ok(crate::display::Table::from_rows(
+            ["проверка", "факт", "итог"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows,
+        )
+        .title("Проверки объединения"))
+    }
+
+    /// The frame with `Прибыль` appended (for display and segmentation).
+    pub fn with_profit(&self) -> Result<DataFrame> {
+        let mut df = self.frame.clone();
+        df.with_column(self.profit.clone())?;
+        Ok(df)
+    }
+
+    /// evcxr's display hook: head and tail of the table with profit.
+    pub fn evcxr_display(&self) {
+        match self.with_profit() {
+            Ok(df) => crate::display::Table::frame(&df)
+                .title("Объединённая таблица (Прибыль — справочно, не признак)")
+                .evcxr_display(),
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+}
+
+fn check(name: &str, fact: String, ok: bool) -> Vec<String> {
+    vec![
+        name.to_string(),
+        fact,
+        if ok { "ok" } else { "НЕ ПРОЙДЕНА" }.to_string(),
+    ]
+}
+
 impl fmt::Display for ModelTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -2,8 +2,11 @@
 
 pub use crate::clean::{Cleaned, CleaningOptions, CleaningReport, Rule};
 pub use crate::data::{Data, DataDir, FileFormat, FileInfo, RawData, Source};
+pub use crate::display::{Figure, Table, ToTable};
+pub use crate::eda::{duplicate_summary, largest, missing_values, rows_of_customers, value_counts};
 pub use crate::error::{Error, Result};
 pub use crate::merge::ModelTable;
+pub use crate::plot;
 pub use crate::schema::{self, FeatureGroup, FileId};
 pub use crate::study::{Study, StudyOptions};
 pub use crate::synth::SynthOptions;

@@ -387,6 +387,72 @@ pub fn feature_groups() -> Vec<(String, FeatureGroup)> {
     out
 }
 
+/// Russian description of every input column, for the data dictionary.
+pub fn describe_ru(column: &str) -> &'static str {
+    match column {
+        ID => "номер покупателя в корпоративной базе данных",
+        TARGET => "целевой признак: изменение покупательской активности",
+        SERVICE_TYPE => "уровень сервиса",
+        ALLOW_MESSAGES => "можно ли присылать покупателю дополнительные предложения",
+        MARKETING_6M => "среднемесячное число маркетинговых коммуникаций за 6 месяцев",
+        MARKETING_CURRENT => "число маркетинговых коммуникаций в текущем месяце",
+        DURATION => "сколько дней прошло с регистрации на сайте",
+        PROMO_SHARE => "среднемесячная доля покупок по акции за 6 месяцев",
+        POPULAR_CATEGORY => "самая популярная категория товаров за 6 месяцев",
+        CATEGORIES_PER_VISIT => {
+            "сколько категорий в среднем просмотрено за визит в последний месяц"
+        }
+        UNPAID_ITEMS => "число неоплаченных товаров в корзине за 3 месяца",
+        SERVICE_ERRORS => "число сбоев, которые коснулись покупателя на сайте",
+        PAGES_PER_VISIT => "среднее число страниц за визит за 3 месяца",
+        PERIOD => "месяц, к которому относится значение",
+        REVENUE => "выручка от покупателя за месяц",
+        MINUTES => "время на сайте за месяц, минут",
+        PROFIT => "среднемесячная прибыль от покупателя за 3 месяца",
+        _ => "",
+    }
+}
+
+/// The data dictionary: file, column, type, description, feature group.
+pub fn data_dictionary() -> crate::display::Table {
+    let groups = feature_groups();
+    let mut rows = Vec::new();
+    for file in FileId::ALL {
+        for spec in file.columns() {
+            let group = match spec.name {
+                REVENUE => Some(FeatureGroup::PurchaseBehaviour),
+                MINUTES => Some(FeatureGroup::SiteBehaviour),
+                name => groups.iter().find(|(n, _)| n == name).map(|(_, g)| *g),
+            };
+            let kind = match spec.kind {
+                Kind::Id | Kind::Int { .. } => "целое",
+                Kind::Real { .. } => "дробное",
+                Kind::Category(_) => "категория",
+            };
+            rows.push(vec![
+                file.file_name().to_string(),
+                spec.name.to_string(),
+                kind.to_string(),
+                describe_ru(spec.name).to_string(),
+                match (spec.name, group) {
+                    (TARGET, _) => "целевой признак".to_string(),
+                    (PROFIT, _) => "для сегментации".to_string(),
+                    (_, Some(g)) => g.name_ru().to_string(),
+                    (_, None) => "—".to_string(),
+                },
+            ]);
+        }
+    }
+    crate::display::Table::from_rows(
+        ["файл", "столбец", "тип", "описание", "группа признаков"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        rows,
+    )
+    .title("Словарь данных")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

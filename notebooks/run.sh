@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Sets up the notebook tooling (first run only) and executes every notebook in order in
+# one evcxr kernel, on the data found by Data::discover() ($ONECLICK_DATA, data/raw/,
+# /datasets/, else the embedded synthetic data).
+#
+#   notebooks/run.sh              executed copies + HTML in target/notebooks/ (committed
+#                                 notebooks untouched)
+#   notebooks/run.sh --in-place   refresh the committed notebooks
+#   notebooks/run.sh --check      fail on any error output or stderr; prints "N passed, N failed"
+#   notebooks/run.sh --setup-only install the tooling, run nothing
+#
+# What it installs, all without root:
+#   notebooks/.venv/              Python venv with the pinned Jupyter tooling (requirements.txt)
+#   $ONECLICK_TOOLS_DIR           evcxr_jupyter 0.22.0 (default ~/.cache/oneclick), built by
+#                                 `cargo install --locked` (about 10 minutes, once per machine)
+#   notebooks/.jupyter/           the Rust kernel's registration (project-local JUPYTER_PATH)
+#   rust-src                      rustup component (evcxr's code completion)
+# Compiled cell dependencies are kept in target/evcxr/ (see notebooks/evcxr.toml).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOOLS=${ONECLICK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/oneclick}
+EVCXR_VERSION=0.22.0
+EVCXR_ROOT=$TOOLS/evcxr-$EVCXR_VERSION
+VENV=$HERE/.venv
+
+setup_only=0
+args=()
+for a in "$@"; do
+  case "$a" in
+    --setup-only) setup_only=1 ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+say() { printf '[run.sh] %s\n' "$*"; }
+
+# 1. Python tooling, pinned
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$HERE/requirements.txt" "$VENV/.installed-requirements"; then
+  say "creating $VENV with the pinned Jupyter tooling"
+  python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements.txt"
+  cp "$HERE/requirements.txt" "$VENV/.installed-requirements"
+fi
+
+# 2. The evcxr kernel, pinned
+if [ ! -x "$EVCXR_ROOT/bin/evcxr_jupyter" ]; then
+  say "installing evcxr_jupyter $EVCXR_VERSION into $EVCXR_ROOT (about 10 minutes)"
+  cargo install --locked --version "$EVCXR_VERSION" evcxr_jupyter --root "$EVCXR_ROOT"
+fi
+
+# 3. rust-src, for evcxr's completions (execution works without it)
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  rustup component add rust-src || say "warning: could not add rust-src; code completion will be limited"
+fi
+
+# 4. Register the kernel in a project-local Jupyter path
+export JUPYTER_PATH=$HERE/.jupyter
+export JUPYTER_DATA_DIR=$HERE/.jupyter
+export JUPYTER_CONFIG_DIR=$HERE/.jupyter/config
+export EVCXR_CONFIG_DIR=$HERE/evcxr
+"$EVCXR_ROOT/bin/evcxr_jupyter" --install >/dev/null
+
+if [ "$setup_only" = 1 ]; then
+  say "set up; open the notebooks with:"
+  say "  JUPYTER_PATH=$JUPYTER_PATH EVCXR_CONFIG_DIR=$EVCXR_CONFIG_DIR $VENV/bin/jupyter lab --notebook-dir=$HERE"
+  exit 0
+fi
+
+# 5. Execute
+say "data: ${ONECLICK_DATA:-discovered (data/raw/, /datasets/ or data/synthetic/)}"
+exec "$VENV/bin/python" "$HERE/execute.py" "${args[@]}"

@@ -1,0 +1,164 @@
+//! Exploratory helpers: value counts, missing values, rows of given customers, largest
+//! values.
+
+use std::collections::BTreeSet;
+
+use polars::prelude::*;
+
+use crate::display::{Table, format_value};
+use crate::error::Result;
+use crate::schema;
+
+/// Frequency of each value of a column, most frequent first (ties by value), with shares.
+///
+/// Works for text and integer columns; reals are counted by their exact value.
+pub fn value_counts(df: &DataFrame, column: &str) -> Result<DataFrame> {
+    let col = df.column(column)?;
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    for i in 0..col.len() {
+        let v = format_value(&col.get(i)?);
+        *counts.entry(v).or_default() += 1;
+    }
+    let mut rows: Vec<(String, usize)> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let n = col.len().max(1) as f64;
+    let values: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let count: Vec<u64> = rows.iter().map(|r| r.1 as u64).collect();
+    let share: Vec<f64> = rows.iter().map(|r| r.1 as f64 / n).collect();
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(column.into(), values),
+            Column::new("количество".into(), count),
+            Column::new("доля".into(), share),
+        ],
+    )?)
+}
+
+/// Missing values per column of each frame: `(table, column, missing)`.
+pub fn missing_values(frames: &[(&str, &DataFrame)]) -> Result<DataFrame> {
+    let mut table = Vec::new();
+    let mut column = Vec::new();
+    let mut missing = Vec::new();
+    for (name, df) in frames {
+        for c in df.columns() {
+            table.push(name.to_string());
+            column.push(c.name().to_string());
+            missing.push(c.null_count() as u64);
+        }
+    }
+    Ok(DataFrame::new(
+        table.len(),
+        vec![
+            Column::new("таблица".into(), table),
+            Column::new("столбец".into(), column),
+            Column::new("пропусков".into(), missing),
+        ],
+    )?)
+}
+
+/// The rows of a frame that belong to the given customer ids, in frame order.
+pub fn rows_of_customers(df: &DataFrame, ids: &[i64]) -> Result<DataFrame> {
+    let wanted: BTreeSet<i64> = ids.iter().copied().collect();
+    let mask: Vec<bool> = df
+        .column(schema::ID)?
+        .i64()?
+        .iter()
+        .map(|id| id.is_some_and(|id| wanted.contains(&id)))
+        .collect();
+    Ok(df.filter(&BooleanChunked::from_slice("mask".into(), &mask))?)
+}
+
+/// The `n` rows with the largest values of a numeric column, largest first.
+pub fn largest(df: &DataFrame, column: &str, n: usize) -> Result<DataFrame> {
+    let values = df.column(column)?.cast(&DataType::Float64)?;
+    let values = values.f64()?;
+    let mut idx: Vec<(usize, f64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (i, v)))
+        .collect();
+    idx.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let take: Vec<IdxSize> = idx.iter().take(n).map(|(i, _)| *i as IdxSize).collect();
+    let take = IdxCa::from_vec("idx".into(), take);
+    Ok(df.take(&take)?)
+}
+
+/// Rows, distinct ids and full-row duplicates of a frame, for a duplicates check.
+pub fn duplicate_summary(frames: &[(&str, &DataFrame)]) -> Result<Table> {
+    let mut rows = Vec::new();
+    for (name, df) in frames {
+        let ids = df.column(schema::ID)?.i64()?;
+        let distinct: BTreeSet<i64> = ids.iter().flatten().collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut full = 0usize;
+        for i in 0..df.height() {
+            let row = df
+                .columns()
+                .iter()
+                .map(|c| c.get(i).map(|v| format_value(&v)))
+                .collect::<std::result::Result<Vec<_>, _>>()?
+                .join("\u{1f}");
+            if !seen.insert(row) {
+                full += 1;
+            }
+        }
+        rows.push(vec![
+            name.to_string(),
+            df.height().to_string(),
+            distinct.len().to_string(),
+            full.to_string(),
+        ]);
+    }
+    Ok(Table::from_rows(
+        vec![
+            "таблица".into(),
+            "строк".into(),
+            "уникальных id".into(),
+            "полных дубликатов".into(),
+        ],
+        rows,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_counts_sorted_with_shares() {
+        let df = polars::df!("x" => ["б", "а", "б", "в", "б", "а"]).unwrap();
+        let vc = value_counts(&df, "x").unwrap();
+        let values: Vec<&str> = vc
+            .column("x")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(values, vec!["б", "а", "в"]);
+        let share = vc.column("доля").unwrap().f64().unwrap();
+        assert_eq!(share.get(0), Some(0.5));
+    }
+
+    #[test]
+    fn largest_and_rows_of_customers() {
+        let df = polars::df!("id" => [1i64, 2, 3, 4], "v" => [5.0, 50.0, 7.0, 1.0]).unwrap();
+        let top = largest(&df, "v", 2).unwrap();
+        assert_eq!(top.column("id").unwrap().i64().unwrap().get(0), Some(2));
+        assert_eq!(top.height(), 2);
+        let some = rows_of_customers(&df, &[4, 1]).unwrap();
+        let ids: Vec<i64> = some
+            .column("id")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(ids, vec![1, 4]);
+        let dups = duplicate_summary(&[("t", &df)]).unwrap();
+        assert_eq!(dups.rows[0], vec!["t", "4", "4", "0"]);
+    }
+}
