@@ -15,7 +15,7 @@
 #                                 `cargo install --locked` (about 10 minutes, once per machine)
 #   notebooks/.jupyter/           the Rust kernel's registration (project-local JUPYTER_PATH)
 #   rust-src                      rustup component (evcxr's code completion)
-# Compiled cell dependencies are kept in target/evcxr/ (see notebooks/evcxr.toml).
+# Compiled cell dependencies are kept in $ONECLICK_EVCXR_TMPDIR (default target/evcxr/).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -59,11 +59,14 @@ export JUPYTER_PATH=$HERE/.jupyter
 export JUPYTER_DATA_DIR=$HERE/.jupyter
 export JUPYTER_CONFIG_DIR=$HERE/.jupyter/config
 export EVCXR_CONFIG_DIR=$HERE/evcxr
+# Keep the compiled cell dependencies between sessions (a real directory, not a symlink).
+export EVCXR_TMPDIR=${ONECLICK_EVCXR_TMPDIR:-$(dirname "$HERE")/target/evcxr}
+mkdir -p "$EVCXR_TMPDIR"
 "$EVCXR_ROOT/bin/evcxr_jupyter" --install >/dev/null
 
 if [ "$setup_only" = 1 ]; then
   say "set up; open the notebooks with:"
-  say "  JUPYTER_PATH=$JUPYTER_PATH EVCXR_CONFIG_DIR=$EVCXR_CONFIG_DIR $VENV/bin/jupyter lab --notebook-dir=$HERE"
+  say "  JUPYTER_PATH=$JUPYTER_PATH EVCXR_CONFIG_DIR=$EVCXR_CONFIG_DIR EVCXR_TMPDIR=$EVCXR_TMPDIR $VENV/bin/jupyter lab --notebook-dir=$HERE"
   exit 0
 fi
 
