@@ -59,9 +59,16 @@ export JUPYTER_PATH=$HERE/.jupyter
 export JUPYTER_DATA_DIR=$HERE/.jupyter
 export JUPYTER_CONFIG_DIR=$HERE/.jupyter/config
 export EVCXR_CONFIG_DIR=$HERE/evcxr
-# Keep the compiled cell dependencies between sessions (a real directory, not a symlink).
+# Keep the compiled cell dependencies between sessions.
 export EVCXR_TMPDIR=${ONECLICK_EVCXR_TMPDIR:-$(dirname "$HERE")/target/evcxr}
 mkdir -p "$EVCXR_TMPDIR"
+# The cells' libraries find the Rust standard library through a relative rpath that cargo
+# computes for target/.../deps/ but evcxr loads the copy one directory up; when the build
+# directory shares a prefix with the toolchain (e.g. both under $HOME) that path is wrong
+# and dlopen fails. Point the loader at the toolchain's libraries explicitly.
+sysroot=$(rustc --print sysroot)
+host=$(rustc -vV | sed -n 's/^host: //p')
+export LD_LIBRARY_PATH="$sysroot/lib/rustlib/$host/lib:$sysroot/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 "$EVCXR_ROOT/bin/evcxr_jupyter" --install >/dev/null
 
 if [ "$setup_only" = 1 ]; then

@@ -253,7 +253,12 @@ impl Shape {
         let xs = linspace(-5.0, 5.0, rows + 1);
         let ys = linspace(-5.0, 5.0, cols + 1);
         let p0 = grid_probabilities(&xs, &ys, 0.0);
-        let mut s = Shape { xs, ys, p0, d1: 0.0 };
+        let mut s = Shape {
+            xs,
+            ys,
+            p0,
+            d1: 0.0,
+        };
         s.d1 = s.distance(1.0);
         s
     }
@@ -344,7 +349,9 @@ pub fn bin_uniform(values: &[f64], bins: usize) -> Vec<u32> {
     let (min, max) = values
         .iter()
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     if !min.is_finite() || bins == 0 {
         return vec![0; values.len()];
     }
@@ -504,7 +511,13 @@ pub fn z_from_chi2(stat: f64, dof: f64) -> f64 {
 }
 
 /// Significance (Z) of the association in a table.
-pub fn significance_from_table(counts: &[f64], rows: usize, cols: usize, method: Significance, stream: u64) -> f64 {
+pub fn significance_from_table(
+    counts: &[f64],
+    rows: usize,
+    cols: usize,
+    method: Significance,
+    stream: u64,
+) -> f64 {
     let (t, r, c) = occupied(counts, rows, cols);
     if r < 2 || c < 2 {
         return f64::NAN;
@@ -524,7 +537,9 @@ fn effective_dof(t: &[f64], r: usize, c: usize, simulations: usize, seed: u64, s
     let n: f64 = t.iter().sum();
     let row: Vec<f64> = (0..r).map(|i| t[i * c..(i + 1) * c].iter().sum()).collect();
     let col: Vec<f64> = (0..c).map(|j| (0..r).map(|i| t[i * c + j]).sum()).collect();
-    let probs: Vec<f64> = (0..r * c).map(|k| row[k / c] * col[k % c] / (n * n)).collect();
+    let probs: Vec<f64> = (0..r * c)
+        .map(|k| row[k / c] * col[k % c] / (n * n))
+        .collect();
     let total = n.round() as u64;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream);
@@ -594,7 +609,10 @@ impl PhikMatrix {
     /// binned uniformly, all others are used as categories as they are.
     pub fn compute(df: &DataFrame, interval: &[&str], options: &PhikOptions) -> Result<PhikMatrix> {
         if options.bins < 2 {
-            return Err(Error::InvalidArgument(format!("bins must be at least 2, got {}", options.bins)));
+            return Err(Error::InvalidArgument(format!(
+                "bins must be at least 2, got {}",
+                options.bins
+            )));
         }
         let mut columns = Vec::new();
         let mut codes = Vec::new();
@@ -615,14 +633,20 @@ impl PhikMatrix {
         }
         for name in interval {
             if !columns.iter().any(|c| c == name) {
-                return Err(Error::InvalidArgument(format!("interval column {name:?} is not in the frame")));
+                return Err(Error::InvalidArgument(format!(
+                    "interval column {name:?} is not in the frame"
+                )));
             }
         }
         let k = columns.len();
         let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (i..k).map(move |j| (i, j))).collect();
         let results: Vec<(f64, f64)> = parallel_map(&pairs, |&(i, j)| {
             let (t, r, c) = crosstab(&codes[i], &codes[j]);
-            let phik = if i == j { 1.0 } else { phik_from_table(&t, r, c, true) };
+            let phik = if i == j {
+                1.0
+            } else {
+                phik_from_table(&t, r, c, true)
+            };
             let z = options.significance.map_or(f64::NAN, |m| {
                 significance_from_table(&t, r, c, m, (i * k + j) as u64)
             });
@@ -648,7 +672,9 @@ impl PhikMatrix {
         self.columns
             .iter()
             .position(|c| c == column)
-            .ok_or_else(|| Error::InvalidArgument(format!("column {column:?} is not in the matrix")))
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!("column {column:?} is not in the matrix"))
+            })
     }
 
     /// φK of every other column with `target`, strongest first.
@@ -670,8 +696,17 @@ impl PhikMatrix {
         let k = self.columns.len();
         let mut pairs: Vec<(String, String, f64)> = (0..k)
             .flat_map(|i| (i + 1..k).map(move |j| (i, j)))
-            .filter(|&(i, j)| !exclude.contains(&self.columns[i].as_str()) && !exclude.contains(&self.columns[j].as_str()))
-            .map(|(i, j)| (self.columns[i].clone(), self.columns[j].clone(), self.phik[i][j]))
+            .filter(|&(i, j)| {
+                !exclude.contains(&self.columns[i].as_str())
+                    && !exclude.contains(&self.columns[j].as_str())
+            })
+            .map(|(i, j)| {
+                (
+                    self.columns[i].clone(),
+                    self.columns[j].clone(),
+                    self.phik[i][j],
+                )
+            })
             .collect();
         pairs.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
         pairs.truncate(n);
@@ -683,10 +718,24 @@ impl PhikMatrix {
         let rows = self
             .ranking(target)?
             .into_iter()
-            .map(|(c, p, z)| vec![c, format!("{p:.3}"), if z.is_nan() { "—".into() } else { format!("{z:.1}") }])
+            .map(|(c, p, z)| {
+                vec![
+                    c,
+                    format!("{p:.3}"),
+                    if z.is_nan() {
+                        "—".into()
+                    } else {
+                        format!("{z:.1}")
+                    },
+                ]
+            })
             .collect();
         Ok(Table::from_rows(
-            vec!["признак".into(), "φK с целевым".into(), "значимость, Z".into()],
+            vec![
+                "признак".into(),
+                "φK с целевым".into(),
+                "значимость, Z".into(),
+            ],
             rows,
         )
         .title(format!("Связь признаков с «{target}»")))
@@ -696,7 +745,9 @@ impl PhikMatrix {
 /// Maps `f` over `items` on all cores, preserving order (results do not depend on the
 /// number of threads).
 pub(crate) fn parallel_map<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(items: &[T], f: F) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(items.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(items.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
     std::thread::scope(|s| {
@@ -721,7 +772,9 @@ pub(crate) fn parallel_map<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(items: &[T],
             }
         }
     });
-    out.into_iter().map(|r| r.expect("every item mapped")).collect()
+    out.into_iter()
+        .map(|r| r.expect("every item mapped"))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -742,7 +795,10 @@ pub fn numeric_columns(df: &DataFrame) -> Result<Vec<(String, Vec<f64>)>> {
     for c in df.columns() {
         if c.dtype().is_primitive_numeric() {
             let v = c.cast(&DataType::Float64)?;
-            out.push((c.name().to_string(), v.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect()));
+            out.push((
+                c.name().to_string(),
+                v.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect(),
+            ));
         }
     }
     Ok(out)
@@ -774,8 +830,17 @@ pub fn correlation_matrix(df: &DataFrame, method: Method) -> Result<(Vec<String>
 /// diagonal element of the inverse correlation matrix.
 pub fn vif(df: &DataFrame) -> Result<Vec<(String, f64)>> {
     let (names, m) = correlation_matrix(df, Method::Pearson)?;
-    let inv = invert(&m).ok_or_else(|| Error::InvalidArgument("the correlation matrix is singular (a column is a linear combination of others)".into()))?;
-    Ok(names.into_iter().enumerate().map(|(i, n)| (n, inv[i][i])).collect())
+    let inv = invert(&m).ok_or_else(|| {
+        Error::InvalidArgument(
+            "the correlation matrix is singular (a column is a linear combination of others)"
+                .into(),
+        )
+    })?;
+    Ok(names
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (n, inv[i][i]))
+        .collect())
 }
 
 /// Gauss–Jordan inverse with partial pivoting; `None` if singular.
@@ -804,8 +869,9 @@ fn invert(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
             if row != col {
                 let f = a[row][col];
                 if f != 0.0 {
-                    for j in 0..2 * n {
-                        a[row][j] -= f * a[col][j];
+                    let pivot_row = a[col].clone();
+                    for (v, p) in a[row].iter_mut().zip(&pivot_row) {
+                        *v -= f * p;
                     }
                 }
             }
@@ -833,7 +899,10 @@ mod tests {
         ];
         for (x, y, r, want) in cases {
             let got = bvn_cdf(x, y, r);
-            assert!((got - want).abs() < 1e-12, "({x}, {y}, {r}): {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-12,
+                "({x}, {y}, {r}): {got} vs {want}"
+            );
         }
     }
 
@@ -850,28 +919,34 @@ mod tests {
         ];
         for (g, dof, p, z) in cases {
             let got = chi2_sf(g, dof);
-            assert!((got - p).abs() <= 1e-12 * p.max(1e-300).max(1e-3) + p * 1e-10, "sf({g}, {dof}) = {got} vs {p}");
+            assert!(
+                (got - p).abs() <= 1e-12 * p.max(1e-300).max(1e-3) + p * 1e-10,
+                "sf({g}, {dof}) = {got} vs {p}"
+            );
             assert!((z_from_chi2(g, dof) - z).abs() < 1e-8, "z({g}, {dof})");
         }
     }
 
     #[test]
-    fn binning_reproduces_edge_ties() {
-        // 0..=10 in 10 bins: the lowest edge is shifted down, so 1.0 (an inner edge)
-        // falls into the upper bin, 0 into the first and 10 into the last.
-        let v: Vec<f64> = (0..=10).map(|i| i as f64).collect();
-        let b = bin_uniform(&v, 10);
-        assert_eq!(b[0], 0);
-        assert_eq!(b[10], 9);
-        assert_eq!(b[1], 1, "an inner edge value goes up");
+    fn binning_reproduces_the_reference_edges() {
+        // Длительность of the cleaned originals spans 121..=1079; the reference library's
+        // first two inner edges are 216.79999999999893 and 312.59999999999906 (numpy
+        // linspace from 121 − 1.21e-12), so 216.8 falls into the second bin, not the first.
+        let v = [121.0, 216.79999999999893, 216.8, 312.59999999999906, 1079.0];
+        assert_eq!(bin_uniform(&v, 10), vec![0, 0, 1, 1, 9]);
+        // exact edges: 0..=10 in 10 bins puts 1.0 on the first inner edge, closed on the right
+        let w: Vec<f64> = (0..=10).map(f64::from).collect();
+        let b = bin_uniform(&w, 10);
+        assert_eq!((b[0], b[1], b[2], b[10]), (0, 0, 1, 9));
     }
 
     #[test]
     fn independent_table_gives_zero_and_diagonal_one() {
         let t = [25.0, 25.0, 25.0, 25.0];
         assert_eq!(phik_from_table(&t, 2, 2, true), 0.0);
-        let d = [50.0, 0.0, 0.0, 50.0];
-        assert_eq!(phik_from_table(&d, 2, 2, true), 1.0);
+        // a 3×3 diagonal reaches the maximum χ² (no Yates correction beyond 2×2)
+        let d = [30.0, 0.0, 0.0, 0.0, 30.0, 0.0, 0.0, 0.0, 30.0];
+        assert_eq!(phik_from_table(&d, 3, 3, true), 1.0);
         assert!(phik_from_table(&[1.0, 2.0], 1, 2, true).is_nan());
     }
 
@@ -879,7 +954,11 @@ mod tests {
     fn vif_of_independent_and_collinear_columns() {
         let a: Vec<f64> = (0..50).map(|i| ((i * 37) % 17) as f64).collect();
         let b: Vec<f64> = (0..50).map(|i| ((i * 11) % 13) as f64).collect();
-        let c: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x + y + ((x * 7.0) % 3.0)).collect();
+        let c: Vec<f64> = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| x + y + ((x * 7.0) % 3.0))
+            .collect();
         let df = polars::df!("a" => a, "b" => b, "c" => c).unwrap();
         let v = vif(&df).unwrap();
         assert!(v.iter().all(|(_, x)| *x >= 1.0));

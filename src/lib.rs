@@ -10,6 +10,7 @@
 //! | load + validate | [`data`] | [`RawData`] (four frames, formats, checksums, provenance) |
 //! | clean | [`clean`] | [`Cleaned`] + [`CleaningReport`] (every change counted) |
 //! | merge | [`merge`] | [`ModelTable`] (one row per customer, profit alongside) |
+//! | correlation | [`corr`] | φK + significance, Spearman/Pearson, VIF |
 //! | notebook display | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) |
 //! | exploration | [`eda`] | value counts, missing values, largest values |
 //! | synthetic data | [`synth`] | the embedded default data, same schema and quirks |
@@ -33,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod clean;
+pub mod corr;
 pub mod data;
 pub mod display;
 pub mod eda;

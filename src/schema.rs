@@ -312,6 +312,19 @@ pub fn minutes_column(period: &str) -> String {
     format!("Минут_{period}")
 }
 
+/// The model table's interval (continuous) columns: binned by φK, the rest are used as
+/// categories. Discrete counts with few values (contacts this month, categories per visit,
+/// unpaid items, service errors) are ordinal and stay unbinned.
+pub fn interval_columns() -> Vec<String> {
+    let mut out: Vec<String> = [MARKETING_6M, DURATION, PROMO_SHARE, PAGES_PER_VISIT]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    out.extend(REVENUE_PERIODS.iter().map(|p| revenue_column(p)));
+    out.extend(TIME_PERIODS.iter().map(|p| minutes_column(p)));
+    out
+}
+
 /// The four feature groups of the study (the bones of the Ishikawa diagram).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FeatureGroup {
