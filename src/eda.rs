@@ -121,6 +121,101 @@ pub fn duplicate_summary(frames: &[(&str, &DataFrame)]) -> Result<Table> {
     ))
 }
 
+/// count, mean, std, min, quartiles and max of every numeric column (one row per column,
+/// like pandas' `describe().T`).
+pub fn describe(df: &DataFrame) -> Result<DataFrame> {
+    use crate::stats::quantile_sorted;
+    let cols = crate::corr::numeric_columns(df)?;
+    let mut names = Vec::new();
+    let mut stats: [Vec<f64>; 8] = Default::default();
+    for (name, v) in cols {
+        let mut x: Vec<f64> = v.into_iter().filter(|x| x.is_finite()).collect();
+        x.sort_by(f64::total_cmp);
+        let n = x.len() as f64;
+        let mean = x.iter().sum::<f64>() / n.max(1.0);
+        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0).max(1.0);
+        let row = [
+            n,
+            mean,
+            var.sqrt(),
+            x.first().copied().unwrap_or(f64::NAN),
+            quantile_sorted(&x, 0.25),
+            quantile_sorted(&x, 0.5),
+            quantile_sorted(&x, 0.75),
+            x.last().copied().unwrap_or(f64::NAN),
+        ];
+        for (s, v) in stats.iter_mut().zip(row) {
+            s.push(v);
+        }
+        names.push(name);
+    }
+    let labels = ["count", "mean", "std", "min", "25%", "50%", "75%", "max"];
+    let mut columns = vec![Column::new("столбец".into(), names)];
+    for (l, v) in labels.iter().zip(stats) {
+        columns.push(Column::new((*l).into(), v));
+    }
+    Ok(DataFrame::new(columns[0].len(), columns)?)
+}
+
+/// For each numeric feature: mean and median in each class and the relative difference
+/// of the means («Снизилась» vs «Прежний уровень»), largest difference first.
+pub fn compare_classes(table: &crate::merge::ModelTable) -> Result<DataFrame> {
+    use crate::stats::quantile_sorted;
+    let target = table.target()?;
+    let features = table.features()?;
+    let mut rows: Vec<(String, [f64; 4], f64)> = Vec::new();
+    for (name, v) in crate::corr::numeric_columns(&features)? {
+        let mut by: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        for (x, t) in v.iter().zip(&target) {
+            by[*t as usize].push(*x);
+        }
+        let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len().max(1) as f64;
+        let median = |x: &mut Vec<f64>| {
+            x.sort_by(f64::total_cmp);
+            quantile_sorted(x, 0.5)
+        };
+        let (m0, m1) = (mean(&by[0]), mean(&by[1]));
+        let (d0, d1) = (median(&mut by[0]), median(&mut by[1]));
+        let diff = if m0 != 0.0 {
+            (m1 - m0) / m0.abs()
+        } else {
+            f64::NAN
+        };
+        rows.push((name, [m0, m1, d0, d1], diff));
+    }
+    rows.sort_by(|a, b| b.2.abs().total_cmp(&a.2.abs()));
+    let n = rows.len();
+    Ok(DataFrame::new(
+        n,
+        vec![
+            Column::new(
+                "признак".into(),
+                rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "среднее: Прежний уровень".into(),
+                rows.iter().map(|r| r.1[0]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "среднее: Снизилась".into(),
+                rows.iter().map(|r| r.1[1]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "медиана: Прежний уровень".into(),
+                rows.iter().map(|r| r.1[2]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "медиана: Снизилась".into(),
+                rows.iter().map(|r| r.1[3]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "разница средних, %".into(),
+                rows.iter().map(|r| r.2 * 100.0).collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +253,10 @@ mod tests {
             .flatten()
             .collect();
         assert_eq!(ids, vec![1, 4]);
+        let d = describe(&df).unwrap();
+        assert_eq!(d.height(), 2);
+        assert_eq!(d.column("mean").unwrap().f64().unwrap().get(1), Some(15.75));
+        assert_eq!(d.column("50%").unwrap().f64().unwrap().get(0), Some(2.5));
         let dups = duplicate_summary(&[("t", &df)]).unwrap();
         assert_eq!(dups.rows[0], vec!["t", "4", "4", "0"]);
     }

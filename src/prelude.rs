@@ -1,9 +1,13 @@
 //! What a notebook needs: `use oneclick::prelude::*;`.
 
 pub use crate::clean::{Cleaned, CleaningOptions, CleaningReport, Rule};
+pub use crate::corr::{PhikMatrix, PhikOptions, Significance};
 pub use crate::data::{Data, DataDir, FileFormat, FileInfo, RawData, Source};
 pub use crate::display::{Figure, Table, ToTable};
-pub use crate::eda::{duplicate_summary, largest, missing_values, rows_of_customers, value_counts};
+pub use crate::eda::{
+    compare_classes, describe, duplicate_summary, largest, missing_values, rows_of_customers,
+    value_counts,
+};
 pub use crate::error::{Error, Result};
 pub use crate::merge::ModelTable;
 pub use crate::plot;

@@ -1,0 +1,88 @@
+//! Annotated heatmap of a square matrix (correlations).
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::style;
+use crate::display::Figure;
+use crate::error::Result;
+
+/// A square matrix with its labels on both axes and each value written in its cell.
+/// Values are expected in `[lo, hi]`; colour runs from white (lo) to dark blue (hi).
+pub fn heatmap(
+    matrix: &[Vec<f64>],
+    labels: &[String],
+    title: &str,
+    lo: f64,
+    hi: f64,
+) -> Result<Figure> {
+    let k = labels.len();
+    let cell: i32 = if k > 14 { 34 } else { 44 };
+    let label_px = labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as i32 * 7 + 12;
+    let left = label_px;
+    let top = 40;
+    let width = (left + cell * k as i32 + 20) as u32;
+    let height = (top + cell * k as i32 + label_px + 10) as u32;
+    Figure::draw(width, height, |root| {
+        root.draw(&Text::new(title.to_string(), (left, 12), (style::FONT, 18)))?;
+        let span = (hi - lo).max(1e-12);
+        for (i, row) in matrix.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                let x = left + j as i32 * cell;
+                let y = top + i as i32 * cell;
+                let t = if v.is_finite() {
+                    ((v - lo) / span).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                let color = RGBColor(
+                    (255.0 - t * (255.0 - 27.0)) as u8,
+                    (255.0 - t * (255.0 - 58.0)) as u8,
+                    (255.0 - t * (255.0 - 107.0)) as u8,
+                );
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell, y + cell)],
+                    color.filled(),
+                ))?;
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell, y + cell)],
+                    WHITE.stroke_width(1),
+                ))?;
+                let text_color = if t > 0.55 { WHITE } else { BLACK };
+                let text = if v.is_finite() {
+                    format!("{v:.2}")
+                } else {
+                    "—".into()
+                };
+                root.draw(&Text::new(
+                    text,
+                    (x + cell / 2, y + cell / 2),
+                    (style::FONT, if k > 14 { 10 } else { 12 })
+                        .into_font()
+                        .color(&text_color)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                ))?;
+            }
+            root.draw(&Text::new(
+                labels[i].clone(),
+                (left - 6, top + i as i32 * cell + cell / 2),
+                (style::FONT, 12)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
+        }
+        for (j, l) in labels.iter().enumerate() {
+            root.draw(&Text::new(
+                l.clone(),
+                (left + j as i32 * cell + cell / 2, top + k as i32 * cell + 6),
+                (style::FONT, 12)
+                    .into_font()
+                    .transform(FontTransform::Rotate270)
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,70 @@
+//! Scatter plot of two numeric features, coloured by target class.
+
+use plotters::prelude::*;
+
+use super::{class_label, class_style, style};
+use crate::display::Figure;
+use crate::error::Result;
+
+/// `x` against `y`, one point per customer, coloured by class.
+pub fn scatter_by_class(
+    x: &[f64],
+    y: &[f64],
+    target: &[u8],
+    x_label: &str,
+    y_label: &str,
+) -> Result<Figure> {
+    let range = |v: &[f64]| {
+        let (a, b) = v
+            .iter()
+            .filter(|x| x.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+        if a.is_finite() {
+            let p = ((b - a) * 0.05).max(1e-9);
+            (a - p, b + p)
+        } else {
+            (0.0, 1.0)
+        }
+    };
+    let (x0, x1) = range(x);
+    let (y0, y1) = range(y);
+    Figure::draw(style::WIDTH, style::HEIGHT + 40, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("{y_label} и {x_label}"), (style::FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_label_formatter(&|v| style::thousands(*v))
+            .y_label_formatter(&|v| style::thousands(*v))
+            .label_style((style::FONT, 12))
+            .draw()?;
+        for c in 0..2u8 {
+            let color = class_style(c);
+            let n = target.iter().filter(|t| **t == c).count();
+            chart
+                .draw_series(
+                    x.iter()
+                        .zip(y)
+                        .zip(target)
+                        .filter(|(_, t)| **t == c)
+                        .map(|((a, b), _)| Circle::new((*a, *b), 2, color.mix(0.55).filled())),
+                )?
+                .label(format!("{} (n = {n})", class_label(c)))
+                .legend(move |(x, y)| Circle::new((x + 7, y), 4, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK.mix(0.3))
+            .background_style(WHITE.mix(0.9))
+            .label_font((style::FONT, 12))
+            .draw()?;
+        Ok(())
+    })
+}
