@@ -607,7 +607,12 @@ pub struct PhikMatrix {
 impl PhikMatrix {
     /// Computes φK (and significance) for all columns of `df`; the `interval` columns are
     /// binned uniformly, all others are used as categories as they are.
-    pub fn compute(df: &DataFrame, interval: &[&str], options: &PhikOptions) -> Result<PhikMatrix> {
+    pub fn compute<S: AsRef<str>>(
+        df: &DataFrame,
+        interval: &[S],
+        options: &PhikOptions,
+    ) -> Result<PhikMatrix> {
+        let interval: Vec<&str> = interval.iter().map(|s| s.as_ref()).collect();
         if options.bins < 2 {
             return Err(Error::InvalidArgument(format!(
                 "bins must be at least 2, got {}",
@@ -631,7 +636,7 @@ impl PhikMatrix {
             columns.push(name);
             codes.push(code);
         }
-        for name in interval {
+        for name in &interval {
             if !columns.iter().any(|c| c == name) {
                 return Err(Error::InvalidArgument(format!(
                     "interval column {name:?} is not in the frame"

@@ -34,6 +34,8 @@ pub struct Study {
     pub cleaned: Cleaned,
     /// The model table.
     pub table: ModelTable,
+    /// φK and significance of the model table (target and features).
+    pub phik: crate::corr::PhikMatrix,
     /// Seconds per stage, in run order.
     pub timings: Vec<(String, f64)>,
 }
@@ -58,11 +60,19 @@ impl Study {
         let t = Instant::now();
         let table = cleaned.merge()?;
         timings.push(("merge".to_string(), t.elapsed().as_secs_f64()));
+        let t = Instant::now();
+        let phik = crate::corr::PhikMatrix::compute(
+            &table.frame.drop(crate::schema::ID)?,
+            &crate::schema::interval_columns(),
+            &crate::corr::PhikOptions::default(),
+        )?;
+        timings.push(("correlation".to_string(), t.elapsed().as_secs_f64()));
         Ok(Study {
             data_dir,
             raw,
             cleaned,
             table,
+            phik,
             timings,
         })
     }
@@ -135,6 +145,27 @@ impl Study {
                     decline_rate: self.table.decline_rate()?,
                 },
             },
+            correlation: CorrelationResult {
+                phik: MatrixResult {
+                    columns: self.phik.columns.clone(),
+                    matrix: self.phik.phik.clone(),
+                },
+                significance: MatrixResult {
+                    columns: self.phik.columns.clone(),
+                    matrix: self.phik.significance.clone().unwrap_or_default(),
+                },
+                significance_method: format!("{:?}", self.phik.options.significance),
+                target: self
+                    .phik
+                    .ranking(crate::schema::TARGET)?
+                    .into_iter()
+                    .map(|(feature, phik, significance)| TargetCorrelation {
+                        feature,
+                        phik,
+                        significance,
+                    })
+                    .collect(),
+            },
             timings: self.timings.iter().cloned().collect(),
         })
     }
@@ -165,6 +196,14 @@ impl Study {
             );
         }
         let _ = writeln!(s, "{}", self.table);
+        if let Ok(ranking) = self.phik.ranking(crate::schema::TARGET) {
+            let top: Vec<String> = ranking
+                .iter()
+                .take(5)
+                .map(|(f, p, _)| format!("{f} {p:.2}"))
+                .collect();
+            let _ = writeln!(s, "strongest φK with the target: {}", top.join(", "));
+        }
         if let Ok(rate) = self.table.decline_rate() {
             let _ = writeln!(s, "share «Снизилась»: {:.1} %", rate * 100.0);
         }
@@ -192,6 +231,8 @@ impl Study {
 pub struct Results {
     /// The data section.
     pub data: DataResult,
+    /// φK of the model table.
+    pub correlation: CorrelationResult,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
 }
@@ -267,4 +308,37 @@ pub struct TableResult {
     pub columns: Vec<String>,
     /// Share of «Снизилась».
     pub decline_rate: f64,
+}
+
+/// `results.json` → `correlation`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrelationResult {
+    /// φK matrix over the target and the features.
+    pub phik: MatrixResult,
+    /// Significance (Z) matrix.
+    pub significance: MatrixResult,
+    /// How the significance was computed.
+    pub significance_method: String,
+    /// φK of each feature with the target, strongest first.
+    pub target: Vec<TargetCorrelation>,
+}
+
+/// A square matrix with its column names.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixResult {
+    /// Model-table column names.
+    pub columns: Vec<String>,
+    /// Row-major values.
+    pub matrix: Vec<Vec<f64>>,
+}
+
+/// `results.json` → `correlation.target[]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetCorrelation {
+    /// Feature name.
+    pub feature: String,
+    /// φK with the target.
+    pub phik: f64,
+    /// Z-score of the association.
+    pub significance: f64,
 }

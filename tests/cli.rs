@@ -55,7 +55,15 @@ fn study_on_synthetic_data_writes_results_json() {
     assert_eq!(columns.len(), 18);
     assert_eq!(columns[0], "id");
     assert_eq!(columns[17], "Минут_текущий_месяц");
-    for stage in ["load", "clean", "merge"] {
+    let c = &r["correlation"];
+    assert_eq!(c["phik"]["columns"].as_array().unwrap().len(), 17);
+    assert_eq!(c["phik"]["columns"][0], "Покупательская активность");
+    assert_eq!(c["phik"]["matrix"][3][3], 1.0);
+    let target = c["target"].as_array().unwrap();
+    assert_eq!(target.len(), 16);
+    let first = target[0]["phik"].as_f64().unwrap();
+    assert!(target.iter().all(|t| t["phik"].as_f64().unwrap() <= first));
+    for stage in ["load", "clean", "merge", "correlation"] {
         assert!(r["timings"][stage].as_f64().unwrap() >= 0.0, "{stage}");
     }
 }
