@@ -417,17 +417,7 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
                 .ok_or_else(|| not_in_market_file(FileId::MarketMoney, *id))
         })
         .collect::<Result<_>>()?;
-    let period_of: Vec<usize> = mm
-        .column(schema::PERIOD)?
-        .str()?
-        .iter()
-        .map(|p| {
-            schema::REVENUE_PERIODS
-                .iter()
-                .position(|x| Some(*x) == p)
-                .unwrap_or(usize::MAX)
-        })
-        .collect();
+    let period_of = revenue_period_indices(mm)?;
     let revenue: Vec<f64> = mm
         .column(schema::REVENUE)?
         .f64()?
@@ -626,6 +616,21 @@ fn fix_typos(df: &mut DataFrame, column: &str, spec: &CategorySpec) -> Result<()
         df.replace(column, Column::new(column.into(), fixed))?;
     }
     Ok(())
+}
+
+/// Index in [`schema::REVENUE_PERIODS`] of each row's `Период` (`usize::MAX` if unknown).
+pub(crate) fn revenue_period_indices(df: &DataFrame) -> Result<Vec<usize>> {
+    Ok(df
+        .column(schema::PERIOD)?
+        .str()?
+        .iter()
+        .map(|p| {
+            schema::REVENUE_PERIODS
+                .iter()
+                .position(|x| Some(*x) == p)
+                .unwrap_or(usize::MAX)
+        })
+        .collect())
 }
 
 pub(crate) fn column_ids(df: &DataFrame) -> Result<Vec<i64>> {

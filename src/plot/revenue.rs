@@ -28,16 +28,9 @@ pub fn revenue_by_period(
         .iter()
         .map(|v| v.unwrap_or(0))
         .collect();
-    let periods: Vec<usize> = market_money
-        .column(schema::PERIOD)?
-        .str()?
-        .iter()
-        .map(|p| {
-            schema::REVENUE_PERIODS
-                .iter()
-                .position(|x| Some(*x) == p)
-                .unwrap_or(0)
-        })
+    let periods: Vec<usize> = crate::clean::revenue_period_indices(market_money)?
+        .into_iter()
+        .map(|k| k.min(2))
         .collect();
     let revenue: Vec<f64> = market_money
         .column(schema::REVENUE)?
