@@ -11,6 +11,8 @@
 //! | clean | [`clean`] | [`Cleaned`] + [`CleaningReport`] (every change counted) |
 //! | merge | [`merge`] | [`ModelTable`] (one row per customer, profit alongside) |
 //! | correlation | [`corr`] | φK + significance, Spearman/Pearson, VIF |
+//! | metrics | [`metrics`] | ROC-AUC (tie-aware), ROC curve, confusion matrix |
+//! | splits | [`search`] | stratified train/test split and k folds |
 //! | notebook display | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) |
 //! | exploration | [`eda`] | value counts, missing values, largest values |
 //! | synthetic data | [`synth`] | the embedded default data, same schema and quirks |
@@ -41,9 +43,11 @@ pub mod eda;
 pub mod error;
 pub mod fetch;
 pub mod merge;
+pub mod metrics;
 pub mod plot;
 pub mod prelude;
 pub mod schema;
+pub mod search;
 pub mod stats;
 pub mod study;
 pub mod synth;

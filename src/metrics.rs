@@ -1,0 +1,200 @@
+//! Classification metrics: ROC-AUC (tie-aware), the ROC curve, the confusion matrix.
+
+use crate::error::{Error, Result};
+
+fn check(y: &[u8], score: &[f64]) -> Result<(usize, usize)> {
+    if y.len() != score.len() {
+        return Err(Error::InvalidArgument(format!(
+            "{} labels but {} scores",
+            y.len(),
+            score.len()
+        )));
+    }
+    if let Some(s) = score.iter().find(|s| !s.is_finite()) {
+        return Err(Error::InvalidArgument(format!("score {s} is not finite")));
+    }
+    let pos = y.iter().filter(|v| **v == 1).count();
+    let neg = y.len() - pos;
+    if pos == 0 || neg == 0 {
+        return Err(Error::InvalidArgument(
+            "ROC-AUC needs both classes among the labels".into(),
+        ));
+    }
+    Ok((pos, neg))
+}
+
+/// Area under the ROC curve of `score` for labels `y` (1 = positive): the probability
+/// that a random positive scores above a random negative, ties counting one half
+/// (the Mann–Whitney statistic; equal to scikit-learn's `roc_auc_score`).
+pub fn roc_auc(y: &[u8], score: &[f64]) -> Result<f64> {
+    let (pos, neg) = check(y, score)?;
+    let mut idx: Vec<usize> = (0..y.len()).collect();
+    idx.sort_by(|&a, &b| score[a].total_cmp(&score[b]));
+    // sum of average ranks of the positives
+    let mut rank_sum = 0.0;
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && score[idx[j + 1]] == score[idx[i]] {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum += rank * idx[i..=j].iter().filter(|&&k| y[k] == 1).count() as f64;
+        i = j + 1;
+    }
+    let u = rank_sum - (pos * (pos + 1)) as f64 / 2.0;
+    Ok(u / (pos as f64 * neg as f64))
+}
+
+/// One point of the ROC curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RocPoint {
+    /// Scores at or above this are predicted positive.
+    pub threshold: f64,
+    /// False positive rate.
+    pub fpr: f64,
+    /// True positive rate.
+    pub tpr: f64,
+}
+
+/// The ROC curve: one point per distinct score (highest threshold first), starting at
+/// (0, 0) with an infinite threshold and ending at (1, 1).
+pub fn roc_curve(y: &[u8], score: &[f64]) -> Result<Vec<RocPoint>> {
+    let (pos, neg) = check(y, score)?;
+    let mut idx: Vec<usize> = (0..y.len()).collect();
+    idx.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
+    let mut out = vec![RocPoint {
+        threshold: f64::INFINITY,
+        fpr: 0.0,
+        tpr: 0.0,
+    }];
+    let (mut tp, mut fp) = (0usize, 0usize);
+    let mut i = 0;
+    while i < idx.len() {
+        let t = score[idx[i]];
+        while i < idx.len() && score[idx[i]] == t {
+            if y[idx[i]] == 1 {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            i += 1;
+        }
+        out.push(RocPoint {
+            threshold: t,
+            fpr: fp as f64 / neg as f64,
+            tpr: tp as f64 / pos as f64,
+        });
+    }
+    Ok(out)
+}
+
+/// Counts of a binary confusion matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Confusion {
+    /// Positives predicted positive.
+    pub tp: usize,
+    /// Negatives predicted positive.
+    pub fp: usize,
+    /// Negatives predicted negative.
+    pub tn: usize,
+    /// Positives predicted negative.
+    pub fn_: usize,
+}
+
+impl Confusion {
+    /// Predictions `score ≥ threshold` against labels.
+    pub fn at(y: &[u8], score: &[f64], threshold: f64) -> Confusion {
+        let mut c = Confusion::default();
+        for (&t, &s) in y.iter().zip(score) {
+            match (t == 1, s >= threshold) {
+                (true, true) => c.tp += 1,
+                (false, true) => c.fp += 1,
+                (false, false) => c.tn += 1,
+                (true, false) => c.fn_ += 1,
+            }
+        }
+        c
+    }
+
+    /// TP / (TP + FP).
+    pub fn precision(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fp).max(1) as f64
+    }
+
+    /// TP / (TP + FN).
+    pub fn recall(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fn_).max(1) as f64
+    }
+
+    /// Share of correct predictions.
+    pub fn accuracy(&self) -> f64 {
+        (self.tp + self.tn) as f64 / (self.tp + self.tn + self.fp + self.fn_).max(1) as f64
+    }
+
+    /// Harmonic mean of precision and recall.
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_with_ties_matches_scikit_learn() {
+        // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.75
+        assert_eq!(
+            roc_auc(&[0, 0, 1, 1], &[0.1, 0.4, 0.35, 0.8]).unwrap(),
+            0.75
+        );
+        // roc_auc_score([0, 1, 0, 1, 1], [0.5, 0.5, 0.2, 0.9, 0.5]) = 5/6 (ties count half)
+        assert!(
+            (roc_auc(&[0, 1, 0, 1, 1], &[0.5, 0.5, 0.2, 0.9, 0.5]).unwrap() - 0.8333333333333333)
+                .abs()
+                < 1e-15
+        );
+        // all scores equal: 0.5
+        assert_eq!(roc_auc(&[0, 1, 1], &[1.0, 1.0, 1.0]).unwrap(), 0.5);
+        assert!(roc_auc(&[1, 1], &[0.1, 0.2]).is_err());
+        assert!(roc_auc(&[0, 1], &[0.1, f64::NAN]).is_err());
+    }
+
+    #[test]
+    fn curve_and_trapezoid_area_agree_with_auc() {
+        let y = [0, 1, 0, 1, 1, 0, 1, 0];
+        let s = [0.1, 0.9, 0.4, 0.4, 0.7, 0.3, 0.2, 0.8];
+        let curve = roc_curve(&y, &s).unwrap();
+        assert_eq!((curve[0].fpr, curve[0].tpr), (0.0, 0.0));
+        let last = curve.last().unwrap();
+        assert_eq!((last.fpr, last.tpr), (1.0, 1.0));
+        let area: f64 = curve
+            .windows(2)
+            .map(|w| (w[1].fpr - w[0].fpr) * (w[1].tpr + w[0].tpr) / 2.0)
+            .sum();
+        assert!((area - roc_auc(&y, &s).unwrap()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn confusion_counts() {
+        let c = Confusion::at(&[1, 1, 0, 0, 1], &[0.9, 0.2, 0.6, 0.1, 0.5], 0.5);
+        assert_eq!(
+            c,
+            Confusion {
+                tp: 2,
+                fp: 1,
+                tn: 1,
+                fn_: 1
+            }
+        );
+        assert!((c.precision() - 2.0 / 3.0).abs() < 1e-12);
+        assert!((c.recall() - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(c.accuracy(), 0.6);
+    }
+}

@@ -1,0 +1,113 @@
+//! Stratified, seeded data splits for model selection: a train/test split and k folds
+//! that keep the share of each class.
+//!
+//! (The grid and randomized search over pipelines build on these; see the pipelines issue.)
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, Result};
+
+/// Row indices of each class, shuffled with `seed`.
+fn shuffled_by_class(y: &[u8], seed: u64) -> [Vec<usize>; 2] {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut by: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    for (i, &v) in y.iter().enumerate() {
+        by[usize::from(v == 1)].push(i);
+    }
+    for v in by.iter_mut() {
+        v.shuffle(&mut rng);
+    }
+    by
+}
+
+/// A stratified train/test split: `(train, test)` row indices, both sorted. Each class
+/// contributes `round(test_size × class size)` rows to the test part.
+pub fn train_test_split(y: &[u8], test_size: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
+    if !(test_size > 0.0 && test_size < 1.0) {
+        return Err(Error::InvalidArgument(format!(
+            "test_size must be in (0, 1), got {test_size}"
+        )));
+    }
+    let mut train = Vec::new();
+    let mut test = Vec::new();
+    for class in shuffled_by_class(y, seed) {
+        let n_test = (class.len() as f64 * test_size).round() as usize;
+        test.extend_from_slice(&class[..n_test]);
+        train.extend_from_slice(&class[n_test..]);
+    }
+    train.sort_unstable();
+    test.sort_unstable();
+    Ok((train, test))
+}
+
+/// Stratified k-fold: `k` pairs of `(train, validation)` row indices (positions into
+/// `y`), every row in exactly one validation fold, class shares kept in each fold.
+pub fn stratified_kfold(y: &[u8], k: usize, seed: u64) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
+    let smallest = [0u8, 1].map(|c| y.iter().filter(|v| **v == c).count());
+    if k < 2 || smallest.iter().any(|n| *n < k) {
+        return Err(Error::InvalidArgument(format!(
+            "k = {k} folds need k ≥ 2 and at least k rows of each class (have {smallest:?})"
+        )));
+    }
+    let mut fold_of = vec![0usize; y.len()];
+    let mut next = 0;
+    for class in shuffled_by_class(y, seed) {
+        for i in class {
+            fold_of[i] = next % k;
+            next += 1;
+        }
+    }
+    Ok((0..k)
+        .map(|f| {
+            let (valid, train): (Vec<usize>, Vec<usize>) =
+                (0..y.len()).partition(|&i| fold_of[i] == f);
+            (train, valid)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels() -> Vec<u8> {
+        (0..1000).map(|i| u8::from(i % 8 < 3)).collect() // 37.5 % positives
+    }
+
+    #[test]
+    fn split_is_stratified_disjoint_and_seeded() {
+        let y = labels();
+        let (train, test) = train_test_split(&y, 0.25, 7).unwrap();
+        assert_eq!(train.len() + test.len(), y.len());
+        assert_eq!(test.len(), 250);
+        let pos = test.iter().filter(|&&i| y[i] == 1).count();
+        assert_eq!(pos, 94); // round(375 × 0.25)
+        assert!(train.iter().all(|i| test.binary_search(i).is_err()));
+        assert_eq!(
+            train_test_split(&y, 0.25, 7).unwrap(),
+            (train.clone(), test.clone())
+        );
+        assert_ne!(train_test_split(&y, 0.25, 8).unwrap().1, test);
+        assert!(train_test_split(&y, 1.0, 7).is_err());
+    }
+
+    #[test]
+    fn folds_cover_every_row_once_with_class_shares() {
+        let y = labels();
+        let folds = stratified_kfold(&y, 5, 3).unwrap();
+        let mut seen = vec![0; y.len()];
+        for (train, valid) in &folds {
+            assert_eq!(train.len() + valid.len(), y.len());
+            assert_eq!(valid.len(), 200);
+            let pos = valid.iter().filter(|&&i| y[i] == 1).count();
+            assert_eq!(pos, 75);
+            for &i in valid {
+                seen[i] += 1;
+            }
+        }
+        assert!(seen.iter().all(|s| *s == 1));
+        assert!(stratified_kfold(&y[..3], 5, 3).is_err());
+    }
+}
