@@ -11,6 +11,7 @@
 //! | clean | [`clean`] | [`Cleaned`] + [`CleaningReport`] (every change counted) |
 //! | merge | [`merge`] | [`ModelTable`] (one row per customer, profit alongside) |
 //! | correlation | [`corr`] | φK + significance, Spearman/Pearson, VIF |
+//! | preprocessing | [`prep`] | `ColumnTransformer`-like fitted steps → [`prep::Matrix`] |
 //! | metrics | [`metrics`] | ROC-AUC (tie-aware), ROC curve, confusion matrix |
 //! | splits | [`search`] | stratified train/test split and k folds |
 //! | notebook display | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) |
@@ -46,6 +47,7 @@ pub mod merge;
 pub mod metrics;
 pub mod plot;
 pub mod prelude;
+pub mod prep;
 pub mod schema;
 pub mod search;
 pub mod stats;

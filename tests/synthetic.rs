@@ -119,3 +119,25 @@ fn class_means(t: &ModelTable, column: &str) -> Result<[f64; 2]> {
     }
     Ok([sum[0] / n[0], sum[1] / n[1]])
 }
+
+#[test]
+fn study_preprocessing_maps_every_output_to_a_source_feature() {
+    use oneclick::prep::{ColumnTransformer, Transformer};
+    let table = Data::load(common::synthetic_dir())
+        .unwrap()
+        .clean()
+        .unwrap()
+        .merge()
+        .unwrap();
+    let fitted = ColumnTransformer::study(Transformer::Standard)
+        .fit(&table.frame)
+        .unwrap();
+    let names = fitted.feature_names_out();
+    assert_eq!(names.len(), 5 + 1 + 1 + 13, "{names:?}");
+    let mut sources = fitted.sources();
+    sources.dedup();
+    assert_eq!(sources.len(), 16);
+    let m = fitted.transform(&table.frame).unwrap();
+    assert_eq!((m.rows, m.cols), (table.height(), 20));
+    assert!(m.data.iter().all(|v| v.is_finite()));
+}

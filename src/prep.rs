@@ -1,0 +1,374 @@
+//! Preprocessing in the spirit of scikit-learn's `ColumnTransformer`: named steps
+//! `(name, transformer, columns)`, fitted on training data only, applied to any frame with
+//! the same columns. Output is a dense row-major [`Matrix`] whose
+//! [`feature_names_out`](FittedTransformer::feature_names_out) map back to the source
+//! columns, so importance can be reported per original feature.
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::schema;
+
+/// What a step does to its columns.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Transformer {
+    /// One indicator column per category; with `drop_first` the first category (in
+    /// sorted order) is left out, as scikit-learn's `OneHotEncoder(drop="first")`.
+    OneHot {
+        /// Leave out the first category.
+        drop_first: bool,
+    },
+    /// Codes 0, 1, 2, … in the given order of categories.
+    Ordinal {
+        /// Categories from lowest to highest.
+        order: Vec<String>,
+    },
+    /// (x − mean) / std with the population std (scikit-learn's `StandardScaler`).
+    Standard,
+    /// (x − min) / (max − min) (scikit-learn's `MinMaxScaler`).
+    MinMax,
+    /// Values as they are.
+    Passthrough,
+}
+
+/// A row-major dense matrix of transformed features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    /// Rows.
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+    /// `rows × cols` values, row by row.
+    pub data: Vec<f64>,
+}
+
+impl Matrix {
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// Column `j`, copied.
+    pub fn column(&self, j: usize) -> Vec<f64> {
+        (0..self.rows)
+            .map(|i| self.data[i * self.cols + j])
+            .collect()
+    }
+}
+
+/// An unfitted column transformer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ColumnTransformer {
+    /// `(name, transformer, columns)`, applied in order; output columns follow that order.
+    pub steps: Vec<(String, Transformer, Vec<String>)>,
+}
+
+/// How one fitted column is transformed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+enum Fitted {
+    OneHot {
+        categories: Vec<String>,
+        drop_first: bool,
+    },
+    Ordinal {
+        order: Vec<String>,
+    },
+    Affine {
+        shift: f64,
+        scale: f64,
+    },
+}
+
+/// A fitted column transformer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FittedTransformer {
+    columns: Vec<(String, String, Fitted)>, // (step, source column, fitted)
+}
+
+impl ColumnTransformer {
+    /// An empty transformer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a step.
+    pub fn step(mut self, name: &str, transformer: Transformer, columns: &[&str]) -> Self {
+        self.steps.push((
+            name.to_string(),
+            transformer,
+            columns.iter().map(|c| c.to_string()).collect(),
+        ));
+        self
+    }
+
+    /// The study's preprocessing: one-hot (drop first) for «Популярная_категория»,
+    /// ordinal «стандарт» < «премиум» and «нет» < «да», and `scaler` for every numeric
+    /// feature of the model table.
+    pub fn study(scaler: Transformer) -> Self {
+        let numeric: Vec<String> = schema::feature_groups()
+            .into_iter()
+            .map(|(c, _)| c)
+            .filter(|c| {
+                ![
+                    schema::POPULAR_CATEGORY,
+                    schema::SERVICE_TYPE,
+                    schema::ALLOW_MESSAGES,
+                ]
+                .contains(&c.as_str())
+            })
+            .collect();
+        let numeric: Vec<&str> = numeric.iter().map(String::as_str).collect();
+        ColumnTransformer::new()
+            .step(
+                "ohe",
+                Transformer::OneHot { drop_first: true },
+                &[schema::POPULAR_CATEGORY],
+            )
+            .step(
+                "service",
+                Transformer::Ordinal {
+                    order: vec!["стандарт".into(), "премиум".into()],
+                },
+                &[schema::SERVICE_TYPE],
+            )
+            .step(
+                "messages",
+                Transformer::Ordinal {
+                    order: vec!["нет".into(), "да".into()],
+                },
+                &[schema::ALLOW_MESSAGES],
+            )
+            .step("num", scaler, &numeric)
+    }
+
+    /// Fits every step on `train`.
+    pub fn fit(&self, train: &DataFrame) -> Result<FittedTransformer> {
+        let mut columns = Vec::new();
+        for (step, transformer, cols) in &self.steps {
+            for col in cols {
+                let fitted = match transformer {
+                    Transformer::OneHot { drop_first } => {
+                        let mut categories = text(train, col)?;
+                        categories.sort();
+                        categories.dedup();
+                        Fitted::OneHot {
+                            categories,
+                            drop_first: *drop_first,
+                        }
+                    }
+                    Transformer::Ordinal { order } => {
+                        if let Some(v) = text(train, col)?.into_iter().find(|v| !order.contains(v))
+                        {
+                            return Err(unknown(col, &v, order));
+                        }
+                        Fitted::Ordinal {
+                            order: order.clone(),
+                        }
+                    }
+                    Transformer::Standard => {
+                        let v = numbers(train, col)?;
+                        let n = v.len().max(1) as f64;
+                        let mean = v.iter().sum::<f64>() / n;
+                        let std =
+                            (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
+                        Fitted::Affine {
+                            shift: mean,
+                            scale: if std > 0.0 { std } else { 1.0 },
+                        }
+                    }
+                    Transformer::MinMax => {
+                        let v = numbers(train, col)?;
+                        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+                        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        let range = max - min;
+                        Fitted::Affine {
+                            shift: min,
+                            scale: if range > 0.0 { range } else { 1.0 },
+                        }
+                    }
+                    Transformer::Passthrough => {
+                        numbers(train, col)?;
+                        Fitted::Affine {
+                            shift: 0.0,
+                            scale: 1.0,
+                        }
+                    }
+                };
+                columns.push((step.clone(), col.clone(), fitted));
+            }
+        }
+        Ok(FittedTransformer { columns })
+    }
+}
+
+impl FittedTransformer {
+    /// Output feature names: `step__column` for scalars, `step__column_category` for
+    /// one-hot indicators (as scikit-learn names them).
+    pub fn feature_names_out(&self) -> Vec<String> {
+        self.outputs().into_iter().map(|(name, _)| name).collect()
+    }
+
+    /// The source column of each output feature.
+    pub fn sources(&self) -> Vec<String> {
+        self.outputs().into_iter().map(|(_, src)| src).collect()
+    }
+
+    fn outputs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (step, col, f) in &self.columns {
+            match f {
+                Fitted::OneHot {
+                    categories,
+                    drop_first,
+                } => {
+                    for c in categories.iter().skip(usize::from(*drop_first)) {
+                        out.push((format!("{step}__{col}_{c}"), col.clone()));
+                    }
+                }
+                _ => out.push((format!("{step}__{col}"), col.clone())),
+            }
+        }
+        out
+    }
+
+    /// Transforms a frame with the fitted parameters. Categories unseen at fit time are
+    /// an error naming the column and the value.
+    pub fn transform(&self, df: &DataFrame) -> Result<Matrix> {
+        let rows = df.height();
+        let mut blocks: Vec<Vec<f64>> = Vec::new();
+        for (_, col, f) in &self.columns {
+            match f {
+                Fitted::OneHot {
+                    categories,
+                    drop_first,
+                } => {
+                    let v = text(df, col)?;
+                    let skip = usize::from(*drop_first);
+                    let mut cols = vec![vec![0.0; rows]; categories.len() - skip];
+                    for (i, x) in v.iter().enumerate() {
+                        let k = categories
+                            .iter()
+                            .position(|c| c == x)
+                            .ok_or_else(|| unknown(col, x, categories))?;
+                        if k >= skip {
+                            cols[k - skip][i] = 1.0;
+                        }
+                    }
+                    blocks.extend(cols);
+                }
+                Fitted::Ordinal { order } => {
+                    let v = text(df, col)?;
+                    let codes = v
+                        .iter()
+                        .map(|x| {
+                            order
+                                .iter()
+                                .position(|o| o == x)
+                                .map(|k| k as f64)
+                                .ok_or_else(|| unknown(col, x, order))
+                        })
+                        .collect::<Result<Vec<f64>>>()?;
+                    blocks.push(codes);
+                }
+                Fitted::Affine { shift, scale } => {
+                    blocks.push(
+                        numbers(df, col)?
+                            .iter()
+                            .map(|x| (x - shift) / scale)
+                            .collect(),
+                    );
+                }
+            }
+        }
+        let cols = blocks.len();
+        let mut data = vec![0.0; rows * cols];
+        for (j, b) in blocks.iter().enumerate() {
+            for (i, v) in b.iter().enumerate() {
+                data[i * cols + j] = *v;
+            }
+        }
+        Ok(Matrix { rows, cols, data })
+    }
+}
+
+fn unknown(col: &str, value: &str, known: &[String]) -> Error {
+    Error::InvalidArgument(format!(
+        "column {col:?}: category {value:?} was not seen when the preprocessing was fitted; expected one of {known:?}"
+    ))
+}
+
+fn text(df: &DataFrame, col: &str) -> Result<Vec<String>> {
+    let c = df.column(col)?;
+    Ok(c.str()?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect())
+}
+
+fn numbers(df: &DataFrame, col: &str) -> Result<Vec<f64>> {
+    let c = df.column(col)?;
+    if !c.dtype().is_primitive_numeric() {
+        return Err(Error::InvalidArgument(format!(
+            "column {col:?} is not numeric ({})",
+            c.dtype()
+        )));
+    }
+    let v = c.cast(&DataType::Float64)?;
+    Ok(v.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> DataFrame {
+        polars::df!(
+            "cat" => ["b", "a", "c", "a"],
+            "lvl" => ["нет", "да", "да", "нет"],
+            "x" => [1.0, 2.0, 3.0, 6.0],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn fit_transform_like_scikit_learn() {
+        let ct = ColumnTransformer::new()
+            .step("ohe", Transformer::OneHot { drop_first: true }, &["cat"])
+            .step(
+                "ord",
+                Transformer::Ordinal {
+                    order: vec!["нет".into(), "да".into()],
+                },
+                &["lvl"],
+            )
+            .step("num", Transformer::Standard, &["x"]);
+        let fitted = ct.fit(&frame()).unwrap();
+        assert_eq!(
+            fitted.feature_names_out(),
+            vec!["ohe__cat_b", "ohe__cat_c", "ord__lvl", "num__x"]
+        );
+        assert_eq!(fitted.sources(), vec!["cat", "cat", "lvl", "x"]);
+        let m = fitted.transform(&frame()).unwrap();
+        assert_eq!((m.rows, m.cols), (4, 4));
+        assert_eq!(m.row(0)[..3], [1.0, 0.0, 0.0]);
+        assert_eq!(m.row(2)[..3], [0.0, 1.0, 1.0]);
+        // StandardScaler: mean 3, population std sqrt(3.5)
+        let x = m.column(3);
+        assert!((x[0] - (1.0 - 3.0) / 3.5f64.sqrt()).abs() < 1e-12);
+        assert!(x.iter().sum::<f64>().abs() < 1e-12);
+    }
+
+    #[test]
+    fn minmax_uses_training_range_and_unseen_categories_fail() {
+        let ct = ColumnTransformer::new()
+            .step("ohe", Transformer::OneHot { drop_first: false }, &["cat"])
+            .step("num", Transformer::MinMax, &["x"]);
+        let fitted = ct.fit(&frame()).unwrap();
+        let other = polars::df!("cat" => ["a"], "lvl" => ["да"], "x" => [11.0]).unwrap();
+        let m = fitted.transform(&other).unwrap();
+        assert_eq!(m.row(0), [1.0, 0.0, 0.0, 2.0]);
+        let bad = polars::df!("cat" => ["z"], "lvl" => ["да"], "x" => [1.0]).unwrap();
+        let e = fitted.transform(&bad).unwrap_err().to_string();
+        assert!(e.contains("\"cat\"") && e.contains("\"z\""), "{e}");
+    }
+}
