@@ -645,7 +645,7 @@ impl PhikMatrix {
         }
         let k = columns.len();
         let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (i..k).map(move |j| (i, j))).collect();
-        let results: Vec<(f64, f64)> = parallel_map(&pairs, |&(i, j)| {
+        let results: Vec<(f64, f64)> = crate::par::map(&pairs, None, |&(i, j)| {
             let (t, r, c) = crosstab(&codes[i], &codes[j]);
             let phik = if i == j {
                 1.0
@@ -745,41 +745,6 @@ impl PhikMatrix {
         )
         .title(format!("Связь признаков с «{target}»")))
     }
-}
-
-/// Maps `f` over `items` on all cores, preserving order (results do not depend on the
-/// number of threads).
-pub(crate) fn parallel_map<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(items: &[T], f: F) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(items.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= items.len() {
-                            break;
-                        }
-                        done.push((i, f(&items[i])));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for h in handles {
-            for (i, r) in h.join().expect("worker thread") {
-                out[i] = Some(r);
-            }
-        }
-    });
-    out.into_iter()
-        .map(|r| r.expect("every item mapped"))
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ pub mod error;
 pub mod fetch;
 pub mod merge;
 pub mod metrics;
+mod par;
 pub mod plot;
 pub mod prelude;
 pub mod prep;

@@ -28,20 +28,13 @@ fn check(y: &[u8], score: &[f64]) -> Result<(usize, usize)> {
 /// (the Mann–Whitney statistic; equal to scikit-learn's `roc_auc_score`).
 pub fn roc_auc(y: &[u8], score: &[f64]) -> Result<f64> {
     let (pos, neg) = check(y, score)?;
-    let mut idx: Vec<usize> = (0..y.len()).collect();
-    idx.sort_by(|&a, &b| score[a].total_cmp(&score[b]));
-    // sum of average ranks of the positives
-    let mut rank_sum = 0.0;
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && score[idx[j + 1]] == score[idx[i]] {
-            j += 1;
-        }
-        let rank = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum += rank * idx[i..=j].iter().filter(|&&k| y[k] == 1).count() as f64;
-        i = j + 1;
-    }
+    let ranks = crate::stats::ranks(score);
+    let rank_sum: f64 = ranks
+        .iter()
+        .zip(y)
+        .filter(|(_, t)| **t == 1)
+        .map(|(r, _)| r)
+        .sum();
     let u = rank_sum - (pos * (pos + 1)) as f64 / 2.0;
     Ok(u / (pos as f64 * neg as f64))
 }

@@ -249,35 +249,10 @@ pub fn generate(options: &SynthOptions) -> Result<SynthFiles> {
         };
     }
 
-    let chunks = n.div_ceil(CHUNK);
-    let threads = options
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
-        .clamp(1, chunks);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut parts: Vec<Option<SynthFiles>> = vec![None; chunks];
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if c >= chunks {
-                            break;
-                        }
-                        let range = c * CHUNK..((c + 1) * CHUNK).min(n);
-                        done.push((c, chunk(options.seed, c, range, &quirk, &factors)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for h in handles {
-            for (c, part) in h.join().expect("generator thread") {
-                parts[c] = Some(part);
-            }
-        }
+    let chunks: Vec<usize> = (0..n.div_ceil(CHUNK)).collect();
+    let parts = crate::par::map(&chunks, options.threads, |&c| {
+        let range = c * CHUNK..((c + 1) * CHUNK).min(n);
+        chunk(options.seed, c, range, &quirk, &factors)
     });
 
     let mut out = SynthFiles {
@@ -286,7 +261,7 @@ pub fn generate(options: &SynthOptions) -> Result<SynthFiles> {
         market_time: header(FileId::MarketTime, b','),
         money: header(FileId::Money, b';'),
     };
-    for part in parts.into_iter().flatten() {
+    for part in parts {
         out.market_file.extend_from_slice(&part.market_file);
         out.market_money.extend_from_slice(&part.market_money);
         out.market_time.extend_from_slice(&part.market_time);
