@@ -8,6 +8,7 @@
 #   notebooks/run.sh --in-place   refresh the committed notebooks
 #   notebooks/run.sh --check      fail on any error output or stderr; prints "N passed, N failed"
 #   notebooks/run.sh --setup-only install the tooling, run nothing
+#   notebooks/run.sh --lab        open the notebooks in JupyterLab with the same set-up
 #
 # What it installs, all without root:
 #   notebooks/.venv/              Python venv with the pinned Jupyter tooling (requirements.txt)
@@ -25,10 +26,12 @@ EVCXR_ROOT=$TOOLS/evcxr-$EVCXR_VERSION
 VENV=$HERE/.venv
 
 setup_only=0
+lab=0
 args=()
 for a in "$@"; do
   case "$a" in
     --setup-only) setup_only=1 ;;
+    --lab) lab=1 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -72,9 +75,11 @@ export LD_LIBRARY_PATH="$sysroot/lib/rustlib/$host/lib:$sysroot/lib${LD_LIBRARY_
 "$EVCXR_ROOT/bin/evcxr_jupyter" --install >/dev/null
 
 if [ "$setup_only" = 1 ]; then
-  say "set up; open the notebooks with:"
-  say "  JUPYTER_PATH=$JUPYTER_PATH EVCXR_CONFIG_DIR=$EVCXR_CONFIG_DIR EVCXR_TMPDIR=$EVCXR_TMPDIR $VENV/bin/jupyter lab --notebook-dir=$HERE"
+  say "set up; open the notebooks with: notebooks/run.sh --lab"
   exit 0
+fi
+if [ "$lab" = 1 ]; then
+  exec "$VENV/bin/jupyter" lab --notebook-dir="$HERE" "${args[@]}"
 fi
 
 # 5. Execute
