@@ -598,23 +598,21 @@ fn count_typos(
 
 fn fix_typos(df: &mut DataFrame, column: &str, spec: &CategorySpec) -> Result<()> {
     let values = df.column(column)?.str()?;
-    let mut any = false;
-    let fixed: Vec<&str> = values
-        .iter()
-        .map(|v| {
+    let is_typo = |v: &str| spec.typos.iter().any(|(t, _)| *t == v);
+    if !values.iter().flatten().any(is_typo) {
+        return Ok(());
+    }
+    let fixed = StringChunked::from_iter_values(
+        column.into(),
+        values.iter().map(|v| {
             let v = v.unwrap_or("");
             spec.typos
                 .iter()
                 .find(|(t, _)| *t == v)
-                .map_or(v, |(_, c)| {
-                    any = true;
-                    c
-                })
-        })
-        .collect();
-    if any {
-        df.replace(column, Column::new(column.into(), fixed))?;
-    }
+                .map_or(v, |(_, c)| c)
+        }),
+    );
+    df.replace(column, fixed.into_column())?;
     Ok(())
 }
 

@@ -542,8 +542,9 @@ impl fmt::Display for RawData {
 pub(crate) enum Values {
     Int(Vec<i64>),
     Real(Vec<f64>),
-    /// Category values as written (always one of the spec's allowed values or typos).
-    Text(Vec<&'static str>),
+    /// Category values as written, as indices into the spec's allowed values followed by
+    /// its typos (see [`category_value`]).
+    Text(Vec<u8>),
 }
 
 /// One file parsed and turned into a frame, with what cross-file validation needs.
@@ -581,6 +582,16 @@ impl Parsed {
     }
 }
 
+/// The category value with index `k` in the spec's allowed values followed by its typos.
+fn category_value(cat: &crate::schema::CategorySpec, k: u8) -> &'static str {
+    let k = usize::from(k);
+    if k < cat.allowed.len() {
+        cat.allowed[k]
+    } else {
+        cat.typos[k - cat.allowed.len()].0
+    }
+}
+
 fn into_frame(file: FileId, columns: Vec<Values>, height: usize) -> Result<DataFrame> {
     let cols: Vec<Column> = file
         .columns()
@@ -591,7 +602,16 @@ fn into_frame(file: FileId, columns: Vec<Values>, height: usize) -> Result<DataF
             match values {
                 Values::Int(v) => Column::new(name, v),
                 Values::Real(v) => Column::new(name, v),
-                Values::Text(v) => Column::new(name, v),
+                Values::Text(v) => {
+                    let Kind::Category(cat) = spec.kind else {
+                        unreachable!("text storage is for categories")
+                    };
+                    StringChunked::from_iter_values(
+                        name,
+                        v.iter().map(|&k| category_value(&cat, k)),
+                    )
+                    .into_column()
+                }
             }
         })
         .collect();
@@ -840,12 +860,15 @@ fn parse(file: FileId, raw: &[u8]) -> Result<Parsed> {
                 Kind::Category(spec) => spec,
                 _ => unreachable!("the second column of a period file is the period"),
             };
-            v.iter()
-                .map(|p| {
-                    let canonical = spec.canonical(p).unwrap_or_default();
+            let to_period: Vec<u8> = (0..spec.allowed.len() + spec.typos.len())
+                .map(|k| {
+                    let canonical = spec
+                        .canonical(category_value(&spec, k as u8))
+                        .unwrap_or_default();
                     names.iter().position(|n| *n == canonical).unwrap_or(0) as u8
                 })
-                .collect()
+                .collect();
+            v.iter().map(|&k| to_period[usize::from(k)]).collect()
         }
         _ => unreachable!("the period column is text"),
     };
@@ -973,14 +996,14 @@ fn parse_field(
             v.push(x);
         }
         (Kind::Category(cat), Values::Text(v)) => {
-            let value = cat
+            let k = cat
                 .allowed
                 .iter()
                 .copied()
                 .chain(cat.typos.iter().map(|(t, _)| *t))
-                .find(|a| a.as_bytes() == field)
+                .position(|a| a.as_bytes() == field)
                 .ok_or_else(|| bad(spec.kind.describe()))?;
-            v.push(value);
+            v.push(k as u8);
         }
         _ => unreachable!("column storage matches its kind"),
     }
