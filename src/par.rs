@@ -1,13 +1,18 @@
 //! Order-preserving parallel map on scoped threads: results never depend on the number
 //! of threads, only on the items.
 
-/// Maps `f` over `items` with `threads` workers (`None`: every core), in item order.
+/// Environment variable capping the worker threads (default: every core).
+pub const THREADS_ENV: &str = "ONECLICK_THREADS";
+
+/// Maps `f` over `items` with `threads` workers (`None`: `$ONECLICK_THREADS`, else every
+/// core), in item order.
 pub(crate) fn map<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     items: &[T],
     threads: Option<usize>,
     f: F,
 ) -> Vec<R> {
     let threads = threads
+        .or_else(|| std::env::var(THREADS_ENV).ok()?.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
         .clamp(1, items.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);

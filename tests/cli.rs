@@ -196,3 +196,25 @@ fn help_explains_each_command() {
         "{help}"
     );
 }
+
+#[test]
+fn results_are_identical_across_runs_and_thread_counts() {
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "2"] {
+        let out = tempfile::tempdir().unwrap();
+        let o = oneclick()
+            .env("ONECLICK_THREADS", threads)
+            .args(["study", "--data"])
+            .arg(common::synthetic_dir())
+            .arg("--out")
+            .arg(out.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut r = json(&out.path().join("results.json"));
+        r.as_object_mut().unwrap().remove("timings");
+        outputs.push(serde_json::to_string(&r).unwrap());
+    }
+    assert_eq!(outputs[0], outputs[1], "1 vs 2 threads");
+    assert_eq!(outputs[1], outputs[2], "two runs");
+}
