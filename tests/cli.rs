@@ -11,6 +11,20 @@ fn oneclick() -> Command {
     c
 }
 
+/// `oneclick study` on the embedded synthetic data, writing into `out`.
+fn study_synthetic(out: &std::path::Path, threads: Option<&str>) -> std::process::Output {
+    let mut c = oneclick();
+    if let Some(t) = threads {
+        c.env("ONECLICK_THREADS", t);
+    }
+    c.args(["study", "--data"])
+        .arg(common::synthetic_dir())
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 fn json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -18,13 +32,7 @@ fn json(path: &std::path::Path) -> serde_json::Value {
 #[test]
 fn study_on_synthetic_data_writes_results_json() {
     let out = tempfile::tempdir().unwrap();
-    let o = oneclick()
-        .args(["study", "--data"])
-        .arg(common::synthetic_dir())
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let o = study_synthetic(out.path(), None);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         o.status.success(),
@@ -202,14 +210,7 @@ fn results_are_identical_across_runs_and_thread_counts() {
     let mut outputs = Vec::new();
     for threads in ["1", "2", "2"] {
         let out = tempfile::tempdir().unwrap();
-        let o = oneclick()
-            .env("ONECLICK_THREADS", threads)
-            .args(["study", "--data"])
-            .arg(common::synthetic_dir())
-            .arg("--out")
-            .arg(out.path())
-            .output()
-            .unwrap();
+        let o = study_synthetic(out.path(), Some(threads));
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let mut r = json(&out.path().join("results.json"));
         r.as_object_mut().unwrap().remove("timings");

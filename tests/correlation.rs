@@ -126,12 +126,7 @@ fn phik_of_bivariate_normals_is_close_to_pearson() {
 
 #[test]
 fn phik_is_deterministic() {
-    let table = Data::load(common::synthetic_dir())
-        .unwrap()
-        .clean()
-        .unwrap()
-        .merge()
-        .unwrap();
+    let table = common::synthetic_table();
     let frame = table.frame.drop(schema::ID).unwrap();
     let cols = schema::interval_columns();
     let interval: Vec<&str> = cols.iter().map(String::as_str).collect();

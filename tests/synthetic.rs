@@ -123,12 +123,7 @@ fn class_means(t: &ModelTable, column: &str) -> Result<[f64; 2]> {
 #[test]
 fn study_preprocessing_maps_every_output_to_a_source_feature() {
     use oneclick::prep::{ColumnTransformer, Transformer};
-    let table = Data::load(common::synthetic_dir())
-        .unwrap()
-        .clean()
-        .unwrap()
-        .merge()
-        .unwrap();
+    let table = common::synthetic_table();
     let fitted = ColumnTransformer::study(Transformer::Standard)
         .fit(&table.frame)
         .unwrap();

@@ -25,6 +25,16 @@ pub fn synthetic_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/synthetic")
 }
 
+/// The model table of the embedded synthetic data.
+pub fn synthetic_table() -> oneclick::ModelTable {
+    oneclick::Data::load(synthetic_dir())
+        .unwrap()
+        .clean()
+        .unwrap()
+        .merge()
+        .unwrap()
+}
+
 /// Copies the four CSV files of `from` into a new temporary directory.
 pub fn copy_data(from: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
