@@ -11,9 +11,10 @@
 //! | clean | [`clean`] | [`Cleaned`] + [`CleaningReport`] (every change counted) |
 //! | merge | [`merge`] | [`ModelTable`] (one row per customer, profit alongside) |
 //! | correlation | [`corr`] | φK + significance, Spearman/Pearson, VIF |
-//! | preprocessing | [`prep`] | `ColumnTransformer`-like fitted steps → [`prep::Matrix`] |
+//! | preprocessing | [`prep`] | `ColumnTransformer`-like fitted steps → `ndarray::Array2` |
+//! | models | [`model`] | [`model::Classifier`]: kNN, decision tree, logistic regression, SVC; [`model::Pipeline`] |
 //! | metrics | [`metrics`] | ROC-AUC (tie-aware), ROC curve, confusion matrix |
-//! | splits | [`search`] | stratified train/test split and k folds |
+//! | model search | [`search`] | stratified splits and folds, grid and randomized search, leaderboard |
 //! | notebook display | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) |
 //! | exploration | [`eda`] | value counts, missing values, largest values |
 //! | synthetic data | [`synth`] | the embedded default data, same schema and quirks |
@@ -45,6 +46,7 @@ pub mod error;
 pub mod fetch;
 pub mod merge;
 pub mod metrics;
+pub mod model;
 mod par;
 pub mod plot;
 pub mod prelude;

@@ -1,9 +1,10 @@
 //! Preprocessing in the spirit of scikit-learn's `ColumnTransformer`: named steps
 //! `(name, transformer, columns)`, fitted on training data only, applied to any frame with
-//! the same columns. Output is a dense row-major [`Matrix`] whose
+//! the same columns: polars in, ndarray out. Output is a dense `Array2<f64>` whose
 //! [`feature_names_out`](FittedTransformer::feature_names_out) map back to the source
 //! columns, so importance can be reported per original feature.
 
+use ndarray::Array2;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
@@ -29,31 +30,6 @@ pub enum Transformer {
     MinMax,
     /// Values as they are.
     Passthrough,
-}
-
-/// A row-major dense matrix of transformed features.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Matrix {
-    /// Rows.
-    pub rows: usize,
-    /// Columns.
-    pub cols: usize,
-    /// `rows × cols` values, row by row.
-    pub data: Vec<f64>,
-}
-
-impl Matrix {
-    /// Row `i`.
-    pub fn row(&self, i: usize) -> &[f64] {
-        &self.data[i * self.cols..(i + 1) * self.cols]
-    }
-
-    /// Column `j`, copied.
-    pub fn column(&self, j: usize) -> Vec<f64> {
-        (0..self.rows)
-            .map(|i| self.data[i * self.cols + j])
-            .collect()
-    }
 }
 
 /// An unfitted column transformer.
@@ -233,7 +209,7 @@ impl FittedTransformer {
 
     /// Transforms a frame with the fitted parameters. Categories unseen at fit time are
     /// an error naming the column and the value.
-    pub fn transform(&self, df: &DataFrame) -> Result<Matrix> {
+    pub fn transform(&self, df: &DataFrame) -> Result<Array2<f64>> {
         let rows = df.height();
         let mut blocks: Vec<Vec<f64>> = Vec::new();
         for (_, col, f) in &self.columns {
@@ -280,14 +256,9 @@ impl FittedTransformer {
                 }
             }
         }
-        let cols = blocks.len();
-        let mut data = vec![0.0; rows * cols];
-        for (j, b) in blocks.iter().enumerate() {
-            for (i, v) in b.iter().enumerate() {
-                data[i * cols + j] = *v;
-            }
-        }
-        Ok(Matrix { rows, cols, data })
+        Ok(Array2::from_shape_fn((rows, blocks.len()), |(i, j)| {
+            blocks[j][i]
+        }))
     }
 }
 
@@ -349,9 +320,9 @@ mod tests {
         );
         assert_eq!(fitted.sources(), vec!["cat", "cat", "lvl", "x"]);
         let m = fitted.transform(&frame()).unwrap();
-        assert_eq!((m.rows, m.cols), (4, 4));
-        assert_eq!(m.row(0)[..3], [1.0, 0.0, 0.0]);
-        assert_eq!(m.row(2)[..3], [0.0, 1.0, 1.0]);
+        assert_eq!(m.dim(), (4, 4));
+        assert_eq!(m.row(0).to_vec()[..3], [1.0, 0.0, 0.0]);
+        assert_eq!(m.row(2).to_vec()[..3], [0.0, 1.0, 1.0]);
         // StandardScaler: mean 3, population std sqrt(3.5)
         let x = m.column(3);
         assert!((x[0] - (1.0 - 3.0) / 3.5f64.sqrt()).abs() < 1e-12);
@@ -366,7 +337,7 @@ mod tests {
         let fitted = ct.fit(&frame()).unwrap();
         let other = polars::df!("cat" => ["a"], "lvl" => ["да"], "x" => [11.0]).unwrap();
         let m = fitted.transform(&other).unwrap();
-        assert_eq!(m.row(0), [1.0, 0.0, 0.0, 2.0]);
+        assert_eq!(m.row(0).to_vec(), [1.0, 0.0, 0.0, 2.0]);
         let bad = polars::df!("cat" => ["z"], "lvl" => ["да"], "x" => [1.0]).unwrap();
         let e = fitted.transform(&bad).unwrap_err().to_string();
         assert!(e.contains("\"cat\"") && e.contains("\"z\""), "{e}");

@@ -1,7 +1,5 @@
-//! Stratified, seeded data splits for model selection: a train/test split and k folds
-//! that keep the share of each class.
-//!
-//! (The grid and randomized search over pipelines build on these; see the pipelines issue.)
+//! Stratified, seeded data splits: a train/test split and k folds that keep the share of
+//! each class.
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;

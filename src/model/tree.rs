@@ -1,0 +1,293 @@
+//! A CART decision tree (Gini) whose leaves keep their class counts.
+
+use ndarray::{Array1, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+use super::{Classifier, check_width, not_fitted};
+use crate::error::{Error, Result};
+
+/// Values closer than this are not split apart (scikit-learn's `FEATURE_THRESHOLD`).
+const FEATURE_THRESHOLD: f64 = 1e-7;
+
+/// A CART classification tree with the Gini criterion and scikit-learn's stopping rules
+/// (`DecisionTreeClassifier(max_depth, min_samples_split, min_samples_leaf)`):
+/// a node is split only if it is impure, shallower than `max_depth`, has at least
+/// `min_samples_split` rows, and a split exists leaving `min_samples_leaf` rows on each
+/// side; thresholds are midpoints between neighbouring distinct values within the node.
+/// P(1) is the leaf's share of class 1. Equally good splits: the lower feature index,
+/// then the lower threshold (scikit-learn breaks such ties at random).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionTree {
+    /// Maximum depth (the root has depth 0).
+    pub max_depth: usize,
+    /// Minimum rows in a node for it to be split.
+    pub min_samples_split: usize,
+    /// Minimum rows in each child of a split.
+    pub min_samples_leaf: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fitted: Option<TreeFitted>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct TreeFitted {
+    features: usize,
+    nodes: Vec<Node>,
+}
+
+/// One node; `left == 0` marks a leaf (the root is never a child).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Node {
+    feature: usize,
+    threshold: f64,
+    left: usize,
+    right: usize,
+    depth: usize,
+    positives: usize,
+    samples: usize,
+}
+
+impl DecisionTree {
+    /// An unfitted tree.
+    pub fn new(max_depth: usize, min_samples_split: usize, min_samples_leaf: usize) -> Self {
+        DecisionTree {
+            max_depth,
+            min_samples_split,
+            min_samples_leaf,
+            fitted: None,
+        }
+    }
+
+    /// Depth of the fitted tree.
+    pub fn depth(&self) -> Option<usize> {
+        Some(self.fitted.as_ref()?.nodes.iter().map(|n| n.depth).max()?)
+    }
+
+    /// Number of leaves of the fitted tree.
+    pub fn leaves(&self) -> Option<usize> {
+        Some(
+            self.fitted
+                .as_ref()?
+                .nodes
+                .iter()
+                .filter(|n| n.left == 0)
+                .count(),
+        )
+    }
+
+    /// P(1) as if the tree had been fitted with `max_depth = depth` (and the same other
+    /// parameters): growth is greedy and top-down, so the shallower tree is exactly this
+    /// tree cut at `depth`. Lets a search fit one deep tree per fold for a whole depth axis.
+    pub fn predict_proba_at_depth(&self, x: ArrayView2<f64>, depth: usize) -> Result<Array1<f64>> {
+        let f = self
+            .fitted
+            .as_ref()
+            .ok_or_else(|| not_fitted("decision_tree"))?;
+        check_width("decision_tree", f.features, x)?;
+        Ok(x.rows()
+            .into_iter()
+            .map(|row| {
+                let mut k = 0;
+                loop {
+                    let n = &f.nodes[k];
+                    if n.left == 0 || n.depth >= depth {
+                        return n.positives as f64 / n.samples as f64;
+                    }
+                    k = if row[n.feature] <= n.threshold {
+                        n.left
+                    } else {
+                        n.right
+                    };
+                }
+            })
+            .collect())
+    }
+}
+
+/// The best split of one node: (proxy score, feature, position in the sorted order, threshold).
+type Split = (f64, usize, usize, f64);
+
+impl Classifier for DecisionTree {
+    fn family(&self) -> &'static str {
+        "decision_tree"
+    }
+
+    fn params(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut p = serde_json::Map::new();
+        p.insert("max_depth".into(), self.max_depth.into());
+        p.insert("min_samples_split".into(), self.min_samples_split.into());
+        p.insert("min_samples_leaf".into(), self.min_samples_leaf.into());
+        p
+    }
+
+    fn fit(&mut self, x: ArrayView2<f64>, y: &[u8]) -> Result<()> {
+        if self.min_samples_split < 2 || self.min_samples_leaf < 1 {
+            return Err(Error::InvalidArgument(format!(
+                "decision_tree: min_samples_split must be ≥ 2 and min_samples_leaf ≥ 1, got {} and {}",
+                self.min_samples_split, self.min_samples_leaf
+            )));
+        }
+        let (n, p) = x.dim();
+        // Per feature, the node's rows sorted by that feature (presorted once, then
+        // partitioned stably at each split).
+        let root: Vec<Vec<usize>> = (0..p)
+            .map(|j| {
+                let mut idx: Vec<usize> = (0..n).collect();
+                idx.sort_by(|a, b| x[[*a, j]].total_cmp(&x[[*b, j]]).then(a.cmp(b)));
+                idx
+            })
+            .collect();
+        let mut nodes = Vec::new();
+        let mut stack = vec![(root, 0usize, usize::MAX, false)]; // (sorted, depth, parent, is_right)
+        let mut goes_left = vec![false; n];
+        while let Some((sorted, depth, parent, is_right)) = stack.pop() {
+            let rows = &sorted[0];
+            let samples = rows.len();
+            let positives = rows.iter().filter(|i| y[**i] == 1).count();
+            let id = nodes.len();
+            nodes.push(Node {
+                feature: 0,
+                threshold: 0.0,
+                left: 0,
+                right: 0,
+                depth,
+                positives,
+                samples,
+            });
+            if parent != usize::MAX {
+                if is_right {
+                    nodes[parent].right = id;
+                } else {
+                    nodes[parent].left = id;
+                }
+            }
+            let leaf = depth >= self.max_depth
+                || samples < self.min_samples_split
+                || samples < 2 * self.min_samples_leaf
+                || positives == 0
+                || positives == samples;
+            if leaf {
+                continue;
+            }
+            let Some((_, feature, pos, threshold)) = self.best_split(x, y, &sorted, positives)
+            else {
+                continue;
+            };
+            for (k, i) in sorted[feature].iter().enumerate() {
+                goes_left[*i] = k < pos;
+            }
+            let (mut left, mut right) = (Vec::with_capacity(p), Vec::with_capacity(p));
+            for s in &sorted {
+                let (l, r): (Vec<usize>, Vec<usize>) = s.iter().partition(|i| goes_left[**i]);
+                left.push(l);
+                right.push(r);
+            }
+            nodes[id].feature = feature;
+            nodes[id].threshold = threshold;
+            // Right pushed first so the left subtree is numbered first.
+            stack.push((right, depth + 1, id, true));
+            stack.push((left, depth + 1, id, false));
+        }
+        self.fitted = Some(TreeFitted { features: p, nodes });
+        Ok(())
+    }
+
+    fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        self.predict_proba_at_depth(x, usize::MAX)
+    }
+
+    fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        self.predict_proba(x)
+    }
+}
+
+impl DecisionTree {
+    /// Scans every feature's sorted order for the split maximising Σ_children Σ_class c²/n
+    /// (equivalent to the largest Gini decrease).
+    fn best_split(
+        &self,
+        x: ArrayView2<f64>,
+        y: &[u8],
+        sorted: &[Vec<usize>],
+        positives: usize,
+    ) -> Option<Split> {
+        let leaf = self.min_samples_leaf;
+        let mut best: Option<Split> = None;
+        for (j, s) in sorted.iter().enumerate() {
+            let n = s.len();
+            if x[[s[n - 1], j]] <= x[[s[0], j]] + FEATURE_THRESHOLD {
+                continue; // constant within the node
+            }
+            let mut left_pos = 0usize;
+            for pos in 1..n {
+                left_pos += usize::from(y[s[pos - 1]] == 1);
+                if pos < leaf || n - pos < leaf {
+                    continue;
+                }
+                let (a, b) = (x[[s[pos - 1], j]], x[[s[pos], j]]);
+                if b <= a + FEATURE_THRESHOLD {
+                    continue;
+                }
+                let (nl, nr) = (pos as f64, (n - pos) as f64);
+                let (lp, rp) = (left_pos as f64, (positives - left_pos) as f64);
+                let (ln, rn) = (nl - lp, nr - rp);
+                let score = (lp * lp + ln * ln) / nl + (rp * rp + rn * rn) / nr;
+                if best.is_none_or(|(bs, ..)| score > bs) {
+                    let mut threshold = a / 2.0 + b / 2.0;
+                    if threshold == b || !threshold.is_finite() {
+                        threshold = a;
+                    }
+                    best = Some((score, j, pos, threshold));
+                }
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn splits_at_midpoints_and_reports_leaf_shares() {
+        // x0 separates perfectly at 2.5; x1 is noise
+        let x = array![[1.0, 5.0], [2.0, 1.0], [3.0, 4.0], [4.0, 2.0], [5.0, 3.0]];
+        let y = [0, 0, 1, 1, 1];
+        let mut t = DecisionTree::new(3, 2, 1);
+        t.fit(x.view(), &y).unwrap();
+        assert_eq!(t.depth(), Some(1));
+        assert_eq!(t.leaves(), Some(2));
+        let p = t
+            .predict_proba(array![[2.5, 0.0], [2.6, 0.0]].view())
+            .unwrap();
+        assert_eq!(p.to_vec(), vec![0.0, 1.0]);
+        // depth 0 → the root's share
+        let p0 = t
+            .predict_proba_at_depth(array![[1.0, 0.0]].view(), 0)
+            .unwrap();
+        assert_eq!(p0[0], 0.6);
+        // min_samples_leaf = 3 forbids every split of 5 rows
+        let mut t = DecisionTree::new(3, 2, 3);
+        t.fit(x.view(), &y).unwrap();
+        assert_eq!(t.leaves(), Some(1));
+    }
+
+    #[test]
+    fn truncated_tree_equals_a_shallower_fit() {
+        let x = ndarray::Array2::from_shape_fn((60, 3), |(i, j)| ((i * 7 + j * 13) % 17) as f64);
+        let y: Vec<u8> = (0..60)
+            .map(|i| u8::from((i * 5 + i / 7) % 3 == 0))
+            .collect();
+        let mut deep = DecisionTree::new(8, 2, 1);
+        deep.fit(x.view(), &y).unwrap();
+        for d in 1..6 {
+            let mut shallow = DecisionTree::new(d, 2, 1);
+            shallow.fit(x.view(), &y).unwrap();
+            assert_eq!(
+                shallow.predict_proba(x.view()).unwrap(),
+                deep.predict_proba_at_depth(x.view(), d).unwrap()
+            );
+        }
+    }
+}

@@ -1,0 +1,526 @@
+//! Cross-validated search: candidates × folds in parallel, a ranked result.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use ndarray::Array2;
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::split::stratified_kfold;
+use super::take_rows;
+use crate::display::Table;
+use crate::error::{Error, Result};
+use crate::metrics::roc_auc;
+use crate::model::{
+    Classifier, DecisionTree, Kernel, Knn, Model, Pipeline, Scaler, Svc, params_text,
+};
+use crate::prep::ColumnTransformer;
+
+/// How a search runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOptions {
+    /// Number of stratified folds.
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    pub seed: u64,
+    /// Worker threads (`None`: `$ONECLICK_THREADS`, else rayon's default, which honours
+    /// `$RAYON_NUM_THREADS`). Results do not depend on it.
+    pub threads: Option<usize>,
+    /// Share one neighbour search (kNN) / one deep tree (decision tree) among candidates
+    /// that differ only in `k` / `max_depth`. Exact; off gives scikit-learn's one fit per
+    /// candidate and fold.
+    pub share_work: bool,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            folds: 5,
+            seed: 42,
+            threads: None,
+            share_work: true,
+        }
+    }
+}
+
+/// The cross-validation result of one candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CvResult {
+    /// The candidate pipeline (unfitted).
+    pub pipeline: Pipeline,
+    /// ROC-AUC on each validation fold (NaN where the fit failed).
+    pub fold_scores: Vec<f64>,
+    /// Mean of the fold scores.
+    pub mean: f64,
+    /// Population standard deviation of the fold scores (as scikit-learn's `std_test_score`).
+    pub std: f64,
+    /// Mean seconds per fold: preprocessing aside, fit + scoring (shared work divided
+    /// among the candidates sharing it).
+    pub seconds: f64,
+    /// Rank by mean score (1 = best; equal means share a rank; failed fits rank last).
+    pub rank: usize,
+    /// Why a fit failed, if one did.
+    pub error: Option<String>,
+}
+
+impl CvResult {
+    /// `knn`, `decision_tree`, `logistic_regression`, `svc`.
+    pub fn family(&self) -> &'static str {
+        self.pipeline.model.family()
+    }
+}
+
+/// Every candidate's result, in candidate order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    /// One entry per candidate, in the order given.
+    pub results: Vec<CvResult>,
+    /// The folds: `(train, validation)` positions into the searched rows.
+    pub folds: Vec<(Vec<usize>, Vec<usize>)>,
+    /// Wall-clock seconds of the whole search.
+    pub seconds: f64,
+}
+
+/// The preprocessed data of one fold with one scaler.
+struct FoldData {
+    x_train: Array2<f64>,
+    y_train: Vec<u8>,
+    x_valid: Array2<f64>,
+    y_valid: Vec<u8>,
+}
+
+/// A unit of parallel work: one fold, one scaler, one or more candidates.
+enum Job {
+    Single(usize),
+    /// (candidate, k) sharing one neighbour search.
+    Knn(Vec<(usize, usize)>),
+    /// (candidate, max_depth) sharing one deep tree with these (split, leaf).
+    Tree(usize, usize, Vec<(usize, usize)>),
+    /// (candidate, C) of one kernel sharing kernel rows along a warm-started C path.
+    SvcPath(Kernel, Vec<(usize, f64)>),
+}
+
+/// Cross-validates every candidate with stratified `options.folds`-fold CV on
+/// (`features`, `y`), scoring ROC-AUC on the decision function. `progress` is called
+/// with the number of (candidate, fold) fits finished by each unit of work.
+pub fn cross_validate(
+    features: &DataFrame,
+    y: &[u8],
+    candidates: &[Pipeline],
+    options: &SearchOptions,
+    progress: Option<&(dyn Fn(usize) + Sync)>,
+) -> Result<SearchResult> {
+    let start = Instant::now();
+    if features.height() != y.len() {
+        return Err(Error::InvalidArgument(format!(
+            "{} feature rows but {} targets",
+            features.height(),
+            y.len()
+        )));
+    }
+    let folds = stratified_kfold(y, options.folds, options.seed)?;
+    let scalers: Vec<Scaler> = {
+        let mut s: Vec<Scaler> = candidates.iter().map(|p| p.scaler).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let data: BTreeMap<(Scaler, usize), FoldData> = scalers
+        .iter()
+        .flat_map(|s| (0..folds.len()).map(move |f| (*s, f)))
+        .map(|(s, f)| Ok(((s, f), fold_data(features, y, &folds[f], s)?)))
+        .collect::<Result<_>>()?;
+
+    // Units of work per (scaler, fold).
+    let mut jobs: Vec<(Scaler, usize, Job)> = Vec::new();
+    for &s in &scalers {
+        for f in 0..folds.len() {
+            let mut knn = Vec::new();
+            let mut trees: BTreeMap<(usize, usize), Vec<(usize, usize)>> = BTreeMap::new();
+            let mut paths: Vec<(Kernel, Vec<(usize, f64)>)> = Vec::new();
+            for (i, p) in candidates.iter().enumerate() {
+                if p.scaler != s {
+                    continue;
+                }
+                match &p.model {
+                    Model::Knn(m) if options.share_work => knn.push((i, m.k)),
+                    Model::DecisionTree(t) if options.share_work => trees
+                        .entry((t.min_samples_split, t.min_samples_leaf))
+                        .or_default()
+                        .push((i, t.max_depth)),
+                    Model::Svc(m) if options.share_work && !m.probability => {
+                        match paths.iter_mut().find(|(k, _)| *k == m.kernel) {
+                            Some((_, members)) => members.push((i, m.c)),
+                            None => paths.push((m.kernel, vec![(i, m.c)])),
+                        }
+                    }
+                    _ => jobs.push((s, f, Job::Single(i))),
+                }
+            }
+            if !knn.is_empty() {
+                jobs.push((s, f, Job::Knn(knn)));
+            }
+            for ((split, leaf), members) in trees {
+                jobs.push((s, f, Job::Tree(split, leaf, members)));
+            }
+            for (kernel, mut members) in paths {
+                members.sort_by(|a, b| a.1.total_cmp(&b.1));
+                jobs.push((s, f, Job::SvcPath(kernel, members)));
+            }
+        }
+    }
+    // The heaviest units first keeps both workers busy to the end.
+    jobs.sort_by_key(|(_, _, j)| match j {
+        Job::SvcPath(..) => 0,
+        Job::Single(i) => match candidates[*i].model {
+            Model::Svc(_) => 1,
+            _ => 3,
+        },
+        _ => 2,
+    });
+
+    let run = || -> Vec<Vec<(usize, usize, std::result::Result<f64, String>, f64)>> {
+        jobs.par_iter()
+            .map(|(s, f, job)| {
+                let out = run_job(candidates, &data[&(*s, *f)], *f, job);
+                if let Some(p) = progress {
+                    p(out.len());
+                }
+                out
+            })
+            .collect()
+    };
+    let threads = options
+        .threads
+        .or_else(|| std::env::var(crate::par::THREADS_ENV).ok()?.parse().ok());
+    let outputs = match threads {
+        Some(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t.max(1))
+            .build()
+            .map_err(|e| Error::InvalidArgument(format!("thread pool: {e}")))?
+            .install(run),
+        None => run(),
+    };
+
+    let k = folds.len();
+    let mut scores = vec![vec![f64::NAN; k]; candidates.len()];
+    let mut seconds = vec![0.0; candidates.len()];
+    let mut errors: Vec<Option<String>> = vec![None; candidates.len()];
+    for (i, f, score, secs) in outputs.into_iter().flatten() {
+        match score {
+            Ok(v) => scores[i][f] = v,
+            Err(e) => {
+                errors[i].get_or_insert(format!("fold {}: {e}", f + 1));
+            }
+        }
+        seconds[i] += secs / k as f64;
+    }
+    let mut results: Vec<CvResult> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (mean, std) = mean_std(&scores[i]);
+            CvResult {
+                pipeline: p.clone(),
+                fold_scores: scores[i].clone(),
+                mean,
+                std,
+                seconds: seconds[i],
+                rank: 0,
+                error: errors[i].take(),
+            }
+        })
+        .collect();
+    for i in 0..results.len() {
+        let m = results[i].mean;
+        results[i].rank = if m.is_nan() {
+            results.len()
+        } else {
+            1 + results.iter().filter(|r| r.mean > m).count()
+        };
+    }
+    Ok(SearchResult {
+        results,
+        folds,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn fold_data(
+    features: &DataFrame,
+    y: &[u8],
+    (train, valid): &(Vec<usize>, Vec<usize>),
+    scaler: Scaler,
+) -> Result<FoldData> {
+    let (train_df, valid_df) = (take_rows(features, train)?, take_rows(features, valid)?);
+    let t = ColumnTransformer::study(scaler.transformer()).fit(&train_df)?;
+    Ok(FoldData {
+        x_train: t.transform(&train_df)?,
+        y_train: train.iter().map(|i| y[*i]).collect(),
+        x_valid: t.transform(&valid_df)?,
+        y_valid: valid.iter().map(|i| y[*i]).collect(),
+    })
+}
+
+type JobOutput = (usize, usize, std::result::Result<f64, String>, f64);
+
+fn run_job(candidates: &[Pipeline], d: &FoldData, fold: usize, job: &Job) -> Vec<JobOutput> {
+    let start = Instant::now();
+    let scored: Vec<(usize, std::result::Result<f64, String>)> = match job {
+        Job::Single(i) => {
+            let score = (|| {
+                let mut m = candidates[*i].model.clone();
+                m.fit(d.x_train.view(), &d.y_train)?;
+                let s = m.decision_function(d.x_valid.view())?;
+                roc_auc(&d.y_valid, s.as_slice().unwrap_or(&s.to_vec()))
+            })();
+            vec![(*i, score.map_err(|e| e.to_string()))]
+        }
+        Job::Knn(members) => {
+            let k_max = members.iter().map(|(_, k)| *k).max().unwrap_or(1);
+            let mut m = Knn::new(k_max);
+            let labels = m
+                .fit(d.x_train.view(), &d.y_train)
+                .and_then(|_| m.neighbour_labels(d.x_valid.view(), k_max));
+            members
+                .iter()
+                .map(|(i, k)| {
+                    let score = labels.as_ref().map_err(|e| e.to_string()).and_then(|l| {
+                        let p: Vec<f64> = l
+                            .iter()
+                            .map(|n| n[..*k].iter().map(|v| f64::from(*v)).sum::<f64>() / *k as f64)
+                            .collect();
+                        roc_auc(&d.y_valid, &p).map_err(|e| e.to_string())
+                    });
+                    (*i, score)
+                })
+                .collect()
+        }
+        Job::Tree(split, leaf, members) => {
+            let depth = members.iter().map(|(_, d)| *d).max().unwrap_or(1);
+            let mut t = DecisionTree::new(depth, *split, *leaf);
+            let fitted = t.fit(d.x_train.view(), &d.y_train);
+            members
+                .iter()
+                .map(|(i, depth)| {
+                    let score = fitted.as_ref().map_err(|e| e.to_string()).and_then(|_| {
+                        t.predict_proba_at_depth(d.x_valid.view(), *depth)
+                            .and_then(|p| roc_auc(&d.y_valid, &p.to_vec()))
+                            .map_err(|e| e.to_string())
+                    });
+                    (*i, score)
+                })
+                .collect()
+        }
+        Job::SvcPath(kernel, members) => {
+            let cs: Vec<f64> = members.iter().map(|(_, c)| *c).collect();
+            match Svc::fit_path(*kernel, &cs, d.x_train.view(), &d.y_train) {
+                Ok(models) => members
+                    .iter()
+                    .zip(models)
+                    .map(|((i, _), m)| {
+                        let score = m
+                            .decision_function(d.x_valid.view())
+                            .and_then(|s| roc_auc(&d.y_valid, &s.to_vec()))
+                            .map_err(|e| e.to_string());
+                        (*i, score)
+                    })
+                    .collect(),
+                Err(e) => members
+                    .iter()
+                    .map(|(i, _)| (*i, Err(e.to_string())))
+                    .collect(),
+            }
+        }
+    };
+    let secs = start.elapsed().as_secs_f64() / scored.len() as f64;
+    scored
+        .into_iter()
+        .map(|(i, s)| (i, fold, s, secs))
+        .collect()
+}
+
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+/// Out-of-fold P(1) for every row: each fold's rows scored by `pipeline` fitted on the
+/// other folds (scikit-learn's `cross_val_predict(method="predict_proba")`). Folds run in
+/// parallel.
+pub fn cross_val_predict(
+    pipeline: &Pipeline,
+    features: &DataFrame,
+    y: &[u8],
+    folds: &[(Vec<usize>, Vec<usize>)],
+) -> Result<Vec<f64>> {
+    let parts: Vec<Result<Vec<f64>>> = folds
+        .par_iter()
+        .map(|(train, valid)| {
+            let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
+            let fitted = pipeline.fit(&take_rows(features, train)?, &yt)?;
+            Ok(fitted.predict_proba(&take_rows(features, valid)?)?.to_vec())
+        })
+        .collect();
+    let mut out = vec![f64::NAN; y.len()];
+    for ((_, valid), part) in folds.iter().zip(parts) {
+        for (i, p) in valid.iter().zip(part?) {
+            out[*i] = p;
+        }
+    }
+    Ok(out)
+}
+
+impl SearchResult {
+    /// The best candidate (highest mean ROC-AUC; the first one on a tie, as scikit-learn).
+    pub fn best(&self) -> &CvResult {
+        self.results
+            .iter()
+            .filter(|r| !r.mean.is_nan())
+            .fold(None::<&CvResult>, |b, r| match b {
+                Some(b) if b.mean >= r.mean => Some(b),
+                _ => Some(r),
+            })
+            .unwrap_or(&self.results[0])
+    }
+
+    /// The best candidate of each family, in the order families first appear.
+    pub fn best_per_family(&self) -> Vec<&CvResult> {
+        let mut order: Vec<&'static str> = Vec::new();
+        for r in &self.results {
+            if !order.contains(&r.family()) {
+                order.push(r.family());
+            }
+        }
+        order
+            .into_iter()
+            .filter_map(|fam| {
+                self.results
+                    .iter()
+                    .filter(|r| r.family() == fam && !r.mean.is_nan())
+                    .fold(None::<&CvResult>, |b, r| match b {
+                        Some(b) if b.mean >= r.mean => Some(b),
+                        _ => Some(r),
+                    })
+            })
+            .collect()
+    }
+
+    /// Number of (candidate, fold) fits.
+    pub fn fits(&self) -> usize {
+        self.results.len() * self.folds.len()
+    }
+
+    /// Candidates whose fit failed.
+    pub fn failures(&self) -> Vec<&CvResult> {
+        self.results.iter().filter(|r| r.error.is_some()).collect()
+    }
+
+    /// All results as a polars frame, best first: `rank`, `family`, `scaler`, `params`,
+    /// `cv_roc_auc`, `cv_roc_auc_std`, `fold_1` … `fold_k`, `ms_per_fold` — for
+    /// filtering and grouping in a notebook.
+    pub fn frame(&self) -> Result<DataFrame> {
+        let r = self.sorted();
+        let mut cols = vec![
+            Column::new(
+                "rank".into(),
+                r.iter().map(|r| r.rank as u32).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "family".into(),
+                r.iter().map(|r| r.family()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "scaler".into(),
+                r.iter().map(|r| r.pipeline.scaler.id()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "params".into(),
+                r.iter()
+                    .map(|r| r.pipeline.model.params_text())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "cv_roc_auc".into(),
+                r.iter().map(|r| r.mean).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "cv_roc_auc_std".into(),
+                r.iter().map(|r| r.std).collect::<Vec<_>>(),
+            ),
+        ];
+        for f in 0..self.folds.len() {
+            cols.push(Column::new(
+                format!("fold_{}", f + 1).into(),
+                r.iter().map(|r| r.fold_scores[f]).collect::<Vec<_>>(),
+            ));
+        }
+        cols.push(Column::new(
+            "ms_per_fold".into(),
+            r.iter().map(|r| r.seconds * 1e3).collect::<Vec<_>>(),
+        ));
+        Ok(DataFrame::new(r.len(), cols)?)
+    }
+
+    fn sorted(&self) -> Vec<&CvResult> {
+        let mut r: Vec<&CvResult> = self.results.iter().collect();
+        r.sort_by_key(|r| r.rank); // stable: candidate order within a rank
+        r
+    }
+
+    /// The leaderboard: the `top` best candidates (family, scaler, parameters, mean ± std
+    /// ROC-AUC over the folds, milliseconds per fold).
+    pub fn leaderboard(&self, top: usize) -> Table {
+        table(
+            self.sorted().into_iter().take(top),
+            format!(
+                "Лучшие {} из {} кандидатов ({}-кратная стратифицированная кросс-валидация, ROC-AUC)",
+                top.min(self.results.len()),
+                self.results.len(),
+                self.folds.len()
+            ),
+        )
+    }
+
+    /// The best candidate of each family.
+    pub fn family_table(&self) -> Table {
+        table(
+            self.best_per_family().into_iter(),
+            "Лучший кандидат каждого семейства".to_string(),
+        )
+    }
+}
+
+fn table<'a>(rows: impl Iterator<Item = &'a CvResult>, title: String) -> Table {
+    let rows = rows
+        .map(|r| {
+            vec![
+                r.rank.to_string(),
+                r.family().to_string(),
+                r.pipeline.scaler.id().to_string(),
+                params_text(&r.pipeline.model.params()),
+                format!("{:.4}", r.mean),
+                format!("{:.4}", r.std),
+                format!("{:.1}", r.seconds * 1e3),
+            ]
+        })
+        .collect();
+    Table::from_rows(
+        [
+            "место",
+            "семейство",
+            "скейлер",
+            "параметры",
+            "ROC-AUC (среднее)",
+            "ROC-AUC (std)",
+            "мс на фолд",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    )
+    .title(title)
+}

@@ -1,0 +1,104 @@
+//! The candidates of a search: the study's full grid and seeded random draws.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::model::{DecisionTree, Kernel, Knn, LogisticRegression, Pipeline, Scaler, Svc};
+
+/// C values of the logistic-regression grid.
+pub const LOGISTIC_C: [f64; 9] = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
+/// C values of the SVC grid.
+pub const SVC_C: [f64; 5] = [0.1, 0.3, 1.0, 3.0, 10.0];
+
+/// The study's grid, each model × scaler {standard, minmax} (374 pipelines):
+/// kNN k = 2…20; tree max_depth 2…10 × min_samples_split {2, 5, 10, 20} ×
+/// min_samples_leaf {1, 2, 5, 10}; logistic regression C ∈ {0.01 … 100};
+/// SVC kernel {rbf, linear, poly} × C {0.1, 0.3, 1, 3, 10}.
+pub fn study_grid() -> Vec<Pipeline> {
+    let mut models: Vec<crate::model::Model> = Vec::new();
+    models.extend((2..=20).map(|k| Knn::new(k).into()));
+    for split in [2, 5, 10, 20] {
+        for leaf in [1, 2, 5, 10] {
+            for depth in 2..=10 {
+                models.push(DecisionTree::new(depth, split, leaf).into());
+            }
+        }
+    }
+    models.extend(
+        LOGISTIC_C
+            .iter()
+            .map(|c| LogisticRegression::new(*c).into()),
+    );
+    for kernel in Kernel::ALL {
+        models.extend(SVC_C.iter().map(|c| Svc::new(kernel, *c).into()));
+    }
+    models
+        .into_iter()
+        .flat_map(|m| Scaler::ALL.map(|s| Pipeline::new(s, m.clone())))
+        .collect()
+}
+
+/// `n_iter` pipelines drawn with `seed` (scikit-learn's `RandomizedSearchCV` idea): a
+/// family uniformly, a scaler uniformly, then kNN k ∈ 1…50; tree max_depth 2…15,
+/// min_samples_split 2…40, min_samples_leaf 1…20; logistic C log-uniform on
+/// [10⁻³, 10³]; SVC kernel uniformly and C log-uniform on [10⁻², 10²]. Continuous values
+/// are rounded to 3 significant digits so they read well in tables.
+pub fn random_candidates(n_iter: usize, seed: u64) -> Vec<Pipeline> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let log_uniform = |rng: &mut ChaCha8Rng, lo: f64, hi: f64| {
+        let v = 10f64.powf(rng.gen_range(lo.log10()..hi.log10()));
+        let digits = 2 - v.log10().floor() as i32;
+        let f = 10f64.powi(digits);
+        (v * f).round() / f
+    };
+    (0..n_iter)
+        .map(|_| {
+            let scaler = Scaler::ALL[rng.gen_range(0..2)];
+            let model: crate::model::Model = match rng.gen_range(0..4) {
+                0 => Knn::new(rng.gen_range(1..=50)).into(),
+                1 => DecisionTree::new(
+                    rng.gen_range(2..=15),
+                    rng.gen_range(2..=40),
+                    rng.gen_range(1..=20),
+                )
+                .into(),
+                2 => LogisticRegression::new(log_uniform(&mut rng, 1e-3, 1e3)).into(),
+                _ => {
+                    let kernel = Kernel::ALL[rng.gen_range(0..3)];
+                    Svc::new(kernel, log_uniform(&mut rng, 1e-2, 1e2)).into()
+                }
+            };
+            Pipeline::new(scaler, model)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Classifier;
+
+    #[test]
+    fn grid_has_every_combination_once() {
+        let g = study_grid();
+        assert_eq!(g.len(), (19 + 9 * 16 + 9 + 15) * 2);
+        let mut keys: Vec<String> = g
+            .iter()
+            .map(|p| serde_json::to_string(&p.params()).unwrap() + p.model.family())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), g.len());
+    }
+
+    #[test]
+    fn random_draws_are_seeded() {
+        assert_eq!(random_candidates(30, 5), random_candidates(30, 5));
+        assert_ne!(random_candidates(30, 5), random_candidates(30, 6));
+        let families: std::collections::BTreeSet<_> = random_candidates(60, 5)
+            .iter()
+            .map(|p| p.model.family())
+            .collect();
+        assert_eq!(families.len(), 4);
+    }
+}

@@ -1,0 +1,30 @@
+//! Model selection as scikit-learn does it, faster: a stratified train/test split,
+//! stratified k-fold cross-validation on the training part, grid and randomized search
+//! over pipelines (scaler × model × hyper-parameters) scored by ROC-AUC, a leaderboard,
+//! and the refit of the best pipeline.
+//!
+//! Candidates × folds run in parallel (rayon); every fit is deterministic and results are
+//! collected in candidate order, so they do not depend on the number of threads.
+//! Candidates that differ only in `k` (kNN) or `max_depth` (tree) share one neighbour
+//! search / one deep tree per fold and scaler — an exact shortcut (see
+//! [`Knn::neighbour_labels`](crate::model::Knn::neighbour_labels),
+//! [`DecisionTree::predict_proba_at_depth`](crate::model::DecisionTree::predict_proba_at_depth));
+//! SVCs that differ only in C share kernel rows and warm-start along the C path
+//! ([`Svc::fit_path`](crate::model::Svc::fit_path); equal to cold starts within the
+//! solver's tolerance). [`SearchOptions::share_work`] turns all of it off.
+
+mod cv;
+mod grid;
+mod split;
+
+pub use cv::{CvResult, SearchOptions, SearchResult, cross_val_predict, cross_validate};
+pub use grid::{random_candidates, study_grid};
+pub use split::{stratified_kfold, train_test_split};
+
+use polars::prelude::{DataFrame, IdxCa, IdxSize};
+
+/// The rows `rows` of `df`, in that order.
+pub fn take_rows(df: &DataFrame, rows: &[usize]) -> crate::Result<DataFrame> {
+    let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|i| *i as IdxSize).collect());
+    Ok(df.take(&idx)?)
+}
