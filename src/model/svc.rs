@@ -52,12 +52,19 @@ pub struct Svc {
     /// Cost of margin violations.
     #[serde(rename = "C")]
     pub c: f64,
+    /// Stopping tolerance of the solver (maximal KKT violation; scikit-learn's `tol`).
+    #[serde(default = "default_tol")]
+    pub tol: f64,
     /// Fit Platt scaling too.
     pub probability: bool,
     /// Seed of the internal folds for Platt scaling.
     pub seed: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fitted: Option<SvcFitted>,
+}
+
+fn default_tol() -> f64 {
+    1e-3
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,10 +84,17 @@ impl Svc {
         Svc {
             kernel,
             c,
+            tol: default_tol(),
             probability: false,
             seed: 0,
             fitted: None,
         }
+    }
+
+    /// The same model with solver tolerance `tol`.
+    pub fn with_tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
     }
 
     /// The same model with Platt-scaled probabilities (internal folds seeded with `seed`).
@@ -102,7 +116,7 @@ impl Svc {
 
     /// The solver's part: γ, support vectors, dual coefficients and ρ.
     fn solve(&self, x: ArrayView2<f64>, y: &[u8]) -> Result<SvcFitted> {
-        Ok(solve_path(self.kernel, &[self.c], x, y)
+        Ok(solve_path(self.kernel, &[self.c], self.tol, x, y)
             .pop()
             .expect("one C, one solution"))
     }
@@ -124,7 +138,7 @@ impl Svc {
                 "svc: the C values of a path must be ascending, got {cs:?}"
             )));
         }
-        Ok(solve_path(kernel, cs, x, y)
+        Ok(solve_path(kernel, cs, default_tol(), x, y)
             .into_iter()
             .zip(cs)
             .map(|(f, c)| Svc {
@@ -180,10 +194,10 @@ impl Classifier for Svc {
     }
 
     fn fit(&mut self, x: ArrayView2<f64>, y: &[u8]) -> Result<()> {
-        if !(self.c > 0.0 && self.c.is_finite()) {
+        if !(self.c > 0.0 && self.c.is_finite()) || !(self.tol > 0.0) {
             return Err(Error::InvalidArgument(format!(
-                "svc: C must be a positive number, got {}",
-                self.c
+                "svc: C and tol must be positive numbers, got {} and {}",
+                self.c, self.tol
             )));
         }
         let mut fitted = self.solve(x, y)?;
@@ -236,7 +250,13 @@ impl Classifier for Svc {
 }
 
 /// γ by scikit-learn's `"scale"`, then one solution per C (ascending), warm-started.
-fn solve_path(kernel: Kernel, cs: &[f64], x: ArrayView2<f64>, y: &[u8]) -> Vec<SvcFitted> {
+fn solve_path(
+    kernel: Kernel,
+    cs: &[f64],
+    tol: f64,
+    x: ArrayView2<f64>,
+    y: &[u8],
+) -> Vec<SvcFitted> {
     let (n, p) = x.dim();
     let mean = x.sum() / (n * p) as f64;
     let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n * p) as f64;
@@ -257,7 +277,7 @@ fn solve_path(kernel: Kernel, cs: &[f64], x: ArrayView2<f64>, y: &[u8]) -> Vec<S
             let start = previous
                 .as_ref()
                 .map(|(pc, a)| a.iter().map(|v| v * c / pc).collect::<Vec<f64>>());
-            let (alpha, rho) = smo(&rows, &signs, c, 1e-3, start);
+            let (alpha, rho) = smo(&rows, &signs, c, tol, start);
             let keep: Vec<usize> = (0..n).filter(|i| alpha[*i] > 0.0).collect();
             let fitted = SvcFitted {
                 gamma,
