@@ -136,9 +136,76 @@ impl Confusion {
     }
 }
 
+/// The threshold on `score` with the largest F1 (predict 1 when `score ≥ threshold`), and
+/// that F1. Candidates are the distinct scores; on a tie the higher threshold wins (fewer
+/// customers flagged for the same F1).
+pub fn f1_threshold(y: &[u8], score: &[f64]) -> Result<(f64, f64)> {
+    if y.len() != score.len() || y.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "f1_threshold: {} labels and {} scores",
+            y.len(),
+            score.len()
+        )));
+    }
+    let mut order: Vec<usize> = (0..y.len()).collect();
+    order.sort_by(|a, b| score[*b].total_cmp(&score[*a]));
+    let positives = y.iter().filter(|v| **v == 1).count() as f64;
+    let (mut tp, mut flagged) = (0.0, 0.0);
+    let mut best = (f64::INFINITY, -1.0);
+    let mut k = 0;
+    while k < order.len() {
+        let t = score[order[k]];
+        while k < order.len() && score[order[k]] == t {
+            tp += f64::from(y[order[k]]);
+            flagged += 1.0;
+            k += 1;
+        }
+        let f1 = 2.0 * tp / (flagged + positives);
+        if f1 > best.1 {
+            best = (t, f1);
+        }
+    }
+    Ok(best)
+}
+
+impl Confusion {
+    /// The matrix as a table (rows: actual class, columns: predicted class).
+    pub fn table(&self) -> crate::display::Table {
+        use crate::schema::{DECLINED, SAME_LEVEL};
+        crate::display::Table::from_rows(
+            vec![
+                "факт \\ прогноз".to_string(),
+                format!("прогноз: {DECLINED}"),
+                format!("прогноз: {SAME_LEVEL}"),
+            ],
+            vec![
+                vec![format!("факт: {DECLINED}"), self.tp.to_string(), self.fn_.to_string()],
+                vec![format!("факт: {SAME_LEVEL}"), self.fp.to_string(), self.tn.to_string()],
+            ],
+        )
+        .title(format!(
+            "Матрица ошибок: точность (precision) {:.3}, полнота (recall) {:.3}, F1 {:.3}, доля верных {:.3}",
+            self.precision(),
+            self.recall(),
+            self.f1(),
+            self.accuracy()
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn f1_threshold_picks_the_best_cut() {
+        // scores 0.9 0.8 0.7 0.6 0.5 with labels 1 1 0 1 0 → cut at 0.6: tp 3, flagged 4, F1 6/7
+        let (t, f1) = f1_threshold(&[1, 1, 0, 1, 0], &[0.9, 0.8, 0.7, 0.6, 0.5]).unwrap();
+        assert_eq!(t, 0.6);
+        assert!((f1 - 6.0 / 7.0).abs() < 1e-12);
+        let c = Confusion::at(&[1, 1, 0, 1, 0], &[0.9, 0.8, 0.7, 0.6, 0.5], t);
+        assert!((c.f1() - f1).abs() < 1e-12);
+    }
 
     #[test]
     fn auc_with_ties_matches_scikit_learn() {

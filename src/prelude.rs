@@ -10,8 +10,11 @@ pub use crate::eda::{
 };
 pub use crate::error::{Error, Result};
 pub use crate::merge::ModelTable;
+pub use crate::metrics::{Confusion, roc_auc};
+pub use crate::model::{Classifier, FittedPipeline, Kernel, Model, Pipeline, Scaler};
 pub use crate::plot;
 pub use crate::schema::{self, FeatureGroup, FileId};
+pub use crate::search::{self, ModelSelection, SelectionOptions};
 pub use crate::study::{Study, StudyOptions};
 pub use crate::synth::SynthOptions;
 pub use polars::prelude::{Column, DataFrame, DataType, NamedFrom, Series};

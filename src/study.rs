@@ -13,6 +13,7 @@ use crate::data::{Data, DataDir, FoundBy, RawData, Source};
 use crate::error::{Error, Result};
 use crate::merge::ModelTable;
 use crate::schema::FileId;
+use crate::search::{ModelSelection, SelectionOptions};
 
 /// What to run the study on and how.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,8 @@ pub struct StudyOptions {
     pub data: Option<PathBuf>,
     /// Cleaning rules' parameters.
     pub cleaning: CleaningOptions,
+    /// Model selection (split, grid, folds, seed).
+    pub selection: SelectionOptions,
 }
 
 /// A completed run of the study's steps.
@@ -36,13 +39,24 @@ pub struct Study {
     pub table: ModelTable,
     /// φK and significance of the model table (target and features).
     pub phik: crate::corr::PhikMatrix,
+    /// The model search, the chosen pipeline and its test metrics.
+    pub selection: ModelSelection,
     /// Seconds per stage, in run order.
     pub timings: Vec<(String, f64)>,
 }
 
 impl Study {
-    /// Runs load → validate → clean → merge.
+    /// Runs load → validate → clean → merge → correlation → model selection.
     pub fn run(options: &StudyOptions) -> Result<Study> {
+        Study::run_with_progress(options, None)
+    }
+
+    /// [`run`](Self::run), calling `progress` with the number of (candidate, fold) fits
+    /// finished as the model search goes (out of `candidates × folds`).
+    pub fn run_with_progress(
+        options: &StudyOptions,
+        progress: Option<&(dyn Fn(usize) + Sync)>,
+    ) -> Result<Study> {
         let data_dir = match &options.data {
             Some(p) => DataDir {
                 path: p.clone(),
@@ -67,12 +81,15 @@ impl Study {
             &crate::corr::PhikOptions::default(),
         )?;
         timings.push(("correlation".to_string(), t.elapsed().as_secs_f64()));
+        let selection = ModelSelection::run(&table, &options.selection, progress)?;
+        timings.extend(selection.timings.iter().cloned());
         Ok(Study {
             data_dir,
             raw,
             cleaned,
             table,
             phik,
+            selection,
             timings,
         })
     }
@@ -166,6 +183,34 @@ impl Study {
                     })
                     .collect(),
             },
+            models: self
+                .selection
+                .families
+                .iter()
+                .map(|f| ModelResult {
+                    family: f.cv.family().to_string(),
+                    params: f.cv.pipeline.params(),
+                    cv_roc_auc: f.cv.mean,
+                    cv_roc_auc_std: f.cv.std,
+                    test_roc_auc: f.test_auc,
+                })
+                .collect(),
+            best: {
+                let s = &self.selection;
+                BestResult {
+                    family: s.best_cv.family().to_string(),
+                    params: s.best_cv.pipeline.params(),
+                    cv_roc_auc: s.best_cv.mean,
+                    cv_roc_auc_std: s.best_cv.std,
+                    test_roc_auc: s.test_auc,
+                    threshold: s.threshold,
+                    confusion: s.confusion,
+                    candidates: s.search.results.len(),
+                    folds: s.search.folds.len(),
+                    train_rows: s.train.len(),
+                    test_rows: s.test.len(),
+                }
+            },
             timings: self.timings.iter().cloned().collect(),
         })
     }
@@ -207,6 +252,35 @@ impl Study {
         if let Ok(rate) = self.table.decline_rate() {
             let _ = writeln!(s, "share «Снизилась»: {:.1} %", rate * 100.0);
         }
+        let m = &self.selection;
+        let _ = writeln!(
+            s,
+            "model search: {} pipelines × {} folds in {:.2} s",
+            m.search.results.len(),
+            m.search.folds.len(),
+            m.search.seconds
+        );
+        for f in &m.families {
+            let _ = writeln!(
+                s,
+                "  {:<20} CV ROC-AUC {:.4} ± {:.4}, test {:.4}  ({})",
+                f.cv.family(),
+                f.cv.mean,
+                f.cv.std,
+                f.test_auc,
+                crate::model::params_text(&f.cv.pipeline.params())
+            );
+        }
+        let _ = writeln!(
+            s,
+            "best: {} ({}), test ROC-AUC {:.4}; threshold {:.3}: precision {:.3}, recall {:.3}",
+            m.best_cv.family(),
+            crate::model::params_text(&m.best_cv.pipeline.params()),
+            m.test_auc,
+            m.threshold,
+            m.confusion.precision(),
+            m.confusion.recall()
+        );
         let t: Vec<String> = self
             .timings
             .iter()
@@ -233,6 +307,10 @@ pub struct Results {
     pub data: DataResult,
     /// φK of the model table.
     pub correlation: CorrelationResult,
+    /// The best pipeline of each model family.
+    pub models: Vec<ModelResult>,
+    /// The chosen pipeline.
+    pub best: BestResult,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
 }
@@ -341,4 +419,46 @@ pub struct TargetCorrelation {
     pub phik: f64,
     /// Z-score of the association.
     pub significance: f64,
+}
+
+/// `results.json` → `models[]`: the best pipeline of one family.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelResult {
+    /// `knn`, `decision_tree`, `logistic_regression` or `svc`.
+    pub family: String,
+    /// Scaler and hyper-parameters.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// Mean ROC-AUC over the folds.
+    pub cv_roc_auc: f64,
+    /// Its standard deviation.
+    pub cv_roc_auc_std: f64,
+    /// ROC-AUC on the test part after a refit on the training part.
+    pub test_roc_auc: f64,
+}
+
+/// `results.json` → `best`: the chosen pipeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct BestResult {
+    /// Its family.
+    pub family: String,
+    /// Scaler and hyper-parameters.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// Mean ROC-AUC over the folds.
+    pub cv_roc_auc: f64,
+    /// Its standard deviation.
+    pub cv_roc_auc_std: f64,
+    /// ROC-AUC of P(«Снизилась») on the test part.
+    pub test_roc_auc: f64,
+    /// Decision threshold (F1-optimal on out-of-fold training predictions).
+    pub threshold: f64,
+    /// Test confusion matrix at the threshold.
+    pub confusion: crate::metrics::Confusion,
+    /// Pipelines searched.
+    pub candidates: usize,
+    /// Folds.
+    pub folds: usize,
+    /// Training customers.
+    pub train_rows: usize,
+    /// Test customers.
+    pub test_rows: usize,
 }

@@ -57,8 +57,14 @@ fn the_dataset_is_the_oracles() {
     let o = oracle();
     let (_, y) = data(0, 80);
     let (_, yt) = data(80, 120);
-    assert_eq!(y.iter().filter(|v| **v == 1).count() as u64, o["train_positives"].as_u64().unwrap());
-    assert_eq!(yt.iter().filter(|v| **v == 1).count() as u64, o["test_positives"].as_u64().unwrap());
+    assert_eq!(
+        y.iter().filter(|v| **v == 1).count() as u64,
+        o["train_positives"].as_u64().unwrap()
+    );
+    assert_eq!(
+        yt.iter().filter(|v| **v == 1).count() as u64,
+        o["test_positives"].as_u64().unwrap()
+    );
 }
 
 #[test]
@@ -73,7 +79,10 @@ fn knn_and_tree_probabilities_equal_scikit_learn() {
     let mut tree = DecisionTree::new(3, 2, 2);
     tree.fit(x.view(), &y).unwrap();
     let p = tree.predict_proba(xt.view()).unwrap().to_vec();
-    assert!(max_diff(&p, &numbers(&o["tree_d3_l2_proba"])) < 1e-12, "{p:?}");
+    assert!(
+        max_diff(&p, &numbers(&o["tree_d3_l2_proba"])) < 1e-12,
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -88,7 +97,9 @@ fn logistic_regression_matches_scikit_learn_coefficients() {
         let (coef, intercept) = m.coefficients().unwrap();
         // L-BFGS on both sides, stopped at slightly different points: agreement to
         // 1e-4 relative to the coefficients' size
-        let scale = numbers(&expected["coef"]).iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        let scale = numbers(&expected["coef"])
+            .iter()
+            .fold(1.0f64, |m, v| m.max(v.abs()));
         let d = max_diff(coef.as_slice().unwrap(), &numbers(&expected["coef"]));
         assert!(d < 1e-4 * scale, "C = {c}: coefficients differ by {d}");
         assert!((intercept - expected["intercept"].as_f64().unwrap()).abs() < 1e-4 * scale);
@@ -110,14 +121,26 @@ fn svc_decision_values_match_scikit_learn() {
         // both solvers stop when the maximal KKT violation is below 1e-3, so solutions
         // agree to about that; solved tightly they are the same solution
         let diff = max_diff(&d, &numbers(&expected["decision"]));
-        assert!(diff < 2e-2, "{}: decision values differ by {diff}", kernel.id());
+        assert!(
+            diff < 2e-2,
+            "{}: decision values differ by {diff}",
+            kernel.id()
+        );
         let mut tight = Svc::new(kernel, 1.0).with_tol(1e-8);
         tight.fit(x.view(), &y).unwrap();
         let dt = tight.decision_function(xt.view()).unwrap().to_vec();
         let diff = max_diff(&dt, &numbers(&expected["decision_tol_1e-8"]));
-        assert!(diff < 1e-5, "{} (tol 1e-8): decision values differ by {diff}", kernel.id());
+        assert!(
+            diff < 1e-5,
+            "{} (tol 1e-8): decision values differ by {diff}",
+            kernel.id()
+        );
         let n_support = expected["n_support"].as_u64().unwrap() as usize;
-        assert!(m.support_vectors().unwrap().abs_diff(n_support) <= 1, "{}", kernel.id());
+        assert!(
+            m.support_vectors().unwrap().abs_diff(n_support) <= 1,
+            "{}",
+            kernel.id()
+        );
         let auc = roc_auc(&yt, &d).unwrap();
         assert!((auc - expected["auc"].as_f64().unwrap()).abs() < 1e-9);
         // a warm-started C path ends at the same solutions within tolerance
@@ -138,7 +161,10 @@ fn svc_platt_probabilities_are_calibrated_and_monotone() {
     assert!(p.iter().all(|v| *v > 0.0 && *v < 1.0));
     let mut pairs: Vec<(f64, f64)> = d.iter().copied().zip(p.iter().copied()).collect();
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    assert!(pairs.windows(2).all(|w| w[0].1 <= w[1].1), "Platt is increasing in the margin");
+    assert!(
+        pairs.windows(2).all(|w| w[0].1 <= w[1].1),
+        "Platt is increasing in the margin"
+    );
     // same seed, same model; no probability → a clear error
     let mut again = Svc::new(Kernel::Rbf, 1.0).with_probability(7);
     again.fit(x.view(), &y).unwrap();
@@ -153,15 +179,33 @@ fn svc_platt_probabilities_are_calibrated_and_monotone() {
 fn bad_inputs_are_errors_not_panics() {
     let (x, y) = data(0, 80);
     let mut m = Model::from(Knn::new(3));
-    assert!(m.predict_proba(x.view()).unwrap_err().to_string().contains("not fitted"));
-    assert!(m.fit(x.view(), &y[..10]).unwrap_err().to_string().contains("80 rows"));
-    assert!(m.fit(x.view(), &vec![0; 80]).unwrap_err().to_string().contains("both classes"));
+    assert!(
+        m.predict_proba(x.view())
+            .unwrap_err()
+            .to_string()
+            .contains("not fitted")
+    );
+    assert!(
+        m.fit(x.view(), &y[..10])
+            .unwrap_err()
+            .to_string()
+            .contains("80 rows")
+    );
+    assert!(
+        m.fit(x.view(), &vec![0; 80])
+            .unwrap_err()
+            .to_string()
+            .contains("both classes")
+    );
     let mut bad = x.clone();
     bad[[3, 2]] = f64::NAN;
     let e = m.fit(bad.view(), &y).unwrap_err().to_string();
     assert!(e.contains("row 3, column 2"), "{e}");
     m.fit(x.view(), &y).unwrap();
-    let e = m.predict_proba(x.slice(ndarray::s![.., ..3]).view()).unwrap_err().to_string();
+    let e = m
+        .predict_proba(x.slice(ndarray::s![.., ..3]).view())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("fitted on 4 features"), "{e}");
     let mut lr = Model::from(LogisticRegression::new(-1.0));
     assert!(lr.fit(x.view(), &y).is_err());
@@ -180,7 +224,9 @@ fn models_and_pipelines_round_trip_through_serde() {
         LogisticRegression::new(1.0).into(),
         Svc::new(Kernel::Rbf, 1.0).with_probability(1).into(),
     ] {
-        let fitted = Pipeline::new(Scaler::MinMax, model).fit(&xs, &y[..300]).unwrap();
+        let fitted = Pipeline::new(Scaler::MinMax, model)
+            .fit(&xs, &y[..300])
+            .unwrap();
         let json = serde_json::to_string(&fitted).unwrap();
         let back: oneclick::model::FittedPipeline = serde_json::from_str(&json).unwrap();
         assert_eq!(
@@ -206,7 +252,12 @@ fn search_on_the_originals_is_within_0_01_of_scikit_learn() {
     else {
         return;
     };
-    let table = oneclick::Data::load(dir).unwrap().clean().unwrap().merge().unwrap();
+    let table = oneclick::Data::load(dir)
+        .unwrap()
+        .clean()
+        .unwrap()
+        .merge()
+        .unwrap();
     let y = table.target().unwrap();
     let (train, _) = train_test_split(&y, 0.25, 42).unwrap();
     let x = take_rows(&table.features().unwrap(), &train).unwrap();
@@ -220,7 +271,10 @@ fn search_on_the_originals_is_within_0_01_of_scikit_learn() {
             .find(|b| b.family() == family)
             .unwrap()
             .mean;
-        assert!((ours - theirs).abs() <= 0.01, "{family}: {ours} vs scikit-learn {theirs}");
+        assert!(
+            (ours - theirs).abs() <= 0.01,
+            "{family}: {ours} vs scikit-learn {theirs}"
+        );
     }
 }
 
@@ -236,7 +290,11 @@ fn search_is_identical_for_one_and_two_threads_and_sharing_is_exact() {
         .filter(|p| !matches!(p.model, Model::Svc(_)) || p.scaler == Scaler::Standard)
         .collect();
     let run = |threads, share_work| {
-        let o = SearchOptions { threads: Some(threads), share_work, ..Default::default() };
+        let o = SearchOptions {
+            threads: Some(threads),
+            share_work,
+            ..Default::default()
+        };
         cross_validate(&x, &y, &grid, &o, None).unwrap()
     };
     let (one, two) = (run(1, true), run(2, true));
@@ -248,7 +306,17 @@ fn search_is_identical_for_one_and_two_threads_and_sharing_is_exact() {
     // kNN and tree sharing are exact; SVC paths agree within the solver tolerance
     let plain = run(2, false);
     for (a, b) in one.results.iter().zip(&plain.results) {
-        let tol = if matches!(a.pipeline.model, Model::Svc(_)) { 2e-3 } else { 0.0 };
-        assert!((a.mean - b.mean).abs() <= tol, "{:?}: {} vs {}", a.pipeline, a.mean, b.mean);
+        let tol = if matches!(a.pipeline.model, Model::Svc(_)) {
+            2e-3
+        } else {
+            0.0
+        };
+        assert!(
+            (a.mean - b.mean).abs() <= tol,
+            "{:?}: {} vs {}",
+            a.pipeline,
+            a.mean,
+            b.mean
+        );
     }
 }

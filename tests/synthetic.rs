@@ -133,6 +133,6 @@ fn study_preprocessing_maps_every_output_to_a_source_feature() {
     sources.dedup();
     assert_eq!(sources.len(), 16);
     let m = fitted.transform(&table.frame).unwrap();
-    assert_eq!((m.rows, m.cols), (table.height(), 20));
-    assert!(m.data.iter().all(|v| v.is_finite()));
+    assert_eq!(m.dim(), (table.height(), 20));
+    assert!(m.iter().all(|v| v.is_finite()));
 }

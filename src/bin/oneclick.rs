@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use oneclick::clean::CleaningOptions;
 use oneclick::fetch;
+use oneclick::search::SelectionOptions;
 use oneclick::study::{Study, StudyOptions};
 use oneclick::synth::{self, SynthOptions};
 
@@ -23,8 +24,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the study: load → validate → clean → merge; print a summary and write
-    /// DIR/results.json. On bad input: exit code 1, the error on stderr, nothing written.
+    /// Run the study: load → validate → clean → merge → correlation → model search
+    /// (progress bar on a terminal); print a summary and write DIR/results.json. On bad
+    /// input: exit code 1, the error on stderr, nothing written.
     Study {
         /// Directory with market_file.csv, market_money.csv, market_time.csv, money.csv
         /// (default: discovered, see above).
@@ -36,6 +38,9 @@ enum Command {
         /// Robust z-score above which a period's revenue counts as an anomaly.
         #[arg(long, default_value_t = 10.0, value_name = "Z")]
         anomaly_z: f64,
+        /// Seed of the train/test split, the folds and Platt scaling.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Generate synthetic data with the originals' columns, formats and quirks.
     Synth {
@@ -81,12 +86,27 @@ fn run(command: Command) -> oneclick::Result<()> {
             data,
             out,
             anomaly_z,
+            seed,
         } => {
             let options = StudyOptions {
                 data,
                 cleaning: CleaningOptions::default().anomaly_z(anomaly_z),
+                selection: SelectionOptions {
+                    seed,
+                    ..Default::default()
+                },
             };
-            let study = Study::run(&options)?;
+            let fits = options.selection.candidates.len() * options.selection.search.folds;
+            let bar = indicatif::ProgressBar::new(fits as u64).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "model search {bar:40} {pos}/{len} fits, {elapsed_precise} (eta {eta})",
+                )
+                .expect("valid template"),
+            );
+            let tick = |n: usize| bar.inc(n as u64);
+            let study = Study::run_with_progress(&options, Some(&tick));
+            bar.finish_and_clear();
+            let study = study?;
             print!("{}", study.summary());
             let path = study.write(&out)?;
             println!("wrote {}", path.display());

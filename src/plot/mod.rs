@@ -8,6 +8,7 @@
 
 mod bars;
 mod boxplot;
+mod curves;
 mod heatmap;
 mod hist;
 mod ishikawa;
@@ -18,11 +19,12 @@ pub mod style;
 
 pub use bars::count_by_class;
 pub use boxplot::boxplot_by_class;
+pub use curves::validation_curves;
 pub use heatmap::heatmap;
 pub use hist::histogram_by_class;
 pub use ishikawa::ishikawa;
 pub use revenue::revenue_by_period;
-pub use roc::roc_curve;
+pub use roc::{roc_curve, roc_curves};
 pub use scatter::scatter_by_class;
 
 use plotters::style::RGBColor;

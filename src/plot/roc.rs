@@ -9,6 +9,11 @@ use crate::error::Result;
 /// A ROC curve from `(false positive rate, true positive rate)` points in increasing
 /// order, with the chance diagonal and the AUC in the legend.
 pub fn roc_curve(points: &[(f64, f64)], auc: f64, title: &str) -> Result<Figure> {
+    roc_curves(&[(String::new(), points.to_vec(), auc)], title)
+}
+
+/// Several ROC curves `(label, points, auc)` on one chart; the first is drawn boldest.
+pub fn roc_curves(curves: &[(String, Vec<(f64, f64)>, f64)], title: &str) -> Result<Figure> {
     Figure::draw(520, 500, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (style::FONT, 18))
@@ -26,15 +31,31 @@ pub fn roc_curve(points: &[(f64, f64)], auc: f64, title: &str) -> Result<Figure>
             vec![(0.0, 0.0), (1.0, 1.0)],
             style::NEUTRAL.mix(0.5).stroke_width(1),
         ))?;
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().copied(),
-                style::DECLINED.stroke_width(3),
-            ))?
-            .label(format!("ROC-AUC = {auc:.3}"))
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], style::DECLINED.stroke_width(3))
-            });
+        let colours = [
+            style::DECLINED,
+            style::SAME_LEVEL,
+            style::NEUTRAL,
+            style::PERIODS[0],
+            style::ALERT,
+        ];
+        for (k, (label, points, auc)) in curves.iter().enumerate().rev() {
+            let colour = colours[k % colours.len()];
+            let width = if k == 0 { 3 } else { 2 };
+            let text = if label.is_empty() {
+                format!("ROC-AUC = {auc:.3}")
+            } else {
+                format!("{label}: ROC-AUC = {auc:.3}")
+            };
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    colour.stroke_width(width),
+                ))?
+                .label(text)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(width))
+                });
+        }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)

@@ -15,10 +15,12 @@
 
 mod cv;
 mod grid;
+mod selection;
 mod split;
 
 pub use cv::{CvResult, SearchOptions, SearchResult, cross_val_predict, cross_validate};
-pub use grid::{random_candidates, study_grid};
+pub use grid::{LOGISTIC_C, SVC_C, random_candidates, study_grid};
+pub use selection::{FamilyBest, ModelSelection, SelectionOptions};
 pub use split::{stratified_kfold, train_test_split};
 
 use polars::prelude::{DataFrame, IdxCa, IdxSize};

@@ -1,0 +1,331 @@
+//! The study's model selection in one call: split, search, refit, test.
+
+use std::time::Instant;
+
+use crate::display::{Figure, Table};
+use crate::error::{Error, Result};
+use crate::merge::ModelTable;
+use crate::metrics::{Confusion, RocPoint, f1_threshold, roc_auc, roc_curve};
+use crate::model::{Classifier, FittedPipeline, Model, Pipeline, params_text};
+
+use super::cv::{CvResult, SearchOptions, SearchResult, cross_val_predict, cross_validate};
+use super::grid::study_grid;
+use super::split::train_test_split;
+use super::take_rows;
+
+/// How the study selects its model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectionOptions {
+    /// Share of customers held out for the final test (stratified).
+    pub test_size: f64,
+    /// Seed of the split, the folds and Platt's internal folds.
+    pub seed: u64,
+    /// Cross-validation settings.
+    pub search: SearchOptions,
+    /// The candidates ([`study_grid`] by default).
+    pub candidates: Vec<Pipeline>,
+}
+
+impl Default for SelectionOptions {
+    fn default() -> Self {
+        SelectionOptions {
+            test_size: 0.25,
+            seed: 42,
+            search: SearchOptions::default(),
+            candidates: study_grid(),
+        }
+    }
+}
+
+/// The best pipeline of one family, refitted on the training part and tested.
+#[derive(Debug, Clone)]
+pub struct FamilyBest {
+    /// Its cross-validation result.
+    pub cv: CvResult,
+    /// ROC-AUC on the test part.
+    pub test_auc: f64,
+    /// ROC curve on the test part.
+    pub roc: Vec<RocPoint>,
+}
+
+/// Everything model selection produced.
+#[derive(Debug, Clone)]
+pub struct ModelSelection {
+    /// Row positions (into the model table) of the training part.
+    pub train: Vec<usize>,
+    /// Row positions of the test part.
+    pub test: Vec<usize>,
+    /// The cross-validated search on the training part.
+    pub search: SearchResult,
+    /// The best pipeline of each family, tested.
+    pub families: Vec<FamilyBest>,
+    /// The overall best pipeline, refitted on the whole training part, with probabilities.
+    pub best: FittedPipeline,
+    /// Its cross-validation result.
+    pub best_cv: CvResult,
+    /// P(«Снизилась») of the test customers.
+    pub test_proba: Vec<f64>,
+    /// Targets of the test customers.
+    pub test_y: Vec<u8>,
+    /// ROC-AUC of the best pipeline on the test part.
+    pub test_auc: f64,
+    /// Out-of-fold P(«Снизилась») of the training customers (same folds as the search).
+    pub oof_proba: Vec<f64>,
+    /// Targets of the training customers.
+    pub train_y: Vec<u8>,
+    /// The decision threshold: the F1-optimal cut of the out-of-fold probabilities
+    /// (chosen without looking at the test part).
+    pub threshold: f64,
+    /// F1 of that cut on the out-of-fold probabilities.
+    pub oof_f1: f64,
+    /// Test confusion matrix at [`threshold`](Self::threshold).
+    pub confusion: Confusion,
+    /// Test confusion matrix at 0.5, for comparison.
+    pub confusion_half: Confusion,
+    /// Seconds: search, refits and tests.
+    pub timings: Vec<(String, f64)>,
+}
+
+impl ModelSelection {
+    /// Splits the model table, searches the candidates on the training part, tests the
+    /// best of each family and refits the overall best with probabilities.
+    pub fn run(
+        table: &ModelTable,
+        options: &SelectionOptions,
+        progress: Option<&(dyn Fn(usize) + Sync)>,
+    ) -> Result<ModelSelection> {
+        if options.candidates.is_empty() {
+            return Err(Error::InvalidArgument("no candidates to search".into()));
+        }
+        let y = table.target()?;
+        let features = table.features()?;
+        let (train, test) = train_test_split(&y, options.test_size, options.seed)?;
+        let (x_train, x_test) = (take_rows(&features, &train)?, take_rows(&features, &test)?);
+        let train_y: Vec<u8> = train.iter().map(|i| y[*i]).collect();
+        let test_y: Vec<u8> = test.iter().map(|i| y[*i]).collect();
+        let search_options = SearchOptions {
+            seed: options.seed,
+            ..options.search.clone()
+        };
+        let search = cross_validate(
+            &x_train,
+            &train_y,
+            &options.candidates,
+            &search_options,
+            progress,
+        )?;
+        let t = Instant::now();
+        let families = search
+            .best_per_family()
+            .into_iter()
+            .map(|cv| {
+                let fitted = cv.pipeline.fit(&x_train, &train_y)?;
+                let score = fitted.decision_function(&x_test)?.to_vec();
+                Ok(FamilyBest {
+                    cv: cv.clone(),
+                    test_auc: roc_auc(&test_y, &score)?,
+                    roc: roc_curve(&test_y, &score)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let best_cv = search.best().clone();
+        let pipeline = best_cv.pipeline.with_probability(options.seed);
+        let best = pipeline.fit(&x_train, &train_y)?;
+        let test_proba = best.predict_proba(&x_test)?.to_vec();
+        let test_auc = roc_auc(&test_y, &test_proba)?;
+        let refit = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let oof_proba = cross_val_predict(&pipeline, &x_train, &train_y, &search.folds)?;
+        let (threshold, oof_f1) = f1_threshold(&train_y, &oof_proba)?;
+        let timings = vec![
+            ("search".to_string(), search.seconds),
+            ("refit_and_test".to_string(), refit),
+            ("threshold".to_string(), t.elapsed().as_secs_f64()),
+        ];
+        Ok(ModelSelection {
+            confusion: Confusion::at(&test_y, &test_proba, threshold),
+            confusion_half: Confusion::at(&test_y, &test_proba, 0.5),
+            train,
+            test,
+            search,
+            families,
+            best,
+            best_cv,
+            test_proba,
+            test_y,
+            test_auc,
+            oof_proba,
+            train_y,
+            threshold,
+            oof_f1,
+            timings,
+        })
+    }
+
+    /// Family, scaler, parameters, CV ROC-AUC (mean ± std) and test ROC-AUC of each
+    /// family's best pipeline; the chosen one marked.
+    pub fn families_table(&self) -> Table {
+        let rows = self
+            .families
+            .iter()
+            .map(|f| {
+                vec![
+                    f.cv.family().to_string(),
+                    f.cv.pipeline.scaler.id().to_string(),
+                    params_text(&f.cv.pipeline.model.params()),
+                    format!("{:.4}", f.cv.mean),
+                    format!("{:.4}", f.cv.std),
+                    format!("{:.4}", f.test_auc),
+                    if f.cv.pipeline == self.best_cv.pipeline {
+                        "★"
+                    } else {
+                        ""
+                    }
+                    .to_string(),
+                ]
+            })
+            .collect();
+        Table::from_rows(
+            [
+                "семейство",
+                "скейлер",
+                "параметры",
+                "ROC-AUC CV",
+                "std CV",
+                "ROC-AUC тест",
+                "выбрана",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows,
+        )
+        .title("Лучшая модель каждого семейства: кросс-валидация и тестовая выборка")
+    }
+
+    /// Test ROC curves of every family's best pipeline, the chosen one first.
+    pub fn roc_figure(&self) -> Result<Figure> {
+        let mut curves: Vec<(String, Vec<(f64, f64)>, f64)> = self
+            .families
+            .iter()
+            .map(|f| {
+                (
+                    f.cv.family().to_string(),
+                    f.roc.iter().map(|p| (p.fpr, p.tpr)).collect(),
+                    f.test_auc,
+                )
+            })
+            .collect();
+        if let Some(k) = self
+            .families
+            .iter()
+            .position(|f| f.cv.pipeline == self.best_cv.pipeline)
+        {
+            let chosen = curves.remove(k);
+            curves.insert(0, chosen);
+        }
+        crate::plot::roc_curves(&curves, "ROC-кривые на тестовой выборке")
+    }
+
+    /// The chosen threshold against 0.5 on the test part.
+    pub fn threshold_table(&self) -> Table {
+        let row = |name: String, c: &Confusion| {
+            vec![
+                name,
+                (c.tp + c.fp).to_string(),
+                format!("{:.3}", c.precision()),
+                format!("{:.3}", c.recall()),
+                format!("{:.3}", c.f1()),
+                format!("{:.3}", c.accuracy()),
+            ]
+        };
+        Table::from_rows(
+            [
+                "порог",
+                "отмечено «Снизилась»",
+                "precision",
+                "recall",
+                "F1",
+                "accuracy",
+            ]
+            .map(String::from)
+            .to_vec(),
+            vec![
+                row("0.5".to_string(), &self.confusion_half),
+                row(
+                    format!("{:.3} (max F1 на OOF)", self.threshold),
+                    &self.confusion,
+                ),
+            ],
+        )
+        .title("Тестовая выборка при двух порогах")
+    }
+
+    /// Mean CV ROC-AUC against the main hyper-parameter of `family` (`knn`: k;
+    /// `decision_tree`: max_depth, best over the other two; `logistic_regression` and
+    /// `svc`: C, log scale), a line per scaler (and kernel).
+    pub fn curve(&self, family: &str) -> Result<Figure> {
+        let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        for r in self
+            .search
+            .results
+            .iter()
+            .filter(|r| r.family() == family && !r.mean.is_nan())
+        {
+            let (label, x) = match &r.pipeline.model {
+                Model::Knn(m) => (String::new(), m.k as f64),
+                Model::DecisionTree(m) => (String::new(), m.max_depth as f64),
+                Model::LogisticRegression(m) => (String::new(), m.c),
+                Model::Svc(m) => (format!("{}, ", m.kernel.id()), m.c),
+            };
+            let label = format!("{label}{}", r.pipeline.scaler.id());
+            let s = match series.iter_mut().find(|(l, _)| *l == label) {
+                Some(s) => s,
+                None => {
+                    series.push((label, Vec::new()));
+                    series.last_mut().expect("just pushed")
+                }
+            };
+            match s.1.iter_mut().find(|(px, _)| *px == x) {
+                Some(p) => p.1 = p.1.max(r.mean),
+                None => s.1.push((x, r.mean)),
+            }
+        }
+        if series.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "no results of family {family:?}"
+            )));
+        }
+        for s in series.iter_mut() {
+            s.1.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        let best = self
+            .search
+            .best_per_family()
+            .into_iter()
+            .find(|b| b.family() == family);
+        let best_point = best.map(|b| {
+            let x = match &b.pipeline.model {
+                Model::Knn(m) => m.k as f64,
+                Model::DecisionTree(m) => m.max_depth as f64,
+                Model::LogisticRegression(m) => m.c,
+                Model::Svc(m) => m.c,
+            };
+            (x, b.mean)
+        });
+        let (x_label, log_x) = match family {
+            "knn" => ("k (число соседей)", false),
+            "decision_tree" => (
+                "max_depth (лучшее по min_samples_split × min_samples_leaf)",
+                false,
+            ),
+            _ => ("C", true),
+        };
+        crate::plot::validation_curves(
+            &series,
+            x_label,
+            log_x,
+            best_point,
+            &format!("{family}: ROC-AUC на кросс-валидации"),
+        )
+    }
+}
