@@ -10,89 +10,14 @@
 //! Python: `$ONECLICK_BENCH_PYTHON`, else a venv in `target/bench-venv` created on first
 //! use from `benches/requirements.txt`. `-- --no-python` skips scikit-learn.
 
-use std::path::{Path, PathBuf};
+#[path = "common/mod.rs"]
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 use oneclick::prelude::*;
 use oneclick::search::{SearchOptions, cross_validate, study_grid, take_rows, train_test_split};
-use polars::prelude::AnyValue;
-
-fn python() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("ONECLICK_BENCH_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let venv = root.join("target/bench-venv");
-    let py = venv.join("bin/python");
-    let stamp = venv.join(".installed-requirements");
-    let req = root.join("benches/requirements.txt");
-    let wanted = std::fs::read_to_string(&req).ok()?;
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        eprintln!("creating {} with {}", venv.display(), req.display());
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .ok()?
-            .success()
-            && Command::new(&py)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&req)
-                .status()
-                .ok()?
-                .success();
-        if !ok {
-            return None;
-        }
-        std::fs::write(&stamp, wanted).ok()?;
-    }
-    Some(py)
-}
-
-fn export(features: &DataFrame, y: &[u8], folds: &[(Vec<usize>, Vec<usize>)], dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    let mut w = csv::Writer::from_path(dir.join("train.csv")).unwrap();
-    let names: Vec<String> = features
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut header = names.clone();
-    header.push("target".into());
-    w.write_record(&header).unwrap();
-    let cols: Vec<Vec<String>> = names
-        .iter()
-        .map(|n| {
-            let c = features.column(n).unwrap().as_materialized_series().clone();
-            (0..c.len())
-                .map(|i| match c.get(i).unwrap() {
-                    AnyValue::String(s) => s.to_string(),
-                    AnyValue::StringOwned(s) => s.to_string(),
-                    v => v.to_string(),
-                })
-                .collect()
-        })
-        .collect();
-    for i in 0..features.height() {
-        let mut row: Vec<String> = cols.iter().map(|c| c[i].clone()).collect();
-        row.push(y[i].to_string());
-        w.write_record(&row).unwrap();
-    }
-    w.flush().unwrap();
-    let valid: Vec<&Vec<usize>> = folds.iter().map(|(_, v)| v).collect();
-    std::fs::write(
-        dir.join("folds.json"),
-        serde_json::to_string(&valid).unwrap(),
-    )
-    .unwrap();
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -137,11 +62,17 @@ fn main() {
 
     let mut sk: Vec<serde_json::Value> = Vec::new();
     if !args.iter().any(|a| a == "--no-python") {
-        match python() {
+        match common::python() {
             None => println!("scikit-learn: no Python environment; skipped"),
             Some(py) => {
                 let dir = std::env::temp_dir().join("oneclick-bench-search");
-                export(&xt, &yt, &result.folds, &dir);
+                common::write_csv(&xt, &yt, &dir.join("train.csv"));
+                let valid: Vec<&Vec<usize>> = result.folds.iter().map(|(_, v)| v).collect();
+                std::fs::write(
+                    dir.join("folds.json"),
+                    serde_json::to_string(&valid).unwrap(),
+                )
+                .unwrap();
                 let script =
                     Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sklearn_search.py");
                 for (jobs, prob) in [("1", true), ("2", true), ("2", false)] {

@@ -15,6 +15,7 @@
 //! | models | [`model`] | [`model::Classifier`]: kNN, decision tree, logistic regression, SVC; [`model::Pipeline`] |
 //! | metrics | [`metrics`] | ROC-AUC (tie-aware), ROC curve, confusion matrix |
 //! | model search | [`search`] | stratified splits and folds, grid and randomized search, leaderboard |
+//! | importance | [`explain`] | permutation importance, permutation SHAP → [`explain::Explanation`] |
 //! | notebook display | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) |
 //! | exploration | [`eda`] | value counts, missing values, largest values |
 //! | synthetic data | [`synth`] | the embedded default data, same schema and quirks |
@@ -43,6 +44,7 @@ pub mod data;
 pub mod display;
 pub mod eda;
 pub mod error;
+pub mod explain;
 pub mod fetch;
 pub mod merge;
 pub mod metrics;
@@ -61,3 +63,6 @@ pub use clean::{Cleaned, CleaningOptions, CleaningReport};
 pub use data::{Data, DataDir, RawData, Source};
 pub use error::{Error, Result};
 pub use merge::ModelTable;
+/// The array crate of the model matrices (`prep`, `model`, `explain`), re-exported so
+/// notebooks and users name the same version.
+pub use ndarray;

@@ -20,6 +20,7 @@ mod tree;
 
 pub use knn::Knn;
 pub use logistic::LogisticRegression;
+pub(crate) use svc::platt;
 pub use svc::{Kernel, Svc};
 pub use tree::DecisionTree;
 

@@ -232,20 +232,47 @@ impl Classifier for Svc {
                     .into(),
             )
         })?;
-        Ok(self.decision_function(x)?.mapv(|d| {
-            let t = a * d + b;
-            if t >= 0.0 {
-                (-t).exp() / (1.0 + (-t).exp())
-            } else {
-                1.0 / (1.0 + t.exp())
-            }
-        }))
+        Ok(self.decision_function(x)?.mapv(|d| platt(a, b, d)))
     }
 
     fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
         let f = self.fitted.as_ref().ok_or_else(|| not_fitted("svc"))?;
         check_width("svc", f.support.ncols(), x)?;
         Ok(self.decision(f, x))
+    }
+}
+
+/// The parts of a fitted RBF SVC that permutation SHAP exploits (the kernel factorises
+/// over features).
+pub(crate) struct RbfParts<'a> {
+    pub gamma: f64,
+    pub support: &'a Array2<f64>,
+    pub dual_coef: &'a Array1<f64>,
+    pub rho: f64,
+    pub platt: Option<(f64, f64)>,
+}
+
+impl Svc {
+    /// γ, support vectors, αᵢyᵢ, ρ and Platt's (A, B) of a fitted RBF model.
+    pub(crate) fn rbf_parts(&self) -> Option<RbfParts<'_>> {
+        let f = self.fitted.as_ref()?;
+        (self.kernel == Kernel::Rbf).then_some(RbfParts {
+            gamma: f.gamma,
+            support: &f.support,
+            dual_coef: &f.dual_coef,
+            rho: f.rho,
+            platt: f.platt,
+        })
+    }
+}
+
+/// Platt's sigmoid 1 / (1 + exp(A·d + B)), evaluated without overflow.
+pub(crate) fn platt(a: f64, b: f64, d: f64) -> f64 {
+    let t = a * d + b;
+    if t >= 0.0 {
+        (-t).exp() / (1.0 + (-t).exp())
+    } else {
+        1.0 / (1.0 + t.exp())
     }
 }
 

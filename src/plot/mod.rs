@@ -15,6 +15,7 @@ mod ishikawa;
 mod revenue;
 mod roc;
 mod scatter;
+mod shap;
 pub mod style;
 
 pub use bars::count_by_class;
@@ -26,6 +27,7 @@ pub use ishikawa::ishikawa;
 pub use revenue::revenue_by_period;
 pub use roc::{roc_curve, roc_curves};
 pub use scatter::scatter_by_class;
+pub use shap::{beeswarm, importance_bars, waterfall};
 
 use plotters::style::RGBColor;
 
