@@ -9,6 +9,7 @@ pub use crate::eda::{
     value_counts,
 };
 pub use crate::error::{Error, Result};
+pub use crate::explain::{self, Explanation, PermutationImportance, ShapOptions};
 pub use crate::merge::ModelTable;
 pub use crate::metrics::{Confusion, roc_auc};
 pub use crate::model::{Classifier, FittedPipeline, Kernel, Model, Pipeline, Scaler};

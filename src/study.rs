@@ -41,6 +41,10 @@ pub struct Study {
     pub phik: crate::corr::PhikMatrix,
     /// The model search, the chosen pipeline and its test metrics.
     pub selection: ModelSelection,
+    /// Permutation importance of the chosen pipeline on the test part.
+    pub permutation: crate::explain::PermutationImportance,
+    /// SHAP values of every test customer (background: the training part).
+    pub shap: crate::explain::Explanation,
     /// Seconds per stage, in run order.
     pub timings: Vec<(String, f64)>,
 }
@@ -83,6 +87,32 @@ impl Study {
         timings.push(("correlation".to_string(), t.elapsed().as_secs_f64()));
         let selection = ModelSelection::run(&table, &options.selection, progress)?;
         timings.extend(selection.timings.iter().cloned());
+        let features = table.features()?;
+        let train = crate::search::take_rows(&features, &selection.train)?;
+        let test = crate::search::take_rows(&features, &selection.test)?;
+        let t = Instant::now();
+        let permutation = crate::explain::permutation_importance(
+            &selection.best,
+            &test,
+            &selection.test_y,
+            10,
+            options.selection.seed,
+        )?;
+        timings.push((
+            "permutation_importance".to_string(),
+            t.elapsed().as_secs_f64(),
+        ));
+        let t = Instant::now();
+        let shap = crate::explain::permutation_shap(
+            &selection.best,
+            &test,
+            &train,
+            &crate::explain::ShapOptions {
+                seed: options.selection.seed,
+                ..Default::default()
+            },
+        )?;
+        timings.push(("shap".to_string(), t.elapsed().as_secs_f64()));
         Ok(Study {
             data_dir,
             raw,
@@ -90,6 +120,8 @@ impl Study {
             table,
             phik,
             selection,
+            permutation,
+            shap,
             timings,
         })
     }
@@ -211,6 +243,20 @@ impl Study {
                     test_rows: s.test.len(),
                 }
             },
+            importance: ImportanceResult {
+                permutation: self
+                    .permutation
+                    .ranking()
+                    .into_iter()
+                    .map(|(feature, mean, std)| PermutationResult { feature, mean, std })
+                    .collect(),
+                shap: self
+                    .shap
+                    .mean_abs()
+                    .into_iter()
+                    .map(|(feature, mean_abs)| ShapResult { feature, mean_abs })
+                    .collect(),
+            },
             timings: self.timings.iter().cloned().collect(),
         })
     }
@@ -281,6 +327,22 @@ impl Study {
             m.confusion.precision(),
             m.confusion.recall()
         );
+        let top: Vec<String> = self
+            .shap
+            .mean_abs()
+            .iter()
+            .take(5)
+            .map(|(f, m)| format!("{f} {m:.3}"))
+            .collect();
+        let _ = writeln!(s, "largest mean |SHAP|: {}", top.join(", "));
+        let top: Vec<String> = self
+            .permutation
+            .ranking()
+            .iter()
+            .take(5)
+            .map(|(f, m, _)| format!("{f} {m:.3}"))
+            .collect();
+        let _ = writeln!(s, "largest permutation importance: {}", top.join(", "));
         let t: Vec<String> = self
             .timings
             .iter()
@@ -311,6 +373,8 @@ pub struct Results {
     pub models: Vec<ModelResult>,
     /// The chosen pipeline.
     pub best: BestResult,
+    /// What drives its predictions.
+    pub importance: ImportanceResult,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
 }
@@ -461,4 +525,33 @@ pub struct BestResult {
     pub train_rows: usize,
     /// Test customers.
     pub test_rows: usize,
+}
+
+/// `results.json` → `importance`, per source feature, most important first.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportanceResult {
+    /// Drop of test ROC-AUC when the feature is shuffled (10 repeats).
+    pub permutation: Vec<PermutationResult>,
+    /// Mean |SHAP| of P(«Снизилась») over the test customers.
+    pub shap: Vec<ShapResult>,
+}
+
+/// `results.json` → `importance.permutation[]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PermutationResult {
+    /// Source feature.
+    pub feature: String,
+    /// Mean drop of ROC-AUC.
+    pub mean: f64,
+    /// Its standard deviation.
+    pub std: f64,
+}
+
+/// `results.json` → `importance.shap[]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShapResult {
+    /// Source feature.
+    pub feature: String,
+    /// Mean |SHAP value|.
+    pub mean_abs: f64,
 }

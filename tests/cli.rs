@@ -106,7 +106,15 @@ fn study_on_synthetic_data_writes_results_json() {
         stdout.contains("model search: 374 pipelines × 5 folds"),
         "{stdout}"
     );
-    for stage in ["load", "clean", "merge", "correlation", "search"] {
+    for kind in ["permutation", "shap"] {
+        let items = r["importance"][kind].as_array().unwrap();
+        assert_eq!(items.len(), 16, "{kind}");
+        let key = if kind == "shap" { "mean_abs" } else { "mean" };
+        let values: Vec<f64> = items.iter().map(|i| i[key].as_f64().unwrap()).collect();
+        assert!(values.windows(2).all(|w| w[0] >= w[1]), "{kind} sorted");
+        assert!(values[0] > 0.0);
+    }
+    for stage in ["load", "clean", "merge", "correlation", "search", "shap"] {
         assert!(r["timings"][stage].as_f64().unwrap() >= 0.0, "{stage}");
     }
 }

@@ -144,10 +144,31 @@ fn svc_decision_values_match_scikit_learn() {
         let auc = roc_auc(&yt, &d).unwrap();
         assert!((auc - expected["auc"].as_f64().unwrap()).abs() < 1e-9);
         // a warm-started C path ends at the same solutions within tolerance
-        let path = Svc::fit_path(kernel, &[0.1, 0.3, 1.0], x.view(), &y).unwrap();
+        let path = Svc::fit_path(kernel, None, &[0.1, 0.3, 1.0], x.view(), &y).unwrap();
         let dp = path[2].decision_function(xt.view()).unwrap().to_vec();
         assert!(max_diff(&dp, &d) < 5e-3, "{} path", kernel.id());
     }
+}
+
+#[test]
+fn svc_fixed_gamma_equal_to_scale_gives_the_same_model() {
+    let (x, y) = data(0, 80);
+    let (xt, _) = data(80, 120);
+    let mut scale = Svc::new(Kernel::Rbf, 1.0);
+    scale.fit(x.view(), &y).unwrap();
+    let gamma = scale.gamma().unwrap();
+    // "scale" = 1 / (features × variance of all values)
+    let mean = x.mean().unwrap();
+    let var = x.mapv(|v| (v - mean) * (v - mean)).mean().unwrap();
+    assert!((gamma - 1.0 / (4.0 * var)).abs() < 1e-12);
+    let mut fixed = Svc::new(Kernel::Rbf, 1.0).with_gamma(gamma);
+    fixed.fit(x.view(), &y).unwrap();
+    assert_eq!(
+        fixed.decision_function(xt.view()).unwrap(),
+        scale.decision_function(xt.view()).unwrap()
+    );
+    assert_eq!(fixed.params()["gamma"], gamma);
+    assert!(scale.params().get("gamma").is_none());
 }
 
 #[test]
@@ -192,7 +213,7 @@ fn bad_inputs_are_errors_not_panics() {
             .contains("80 rows")
     );
     assert!(
-        m.fit(x.view(), &vec![0; 80])
+        m.fit(x.view(), &[0; 80])
             .unwrap_err()
             .to_string()
             .contains("both classes")

@@ -52,6 +52,10 @@ pub struct Svc {
     /// Cost of margin violations.
     #[serde(rename = "C")]
     pub c: f64,
+    /// Kernel coefficient γ (`rbf`, `poly`); `None` is scikit-learn's `"scale"`,
+    /// 1 / (features × variance of all training values).
+    #[serde(default)]
+    pub gamma: Option<f64>,
     /// Stopping tolerance of the solver (maximal KKT violation; scikit-learn's `tol`).
     #[serde(default = "default_tol")]
     pub tol: f64,
@@ -84,11 +88,18 @@ impl Svc {
         Svc {
             kernel,
             c,
+            gamma: None,
             tol: default_tol(),
             probability: false,
             seed: 0,
             fitted: None,
         }
+    }
+
+    /// The same model with a fixed γ instead of `"scale"`.
+    pub fn with_gamma(mut self, gamma: f64) -> Self {
+        self.gamma = Some(gamma);
+        self
     }
 
     /// The same model with solver tolerance `tol`.
@@ -116,9 +127,11 @@ impl Svc {
 
     /// The solver's part: γ, support vectors, dual coefficients and ρ.
     fn solve(&self, x: ArrayView2<f64>, y: &[u8]) -> Result<SvcFitted> {
-        Ok(solve_path(self.kernel, &[self.c], self.tol, x, y)
-            .pop()
-            .expect("one C, one solution"))
+        Ok(
+            solve_path(self.kernel, self.gamma, &[self.c], self.tol, x, y)
+                .pop()
+                .expect("one C, one solution"),
+        )
     }
 
     /// Fits one model per value of `cs` (sorted ascending, each > 0) on the same rows,
@@ -126,7 +139,13 @@ impl Svc {
     /// by C′/C (feasible, and close on a regularisation path). Every solution meets the
     /// same stopping rule as a cold start, so it differs from one only within the solver
     /// tolerance. Without probabilities.
-    pub fn fit_path(kernel: Kernel, cs: &[f64], x: ArrayView2<f64>, y: &[u8]) -> Result<Vec<Svc>> {
+    pub fn fit_path(
+        kernel: Kernel,
+        gamma: Option<f64>,
+        cs: &[f64],
+        x: ArrayView2<f64>,
+        y: &[u8],
+    ) -> Result<Vec<Svc>> {
         super::check_fit_input(x, y)?;
         if let Some(c) = cs.iter().find(|c| !(**c > 0.0 && c.is_finite())) {
             return Err(Error::InvalidArgument(format!(
@@ -138,11 +157,12 @@ impl Svc {
                 "svc: the C values of a path must be ascending, got {cs:?}"
             )));
         }
-        Ok(solve_path(kernel, cs, default_tol(), x, y)
+        Ok(solve_path(kernel, gamma, cs, default_tol(), x, y)
             .into_iter()
             .zip(cs)
             .map(|(f, c)| Svc {
                 fitted: Some(f),
+                gamma,
                 ..Svc::new(kernel, *c)
             })
             .collect())
@@ -190,11 +210,15 @@ impl Classifier for Svc {
         let mut p = serde_json::Map::new();
         p.insert("kernel".into(), self.kernel.id().into());
         p.insert("C".into(), self.c.into());
+        if let Some(g) = self.gamma {
+            p.insert("gamma".into(), g.into());
+        }
         p
     }
 
     fn fit(&mut self, x: ArrayView2<f64>, y: &[u8]) -> Result<()> {
-        if !(self.c > 0.0 && self.c.is_finite()) || !(self.tol > 0.0) {
+        let valid = |v: f64| v > 0.0 && v.is_finite();
+        if !valid(self.c) || !valid(self.tol) {
             return Err(Error::InvalidArgument(format!(
                 "svc: C and tol must be positive numbers, got {} and {}",
                 self.c, self.tol
@@ -279,6 +303,7 @@ pub(crate) fn platt(a: f64, b: f64, d: f64) -> f64 {
 /// γ by scikit-learn's `"scale"`, then one solution per C (ascending), warm-started.
 fn solve_path(
     kernel: Kernel,
+    gamma: Option<f64>,
     cs: &[f64],
     tol: f64,
     x: ArrayView2<f64>,
@@ -287,11 +312,11 @@ fn solve_path(
     let (n, p) = x.dim();
     let mean = x.sum() / (n * p) as f64;
     let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n * p) as f64;
-    let gamma = if var > 0.0 {
+    let gamma = gamma.unwrap_or(if var > 0.0 {
         1.0 / (p as f64 * var)
     } else {
         1.0
-    };
+    });
     let input = match kernel {
         Kernel::Poly => x.mapv(|v| v * gamma.sqrt()),
         _ => x.to_owned(),
@@ -413,15 +438,15 @@ impl<'a, 'b> Smo<'a, 'b> {
         }
         let mut g = vec![-1.0; n];
         let mut g_bar = vec![0.0; n];
-        for i in 0..n {
-            if alpha[i] > 0.0 {
+        for (i, &a) in alpha.iter().enumerate() {
+            if a > 0.0 {
                 let qi = q.row(i);
-                for t in 0..n {
-                    g[t] += qi[t] * alpha[i];
+                for (gt, q) in g.iter_mut().zip(qi.iter()) {
+                    *gt += q * a;
                 }
-                if alpha[i] >= c {
-                    for t in 0..n {
-                        g_bar[t] += c * qi[t];
+                if a >= c {
+                    for (gt, q) in g_bar.iter_mut().zip(qi.iter()) {
+                        *gt += c * q;
                     }
                 }
             }

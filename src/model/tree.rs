@@ -59,7 +59,7 @@ impl DecisionTree {
 
     /// Depth of the fitted tree.
     pub fn depth(&self) -> Option<usize> {
-        Some(self.fitted.as_ref()?.nodes.iter().map(|n| n.depth).max()?)
+        self.fitted.as_ref()?.nodes.iter().map(|n| n.depth).max()
     }
 
     /// Number of leaves of the fitted tree.

@@ -25,7 +25,7 @@ pub use heatmap::heatmap;
 pub use hist::histogram_by_class;
 pub use ishikawa::ishikawa;
 pub use revenue::revenue_by_period;
-pub use roc::{roc_curve, roc_curves};
+pub use roc::{Curve, roc_curve, roc_curves};
 pub use scatter::scatter_by_class;
 pub use shap::{beeswarm, importance_bars, waterfall};
 

@@ -12,8 +12,11 @@ pub fn roc_curve(points: &[(f64, f64)], auc: f64, title: &str) -> Result<Figure>
     roc_curves(&[(String::new(), points.to_vec(), auc)], title)
 }
 
-/// Several ROC curves `(label, points, auc)` on one chart; the first is drawn boldest.
-pub fn roc_curves(curves: &[(String, Vec<(f64, f64)>, f64)], title: &str) -> Result<Figure> {
+/// One labelled curve: `(label, (false positive rate, true positive rate) points, AUC)`.
+pub type Curve = (String, Vec<(f64, f64)>, f64);
+
+/// Several ROC curves on one chart; the first is drawn boldest.
+pub fn roc_curves(curves: &[Curve], title: &str) -> Result<Figure> {
     Figure::draw(520, 500, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (style::FONT, 18))

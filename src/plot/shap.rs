@@ -138,7 +138,8 @@ pub fn beeswarm(features: &[(String, Vec<f64>, Vec<f64>)], title: &str) -> Resul
                     let bin = (((shap[r] - lo) / width) as usize).min(bins);
                     let c = count[bin];
                     count[bin] += 1;
-                    let offset = if c % 2 == 0 { 1.0 } else { -1.0 } * ((c + 1) / 2) as f64 * 0.035;
+                    let offset =
+                        if c.is_multiple_of(2) { 1.0 } else { -1.0 } * c.div_ceil(2) as f64 * 0.035;
                     (
                         shap[r],
                         y0 + offset.clamp(-0.42, 0.42),

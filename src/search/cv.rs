@@ -90,6 +90,9 @@ struct FoldData {
     y_valid: Vec<u8>,
 }
 
+/// SVC candidates of one kernel and γ: `(kernel, gamma, [(candidate, C)])`.
+type SvcGroup = (Kernel, Option<f64>, Vec<(usize, f64)>);
+
 /// A unit of parallel work: one fold, one scaler, one or more candidates.
 enum Job {
     Single(usize),
@@ -97,8 +100,8 @@ enum Job {
     Knn(Vec<(usize, usize)>),
     /// (candidate, max_depth) sharing one deep tree with these (split, leaf).
     Tree(usize, usize, Vec<(usize, usize)>),
-    /// (candidate, C) of one kernel sharing kernel rows along a warm-started C path.
-    SvcPath(Kernel, Vec<(usize, f64)>),
+    /// (candidate, C) of one kernel and γ sharing kernel rows along a warm-started C path.
+    SvcPath(Kernel, Option<f64>, Vec<(usize, f64)>),
 }
 
 /// Cross-validates every candidate with stratified `options.folds`-fold CV on
@@ -138,7 +141,7 @@ pub fn cross_validate(
         for f in 0..folds.len() {
             let mut knn = Vec::new();
             let mut trees: BTreeMap<(usize, usize), Vec<(usize, usize)>> = BTreeMap::new();
-            let mut paths: Vec<(Kernel, Vec<(usize, f64)>)> = Vec::new();
+            let mut paths: Vec<SvcGroup> = Vec::new();
             for (i, p) in candidates.iter().enumerate() {
                 if p.scaler != s {
                     continue;
@@ -150,9 +153,12 @@ pub fn cross_validate(
                         .or_default()
                         .push((i, t.max_depth)),
                     Model::Svc(m) if options.share_work && !m.probability => {
-                        match paths.iter_mut().find(|(k, _)| *k == m.kernel) {
-                            Some((_, members)) => members.push((i, m.c)),
-                            None => paths.push((m.kernel, vec![(i, m.c)])),
+                        match paths
+                            .iter_mut()
+                            .find(|(k, g, _)| *k == m.kernel && *g == m.gamma)
+                        {
+                            Some((_, _, members)) => members.push((i, m.c)),
+                            None => paths.push((m.kernel, m.gamma, vec![(i, m.c)])),
                         }
                     }
                     _ => jobs.push((s, f, Job::Single(i))),
@@ -164,9 +170,9 @@ pub fn cross_validate(
             for ((split, leaf), members) in trees {
                 jobs.push((s, f, Job::Tree(split, leaf, members)));
             }
-            for (kernel, mut members) in paths {
+            for (kernel, gamma, mut members) in paths {
                 members.sort_by(|a, b| a.1.total_cmp(&b.1));
-                jobs.push((s, f, Job::SvcPath(kernel, members)));
+                jobs.push((s, f, Job::SvcPath(kernel, gamma, members)));
             }
         }
     }
@@ -180,7 +186,7 @@ pub fn cross_validate(
         _ => 2,
     });
 
-    let run = || -> Vec<Vec<(usize, usize, std::result::Result<f64, String>, f64)>> {
+    let run = || -> Vec<Vec<JobOutput>> {
         jobs.par_iter()
             .map(|(s, f, job)| {
                 let out = run_job(candidates, &data[&(*s, *f)], *f, job);
@@ -313,9 +319,9 @@ fn run_job(candidates: &[Pipeline], d: &FoldData, fold: usize, job: &Job) -> Vec
                 })
                 .collect()
         }
-        Job::SvcPath(kernel, members) => {
+        Job::SvcPath(kernel, gamma, members) => {
             let cs: Vec<f64> = members.iter().map(|(_, c)| *c).collect();
-            match Svc::fit_path(*kernel, &cs, d.x_train.view(), &d.y_train) {
+            match Svc::fit_path(*kernel, *gamma, &cs, d.x_train.view(), &d.y_train) {
                 Ok(models) => members
                     .iter()
                     .zip(models)

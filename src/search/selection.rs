@@ -204,7 +204,7 @@ impl ModelSelection {
 
     /// Test ROC curves of every family's best pipeline, the chosen one first.
     pub fn roc_figure(&self) -> Result<Figure> {
-        let mut curves: Vec<(String, Vec<(f64, f64)>, f64)> = self
+        let mut curves: Vec<crate::plot::Curve> = self
             .families
             .iter()
             .map(|f| {
