@@ -15,6 +15,7 @@
 //! | models | [`model`] | [`model::Classifier`]: kNN, decision tree, logistic regression, SVC; [`model::Pipeline`] |
 //! | metrics | [`metrics`] | ROC-AUC (tie-aware), ROC curve, confusion matrix |
 //! | model search | [`search`] | stratified splits and folds, grid and randomized search, leaderboard |
+//! | segments | [`segment`] | out-of-fold risk × profit, segments, profiles, offers |
 //! | importance | [`explain`] | permutation importance, permutation SHAP → [`explain::Explanation`] |
 //! | notebook display | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) |
 //! | exploration | [`eda`] | value counts, missing values, largest values |
@@ -53,8 +54,11 @@ mod par;
 pub mod plot;
 pub mod prelude;
 pub mod prep;
+pub mod report;
 pub mod schema;
+pub mod score;
 pub mod search;
+pub mod segment;
 pub mod stats;
 pub mod study;
 pub mod synth;

@@ -16,6 +16,7 @@ pub use crate::model::{Classifier, FittedPipeline, Kernel, Model, Pipeline, Scal
 pub use crate::plot;
 pub use crate::schema::{self, FeatureGroup, FileId};
 pub use crate::search::{self, ModelSelection, SelectionOptions};
+pub use crate::segment::{Segment, Segmentation, Thresholds};
 pub use crate::study::{Study, StudyOptions};
 pub use crate::synth::SynthOptions;
 pub use polars::prelude::{Column, DataFrame, DataType, NamedFrom, Series};

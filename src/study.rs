@@ -15,6 +15,9 @@ use crate::merge::ModelTable;
 use crate::schema::FileId;
 use crate::search::{ModelSelection, SelectionOptions};
 
+/// Quantile of profit above which a customer counts as highly profitable.
+pub const PROFIT_QUANTILE: f64 = 0.5;
+
 /// What to run the study on and how.
 #[derive(Debug, Clone, Default)]
 pub struct StudyOptions {
@@ -45,6 +48,8 @@ pub struct Study {
     pub permutation: crate::explain::PermutationImportance,
     /// SHAP values of every test customer (background: the training part).
     pub shap: crate::explain::Explanation,
+    /// Out-of-fold risk × profit segments of every customer.
+    pub segmentation: crate::segment::Segmentation,
     /// Seconds per stage, in run order.
     pub timings: Vec<(String, f64)>,
 }
@@ -113,6 +118,15 @@ impl Study {
             },
         )?;
         timings.push(("shap".to_string(), t.elapsed().as_secs_f64()));
+        let t = Instant::now();
+        let segmentation = crate::segment::Segmentation::run(
+            &table,
+            &selection.best_cv.pipeline,
+            selection.threshold,
+            PROFIT_QUANTILE,
+            options.selection.seed,
+        )?;
+        timings.push(("segmentation".to_string(), t.elapsed().as_secs_f64()));
         Ok(Study {
             data_dir,
             raw,
@@ -122,6 +136,7 @@ impl Study {
             selection,
             permutation,
             shap,
+            segmentation,
             timings,
         })
     }
@@ -257,8 +272,45 @@ impl Study {
                     .map(|(feature, mean_abs)| ShapResult { feature, mean_abs })
                     .collect(),
             },
+            segments: self.segmentation.segments.clone(),
+            segment_thresholds: self.segmentation.thresholds.clone(),
             timings: self.timings.iter().cloned().collect(),
         })
+    }
+
+    /// The chosen pipeline with the segment thresholds and offers, for
+    /// [`score`](crate::score::score).
+    pub fn saved_model(&self) -> Result<crate::score::SavedModel> {
+        Ok(crate::score::SavedModel {
+            format: crate::score::FORMAT.to_string(),
+            pipeline: self.selection.best.clone(),
+            thresholds: self.segmentation.thresholds.clone(),
+            offers: self
+                .segmentation
+                .segments
+                .iter()
+                .map(|s| (s.name.clone(), s.title.clone(), s.offer.clone()))
+                .collect(),
+            features: self.table.feature_names(),
+            trained_on: format!(
+                "{}: {}",
+                self.raw.source.as_str(),
+                self.raw
+                    .files
+                    .iter()
+                    .map(|f| format!("{} sha256 {}", f.file.file_name(), &f.sha256[..16]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+    }
+
+    /// Writes `results.json`, the self-contained `index.html` report and the figures as
+    /// SVG files into `out`.
+    pub fn write_all(&self, out: &Path) -> Result<Vec<PathBuf>> {
+        let mut written = vec![self.write(out)?];
+        written.extend(crate::report::write(self, out)?);
+        Ok(written)
     }
 
     /// A few lines for a person.
@@ -343,6 +395,17 @@ impl Study {
             .map(|(f, m, _)| format!("{f} {m:.3}"))
             .collect();
         let _ = writeln!(s, "largest permutation importance: {}", top.join(", "));
+        for seg in self.segmentation.segments.iter().take(2) {
+            let _ = writeln!(
+                s,
+                "segment {}: {} customers, decline rate {:.1} %, profit {:.1}, profit at risk {:.1}",
+                seg.name,
+                seg.size,
+                seg.decline_rate * 100.0,
+                seg.profit_sum,
+                seg.profit_at_risk
+            );
+        }
         let t: Vec<String> = self
             .timings
             .iter()
@@ -375,6 +438,10 @@ pub struct Results {
     pub best: BestResult,
     /// What drives its predictions.
     pub importance: ImportanceResult,
+    /// The segments, the main one (high risk × high profit) first.
+    pub segments: Vec<crate::segment::Segment>,
+    /// Their thresholds.
+    pub segment_thresholds: crate::segment::Thresholds,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
 }

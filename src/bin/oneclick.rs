@@ -41,6 +41,25 @@ enum Command {
         /// Seed of the train/test split, the folds and Platt scaling.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Also store the chosen fitted pipeline with the segment thresholds and offers
+        /// (JSON) for `oneclick score`.
+        #[arg(long, value_name = "FILE")]
+        save_model: Option<PathBuf>,
+    },
+    /// Score a new snapshot (the same four files) with a model saved by `study
+    /// --save-model`: writes id, probability of decline, segment and offer as CSV. The
+    /// snapshot is validated and cleaned like the study's data; customers removed by
+    /// cleaning are listed, not scored.
+    Score {
+        /// Model file written by `oneclick study --save-model`.
+        #[arg(long, value_name = "FILE")]
+        model: PathBuf,
+        /// Directory with the four CSV files of the snapshot.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Output CSV file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Generate synthetic data with the originals' columns, formats and quirks.
     Synth {
@@ -87,6 +106,7 @@ fn run(command: Command) -> oneclick::Result<()> {
             out,
             anomaly_z,
             seed,
+            save_model,
         } => {
             let options = StudyOptions {
                 data,
@@ -108,8 +128,49 @@ fn run(command: Command) -> oneclick::Result<()> {
             bar.finish_and_clear();
             let study = study?;
             print!("{}", study.summary());
-            let path = study.write(&out)?;
-            println!("wrote {}", path.display());
+            let written = study.write_all(&out)?;
+            println!(
+                "wrote {} files into {} (results.json, index.html, figures/)",
+                written.len(),
+                out.display()
+            );
+            if let Some(path) = save_model {
+                study.saved_model()?.save(&path)?;
+                println!("saved the model to {}", path.display());
+            }
+        }
+        Command::Score { model, data, out } => {
+            let t = std::time::Instant::now();
+            let m = oneclick::score::SavedModel::load(&model)?;
+            let scores = oneclick::score::score(&m, &data)?;
+            scores.write_csv(&out)?;
+            let secs = t.elapsed().as_secs_f64();
+            let mut counts: Vec<(String, usize)> = Vec::new();
+            for r in &scores.rows {
+                match counts.iter_mut().find(|(s, _)| *s == r.segment) {
+                    Some(c) => c.1 += 1,
+                    None => counts.push((r.segment.clone(), 1)),
+                }
+            }
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            println!(
+                "scored {} customers in {secs:.2} s ({:.0} customers/s) → {}",
+                scores.rows.len(),
+                scores.rows.len() as f64 / secs.max(1e-9),
+                out.display()
+            );
+            for (s, n) in counts {
+                println!("  {s}: {n}");
+            }
+            if !scores.not_scored.is_empty() {
+                println!(
+                    "not scored (removed by cleaning): {} customers",
+                    scores.not_scored.len()
+                );
+                for (id, reason) in scores.not_scored.iter().take(20) {
+                    println!("  {id}: {reason}");
+                }
+            }
         }
         Command::Synth {
             customers,

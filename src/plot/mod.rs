@@ -26,7 +26,7 @@ pub use hist::histogram_by_class;
 pub use ishikawa::ishikawa;
 pub use revenue::revenue_by_period;
 pub use roc::{Curve, roc_curve, roc_curves};
-pub use scatter::scatter_by_class;
+pub use scatter::{scatter_by_class, threshold_scatter};
 pub use shap::{beeswarm, importance_bars, waterfall};
 
 use plotters::style::RGBColor;

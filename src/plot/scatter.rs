@@ -68,3 +68,87 @@ pub fn scatter_by_class(
         Ok(())
     })
 }
+
+/// `x` against `y` coloured by class, with a vertical line at `thresholds.0`, a
+/// horizontal one at `thresholds.1`, and the upper-right corner (x ≥ t₀, y ≥ t₁) shaded.
+pub fn threshold_scatter(
+    x: &[f64],
+    y: &[f64],
+    target: &[u8],
+    thresholds: (f64, f64),
+    x_label: &str,
+    y_label: &str,
+    title: &str,
+) -> Result<Figure> {
+    let span = |v: &[f64]| {
+        let (a, b) = v
+            .iter()
+            .filter(|x| x.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+        let p = ((b - a) * 0.04).max(1e-9);
+        (a - p, b + p)
+    };
+    let (x0, x1) = span(x);
+    let (y0, y1) = span(y);
+    let (tx, ty) = thresholds;
+    Figure::draw(style::WIDTH, style::HEIGHT + 60, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (style::FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .label_style((style::FONT, 12))
+            .draw()?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(tx, ty), (x1, y1)],
+            style::ALERT.mix(0.08).filled(),
+        )))?;
+        for c in 0..2u8 {
+            let color = class_style(c);
+            let n = target.iter().filter(|t| **t == c).count();
+            chart
+                .draw_series(
+                    x.iter()
+                        .zip(y)
+                        .zip(target)
+                        .filter(|(_, t)| **t == c)
+                        .map(|((a, b), _)| Circle::new((*a, *b), 2, color.mix(0.6).filled())),
+                )?
+                .label(format!("{} (n = {n})", class_label(c)))
+                .legend(move |(x, y)| Circle::new((x + 7, y), 4, color.filled()));
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(tx, y0), (tx, y1)],
+                style::ALERT.stroke_width(2),
+            )))?
+            .label(format!("порог вероятности {tx:.3}"))
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], style::ALERT.stroke_width(2))
+            });
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x0, ty), (x1, ty)],
+                style::NEUTRAL.stroke_width(2),
+            )))?
+            .label(format!("порог прибыли {ty:.2}"))
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], style::NEUTRAL.stroke_width(2))
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .border_style(BLACK.mix(0.3))
+            .background_style(WHITE.mix(0.9))
+            .label_font((style::FONT, 12))
+            .draw()?;
+        Ok(())
+    })
+}

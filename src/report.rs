@@ -1,0 +1,206 @@
+//! The headless report: one self-contained `index.html` (inline SVG charts, tables, the
+//! conclusions; no external resources) and the charts as SVG files.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::display::{Figure, Table};
+use crate::error::{Error, Result};
+use crate::study::Study;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The report's figures: `(file stem, figure)`.
+pub fn figures(study: &Study) -> Result<Vec<(String, Figure)>> {
+    let s = &study.selection;
+    Ok(vec![
+        (
+            "phik".into(),
+            crate::plot::heatmap(
+                &study.phik.phik,
+                &study.phik.columns,
+                "φK: все пары признаков",
+                0.0,
+                1.0,
+            )?,
+        ),
+        ("roc".into(), s.roc_figure()?),
+        ("search_svc".into(), s.curve("svc")?),
+        ("permutation_importance".into(), study.permutation.figure()?),
+        ("shap_bar".into(), study.shap.bar()?),
+        ("shap_beeswarm".into(), study.shap.beeswarm()?),
+        ("segments".into(), study.segmentation.scatter()?),
+        (
+            "segment_profile".into(),
+            study
+                .segmentation
+                .profile_figure(&study.segmentation.main().name)?,
+        ),
+    ])
+}
+
+/// The whole report as one HTML page.
+pub fn html(study: &Study) -> Result<String> {
+    let figs = figures(study)?;
+    let fig = |name: &str| -> String {
+        figs.iter()
+            .find(|(n, _)| n == name)
+            .map_or(String::new(), |(_, f)| {
+                format!("<figure>{}</figure>\n", f.svg)
+            })
+    };
+    let table = |t: &Table| t.to_html();
+    let s = &study.selection;
+    let seg = &study.segmentation;
+    let main = seg.main();
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\">\
+         <title>«В один клик»: снижение покупательской активности</title>\
+         <style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}}\
+         table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 6px}}\
+         figure{{margin:1em 0}}h2{{border-bottom:1px solid #ddd}}pre{{background:#f6f6f6;padding:1em;white-space:pre-wrap}}</style>\
+         </head><body>\n<h1>«В один клик»: кто из постоянных покупателей снизит активность и что ему предложить</h1>\n"
+    );
+    let _ = writeln!(
+        h,
+        "<p>Данные: {} (каталог {}). Все числа этой страницы вычислены в этом запуске.</p>",
+        escape(study.raw.source.as_str()),
+        escape(&study.data_dir.path.display().to_string())
+    );
+    let _ = writeln!(h, "<h2>1. Данные и предобработка</h2>");
+    let _ = writeln!(h, "{}", table(&study.cleaned.report.table()));
+    let _ = writeln!(
+        h,
+        "<p>Модельная таблица: {} покупателей; доля «Снизилась» {:.1} %.</p>",
+        study.table.height(),
+        study.table.decline_rate()? * 100.0
+    );
+    let _ = writeln!(h, "<h2>2. Корреляционный анализ</h2>");
+    h.push_str(&fig("phik"));
+    let _ = writeln!(
+        h,
+        "{}",
+        table(&study.phik.ranking_table(crate::schema::TARGET)?)
+    );
+    let _ = writeln!(h, "<h2>3. Модель</h2>");
+    let _ = writeln!(
+        h,
+        "<p>Перебрано {} пайплайнов × {} фолдов за {:.2} с. Выбрана модель <b>{}</b> ({}): ROC-AUC на кросс-валидации {:.4} ± {:.4}, на тестовой выборке {:.4}. Порог {:.3} (максимум F1 на out-of-fold прогнозах).</p>",
+        s.search.results.len(),
+        s.search.folds.len(),
+        s.search.seconds,
+        s.best_cv.family(),
+        escape(&crate::model::params_text(&s.best_cv.pipeline.params())),
+        s.best_cv.mean,
+        s.best_cv.std,
+        s.test_auc,
+        s.threshold
+    );
+    let _ = writeln!(h, "{}", table(&s.families_table()));
+    h.push_str(&fig("roc"));
+    h.push_str(&fig("search_svc"));
+    let _ = writeln!(h, "{}", table(&s.confusion.table()));
+    let _ = writeln!(h, "<h2>4. Что определяет снижение</h2>");
+    h.push_str(&fig("shap_bar"));
+    h.push_str(&fig("shap_beeswarm"));
+    let _ = writeln!(h, "{}", table(&study.shap.table()));
+    h.push_str(&fig("permutation_importance"));
+    let _ = writeln!(h, "<h2>5. Сегменты и предложения</h2>");
+    let _ = writeln!(
+        h,
+        "<p>Вероятности снижения для всех покупателей получены out-of-fold (5 фолдов), так что ни один покупатель не оценивается моделью, видевшей его. Главный сегмент — «{}»: {}.</p>",
+        escape(&main.title),
+        escape(&main.rule)
+    );
+    h.push_str(&fig("segments"));
+    let _ = writeln!(h, "{}", table(&seg.table()));
+    h.push_str(&fig("segment_profile"));
+    let _ = writeln!(h, "{}", table(&seg.profile_table(&main.name)?));
+    let _ = writeln!(h, "<h3>Предложения</h3><ul>");
+    for sg in &seg.segments {
+        let _ = writeln!(
+            h,
+            "<li><b>{}</b> ({} покупателей, прибыль под риском {:.1}): {}</li>",
+            escape(&sg.title),
+            sg.size,
+            sg.profit_at_risk,
+            escape(&sg.offer)
+        );
+    }
+    let _ = writeln!(h, "</ul>");
+    let _ = writeln!(
+        h,
+        "<h2>6. Выводы</h2><pre>{}</pre>",
+        escape(&conclusions(study)?)
+    );
+    let _ = writeln!(h, "</body></html>");
+    Ok(h)
+}
+
+/// The study's conclusions in Russian, every number from this run.
+pub fn conclusions(study: &Study) -> Result<String> {
+    let s = &study.selection;
+    let seg = &study.segmentation;
+    let main = seg.main();
+    let top: Vec<String> = study
+        .shap
+        .mean_abs()
+        .iter()
+        .take(5)
+        .map(|(f, _)| f.clone())
+        .collect();
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "1. Данные: {} покупателей после очистки (удалено {}: неактивные и аномальная выручка); активность снизилась у {:.1} %.",
+        study.table.height(),
+        study.cleaned.report.dropped.len(),
+        study.table.decline_rate()? * 100.0
+    );
+    let _ = writeln!(
+        t,
+        "2. Лучшая модель — {} ({}): ROC-AUC {:.3} на кросс-валидации и {:.3} на тестовой выборке; при пороге {:.3} она находит {:.0} % покупателей со снижающейся активностью при точности {:.0} %.",
+        s.best_cv.family(),
+        crate::model::params_text(&s.best_cv.pipeline.params()),
+        s.best_cv.mean,
+        s.test_auc,
+        s.threshold,
+        s.confusion.recall() * 100.0,
+        s.confusion.precision() * 100.0
+    );
+    let _ = writeln!(t, "3. Сильнее всего на прогноз влияют: {}.", top.join(", "));
+    let _ = writeln!(
+        t,
+        "4. Главный сегмент «{}» — {} покупателей ({:.1} %), фактическая доля снижения {:.0} %, прибыль {:.1}, ожидаемая прибыль под риском {:.1}.",
+        main.title,
+        main.size,
+        main.share * 100.0,
+        main.decline_rate * 100.0,
+        main.profit_sum,
+        main.profit_at_risk
+    );
+    let _ = writeln!(t, "5. Предложение для него: {}.", main.offer);
+    Ok(t)
+}
+
+/// Writes `index.html` and `figures/*.svg` into `out`.
+pub fn write(study: &Study, out: &Path) -> Result<Vec<PathBuf>> {
+    let dir = out.join("figures");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut written = Vec::new();
+    for (name, f) in figures(study)? {
+        let path = dir.join(format!("{name}.svg"));
+        crate::fetch::write_atomically(&path, f.svg.as_bytes())?;
+        written.push(path);
+    }
+    let path = out.join("index.html");
+    crate::fetch::write_atomically(&path, html(study)?.as_bytes())?;
+    written.push(path);
+    Ok(written)
+}
