@@ -21,6 +21,8 @@
 //! | exploration | [`eda`] | value counts, missing values, largest values |
 //! | synthetic data | [`synth`] | the embedded default data, same schema and quirks |
 //! | headless run | [`study`] | `results.json` |
+//! | report | [`report`] | self-contained `index.html` + SVG figures |
+//! | scoring | [`score`] | saved model, scores of a new snapshot |
 //! | originals | [`fetch`] | download + checksum check of the published files |
 //!
 //! Data flows one way: each stage takes the previous one by reference and returns a

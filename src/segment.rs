@@ -67,6 +67,10 @@ pub struct Segmentation {
     pub segments: Vec<Segment>,
 }
 
+/// One feature of a segment profile: `(feature, mean in the segment, mean among the
+/// others, difference in %, difference in standard deviations of the feature)`.
+pub type ProfileRow = (String, f64, f64, f64, f64);
+
 /// Column of the out-of-fold probability in [`Segmentation::frame`].
 pub const PROBABILITY: &str = "Вероятность_снижения";
 /// Column of P × profit in [`Segmentation::frame`].
@@ -261,7 +265,7 @@ impl Segmentation {
 
     /// Every numeric feature: mean in the segment, mean among everyone else and the
     /// difference in % and in standard deviations, largest standardised difference first.
-    pub fn profile(&self, name: &str) -> Result<Vec<(String, f64, f64, f64, f64)>> {
+    pub fn profile(&self, name: &str) -> Result<Vec<ProfileRow>> {
         let seg = self
             .segment(name)
             .ok_or_else(|| Error::InvalidArgument(format!("no segment {name:?}")))?;
@@ -408,10 +412,10 @@ impl Segmentation {
             .iter()
             .filter(|r| r.0 != PROBABILITY && r.0 != schema::PROFIT)
         {
-            if let Some(text) = offer_for(f, *z) {
-                if !parts.contains(&text) {
-                    parts.push(text);
-                }
+            if let Some(text) = offer_for(f, *z)
+                && !parts.contains(&text)
+            {
+                parts.push(text);
             }
             if parts.len() == 3 {
                 break;

@@ -114,7 +114,44 @@ fn study_on_synthetic_data_writes_results_json() {
         assert!(values.windows(2).all(|w| w[0] >= w[1]), "{kind} sorted");
         assert!(values[0] > 0.0);
     }
-    for stage in ["load", "clean", "merge", "correlation", "search", "shap"] {
+    let segments = r["segments"].as_array().unwrap();
+    assert_eq!(segments[0]["name"], "high_risk_high_profit");
+    for s in segments {
+        for key in [
+            "name",
+            "rule",
+            "size",
+            "decline_rate",
+            "profit_sum",
+            "profit_at_risk",
+        ] {
+            assert!(!s[key].is_null(), "{key}: {s}");
+        }
+    }
+    // the self-contained report and its figures
+    let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("Высокий риск × высокая прибыль"));
+    // no external resources (the SVG namespace URI is an identifier, not a fetch)
+    for external in [
+        "src=\"http",
+        "href=\"http",
+        "<link",
+        "<script",
+        "@import",
+        "url(",
+    ] {
+        assert!(!html.contains(external), "{external}");
+    }
+    assert!(out.path().join("figures/shap_beeswarm.svg").is_file());
+    for stage in [
+        "load",
+        "clean",
+        "merge",
+        "correlation",
+        "search",
+        "shap",
+        "segmentation",
+    ] {
         assert!(r["timings"][stage].as_f64().unwrap() >= 0.0, "{stage}");
     }
 }
@@ -237,7 +274,7 @@ fn fetch_data_offline_fails_cleanly() {
 fn help_explains_each_command() {
     let o = oneclick().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&o.stdout);
-    for cmd in ["study", "synth", "fetch-data"] {
+    for cmd in ["study", "synth", "fetch-data", "score"] {
         assert!(help.contains(cmd), "{help}");
     }
     let o = oneclick().args(["study", "--help"]).output().unwrap();

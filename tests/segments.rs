@@ -1,0 +1,123 @@
+//! Segments, the saved model and scoring of new snapshots.
+
+mod common;
+
+use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
+use oneclick::score::{SavedModel, score};
+use oneclick::segment::{PROBABILITY, Segmentation};
+
+fn segmentation() -> (oneclick::ModelTable, Segmentation) {
+    let table = common::synthetic_table();
+    let pipeline = Pipeline::new(Scaler::Standard, Svc::new(Kernel::Rbf, 1.0));
+    let s = Segmentation::run(&table, &pipeline, 0.5, 0.5, 42).unwrap();
+    (table, s)
+}
+
+#[test]
+fn segments_follow_their_rules_and_add_up() {
+    let (table, s) = segmentation();
+    let t = &s.thresholds;
+    assert_eq!(s.frame.height(), table.height());
+    let p: Vec<f64> = s
+        .frame
+        .column(PROBABILITY)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+    let profit = table.profit_values().unwrap();
+    let main = s.main();
+    assert_eq!(main.name, "high_risk_high_profit");
+    assert!(main.name.contains("profit"));
+    let expected: Vec<usize> = (0..p.len())
+        .filter(|&i| p[i] >= t.risk && profit[i] >= t.profit)
+        .collect();
+    assert_eq!(main.members, expected);
+    assert_eq!(main.size, expected.len());
+    let sum: f64 = expected.iter().map(|i| profit[*i]).sum();
+    assert!((main.profit_sum - sum).abs() < 1e-9);
+    let at_risk: f64 = expected.iter().map(|i| p[*i] * profit[*i]).sum();
+    assert!((main.profit_at_risk - at_risk).abs() < 1e-9);
+    // out-of-fold probabilities rank customers: the at-risk segment declines far more often
+    assert!(main.decline_rate > 0.7, "{}", main.decline_rate);
+    // the median splits profit in halves
+    let above = profit.iter().filter(|v| **v >= t.profit).count() as f64 / profit.len() as f64;
+    assert!((above - 0.5).abs() < 0.05);
+    // category segments partition the at-risk customers
+    let at_risk_n = p.iter().filter(|v| **v >= t.risk).count();
+    let by_category: usize = s
+        .segments
+        .iter()
+        .filter(|g| g.name.starts_with("high_risk_category"))
+        .map(|g| g.size)
+        .sum();
+    assert_eq!(by_category, at_risk_n);
+    // profiles compare every numeric feature; offers are grounded in them
+    let profile = s.profile(&main.name).unwrap();
+    assert!(profile.len() >= 13);
+    assert!(!main.offer.is_empty());
+    assert!(
+        s.table()
+            .to_string()
+            .contains("Высокий риск × высокая прибыль")
+    );
+}
+
+#[test]
+fn saved_model_scores_a_snapshot_and_reports_what_it_skips() {
+    let (table, s) = segmentation();
+    let y = table.target().unwrap();
+    let fitted = Pipeline::new(
+        Scaler::Standard,
+        Svc::new(Kernel::Rbf, 1.0).with_probability(1),
+    )
+    .fit(&table.features().unwrap(), &y)
+    .unwrap();
+    let model = SavedModel {
+        format: oneclick::score::FORMAT.into(),
+        pipeline: fitted.clone(),
+        thresholds: s.thresholds.clone(),
+        offers: s
+            .segments
+            .iter()
+            .map(|g| (g.name.clone(), g.title.clone(), g.offer.clone()))
+            .collect(),
+        features: table.feature_names(),
+        trained_on: "synthetic".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    model.save(&path).unwrap();
+    let loaded = SavedModel::load(&path).unwrap();
+    assert_eq!(loaded, model);
+    let scores = score(&loaded, &common::synthetic_dir()).unwrap();
+    assert_eq!(scores.rows.len(), 1296);
+    assert_eq!(scores.not_scored.len(), 4);
+    let p = fitted.predict_proba(&table.features().unwrap()).unwrap();
+    for (r, p) in scores.rows.iter().zip(p.iter()) {
+        assert_eq!(r.probability, *p);
+        assert_eq!(r.segment == "low_risk", *p < s.thresholds.risk);
+        assert_eq!(r.offer.is_empty(), r.segment == "low_risk");
+    }
+    let out = dir.path().join("scores.csv");
+    scores.write_csv(&out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("id,probability,segment,offer\n"));
+    assert_eq!(text.lines().count(), 1297);
+
+    // an unknown category is a clear error naming column and value, not a silent score
+    let bad = common::copy_data(&common::synthetic_dir());
+    let f = bad.path().join("market_file.csv");
+    let content = std::fs::read_to_string(&f)
+        .unwrap()
+        .replacen("Товары для детей", "Зоотовары", 1);
+    std::fs::write(&f, content).unwrap();
+    let e = score(&loaded, bad.path()).unwrap_err().to_string();
+    assert!(e.contains("Зоотовары"), "{e}");
+    // not a model file
+    std::fs::write(&path, b"{}").unwrap();
+    let e = SavedModel::load(&path).unwrap_err().to_string();
+    assert!(e.contains("not a oneclick model file"), "{e}");
+}
