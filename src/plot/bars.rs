@@ -59,14 +59,7 @@ pub fn count_by_class(
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(k)
-            .y_label_formatter(&|y| {
-                let i = y.round();
-                if (y - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < categories.len() {
-                    categories[k - 1 - i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| super::row_label(categories, *y))
             .x_desc("доля покупателей класса")
             .x_label_formatter(&|x| format!("{:.0} %", x * 100.0))
             .label_style((style::FONT, 12))

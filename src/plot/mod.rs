@@ -129,6 +129,17 @@ pub fn box_by_class(table: &ModelTable, column: &str) -> Result<Figure> {
     boxplot_by_class(&numeric(table, column)?, &table.target()?, column)
 }
 
+/// The label at `y` of a chart whose rows are `labels` from top to bottom (row `i` from
+/// the top sits at y = len − 1 − i); empty between rows.
+pub(crate) fn row_label(labels: &[String], y: f64) -> String {
+    let i = y.round();
+    if (y - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < labels.len() {
+        labels[labels.len() - 1 - i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Snapshot tests: each chart kind renders deterministically to the same SVG text

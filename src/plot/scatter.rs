@@ -6,6 +6,22 @@ use super::{class_label, class_style, style};
 use crate::display::Figure;
 use crate::error::Result;
 
+/// The finite range of `v` widened by `pad` of its width on each side ((0, 1) if empty).
+fn span(v: &[f64], pad: f64) -> (f64, f64) {
+    let (a, b) = v
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    if a.is_finite() {
+        let p = ((b - a) * pad).max(1e-9);
+        (a - p, b + p)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
 /// `x` against `y`, one point per customer, coloured by class.
 pub fn scatter_by_class(
     x: &[f64],
@@ -14,22 +30,8 @@ pub fn scatter_by_class(
     x_label: &str,
     y_label: &str,
 ) -> Result<Figure> {
-    let range = |v: &[f64]| {
-        let (a, b) = v
-            .iter()
-            .filter(|x| x.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-                (a.min(x), b.max(x))
-            });
-        if a.is_finite() {
-            let p = ((b - a) * 0.05).max(1e-9);
-            (a - p, b + p)
-        } else {
-            (0.0, 1.0)
-        }
-    };
-    let (x0, x1) = range(x);
-    let (y0, y1) = range(y);
+    let (x0, x1) = span(x, 0.05);
+    let (y0, y1) = span(y, 0.05);
     Figure::draw(style::WIDTH, style::HEIGHT + 40, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(format!("{y_label} и {x_label}"), (style::FONT, 18))
@@ -80,18 +82,8 @@ pub fn threshold_scatter(
     y_label: &str,
     title: &str,
 ) -> Result<Figure> {
-    let span = |v: &[f64]| {
-        let (a, b) = v
-            .iter()
-            .filter(|x| x.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-                (a.min(x), b.max(x))
-            });
-        let p = ((b - a) * 0.04).max(1e-9);
-        (a - p, b + p)
-    };
-    let (x0, x1) = span(x);
-    let (y0, y1) = span(y);
+    let (x0, x1) = span(x, 0.04);
+    let (y0, y1) = span(y, 0.04);
     let (tx, ty) = thresholds;
     Figure::draw(style::WIDTH, style::HEIGHT + 60, |root| {
         let mut chart = ChartBuilder::on(root)

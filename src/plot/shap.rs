@@ -30,14 +30,7 @@ pub fn importance_bars(items: &[(String, f64, f64)], title: &str, x_label: &str)
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(k)
-            .y_label_formatter(&|y| {
-                let i = y.round();
-                if (y - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < labels.len() {
-                    labels[k - 1 - i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| super::row_label(&labels, *y))
             .x_desc(x_label)
             .label_style((style::FONT, 12))
             .draw()?;
@@ -93,14 +86,7 @@ pub fn beeswarm(features: &[(String, Vec<f64>, Vec<f64>)], title: &str) -> Resul
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(k)
-            .y_label_formatter(&|y| {
-                let i = y.round();
-                if (y - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < labels.len() {
-                    labels[k - 1 - i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| super::row_label(&labels, *y))
             .x_desc("SHAP (вклад в вероятность снижения)")
             .label_style((style::FONT, 12))
             .draw()?;
@@ -208,14 +194,7 @@ pub fn waterfall(items: &[(String, f64)], base: f64, title: &str, output: &str) 
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(k)
-            .y_label_formatter(&|y| {
-                let i = y.round();
-                if (y - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < labels.len() {
-                    labels[k - 1 - i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| super::row_label(&labels, *y))
             .x_desc(format!("{output}: базовое {base:.3} → прогноз {fx:.3}"))
             .label_style((style::FONT, 12))
             .draw()?;
