@@ -52,7 +52,10 @@ fn main() {
             .output()
             .expect("python");
         if !out.status.success() {
-            println!("Python study failed: {}", String::from_utf8_lossy(&out.stderr));
+            println!(
+                "Python study failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             continue;
         }
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

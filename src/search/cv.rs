@@ -510,7 +510,8 @@ fn table<'a>(rows: impl Iterator<Item = &'a CvResult>, title: String) -> Table {
                 params_text(&r.pipeline.model.params()),
                 format!("{:.4}", r.mean),
                 format!("{:.4}", r.std),
-                format!("{:.1}", r.seconds * 1e3),
+                // with its unit, so notebook comparisons treat the row as a timing
+                format!("{:.1} мс", r.seconds * 1e3),
             ]
         })
         .collect();
@@ -522,7 +523,7 @@ fn table<'a>(rows: impl Iterator<Item = &'a CvResult>, title: String) -> Table {
             "параметры",
             "ROC-AUC (среднее)",
             "ROC-AUC (std)",
-            "мс на фолд",
+            "время на фолд",
         ]
         .map(String::from)
         .to_vec(),
