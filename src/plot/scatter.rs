@@ -1,10 +1,36 @@
 //! Scatter plot of two numeric features, coloured by target class.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{class_label, class_style, style};
 use crate::display::Figure;
 use crate::error::Result;
+
+/// One dot per point, coloured by class (with opacity `alpha`), one legend entry per class.
+fn draw_classes(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    x: &[f64],
+    y: &[f64],
+    target: &[u8],
+    alpha: f64,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    for c in 0..2u8 {
+        let color = class_style(c);
+        let n = target.iter().filter(|t| **t == c).count();
+        chart
+            .draw_series(
+                x.iter()
+                    .zip(y)
+                    .zip(target)
+                    .filter(|(_, t)| **t == c)
+                    .map(|((a, b), _)| Circle::new((*a, *b), 2, color.mix(alpha).filled())),
+            )?
+            .label(format!("{} (n = {n})", class_label(c)))
+            .legend(move |(x, y)| Circle::new((x + 7, y), 4, color.filled()));
+    }
+    Ok(())
+}
 
 /// The finite range of `v` widened by `pad` of its width on each side ((0, 1) if empty).
 fn span(v: &[f64], pad: f64) -> (f64, f64) {
@@ -47,20 +73,7 @@ pub fn scatter_by_class(
             .y_label_formatter(&|v| style::thousands(*v))
             .label_style((style::FONT, 12))
             .draw()?;
-        for c in 0..2u8 {
-            let color = class_style(c);
-            let n = target.iter().filter(|t| **t == c).count();
-            chart
-                .draw_series(
-                    x.iter()
-                        .zip(y)
-                        .zip(target)
-                        .filter(|(_, t)| **t == c)
-                        .map(|((a, b), _)| Circle::new((*a, *b), 2, color.mix(0.55).filled())),
-                )?
-                .label(format!("{} (n = {n})", class_label(c)))
-                .legend(move |(x, y)| Circle::new((x + 7, y), 4, color.filled()));
-        }
+        draw_classes(&mut chart, x, y, target, 0.55)?;
         chart
             .configure_series_labels()
             .border_style(BLACK.mix(0.3))
@@ -102,20 +115,7 @@ pub fn threshold_scatter(
             [(tx, ty), (x1, y1)],
             style::ALERT.mix(0.08).filled(),
         )))?;
-        for c in 0..2u8 {
-            let color = class_style(c);
-            let n = target.iter().filter(|t| **t == c).count();
-            chart
-                .draw_series(
-                    x.iter()
-                        .zip(y)
-                        .zip(target)
-                        .filter(|(_, t)| **t == c)
-                        .map(|((a, b), _)| Circle::new((*a, *b), 2, color.mix(0.6).filled())),
-                )?
-                .label(format!("{} (n = {n})", class_label(c)))
-                .legend(move |(x, y)| Circle::new((x + 7, y), 4, color.filled()));
-        }
+        draw_classes(&mut chart, x, y, target, 0.6)?;
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(tx, y0), (tx, y1)],
