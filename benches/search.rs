@@ -16,16 +16,11 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use oneclick::prelude::*;
 use oneclick::search::{SearchOptions, cross_validate, study_grid, take_rows, train_test_split};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let table = Data::discover()
-        .and_then(|d| d.load())
-        .and_then(|r| r.clean())
-        .and_then(|c| c.merge())
-        .expect("data");
+    let table = common::model_table();
     let y = table.target().unwrap();
     let x = table.features().unwrap();
     let (train, _) = train_test_split(&y, 0.25, 42).unwrap();

@@ -21,11 +21,7 @@ use oneclick::search::take_rows;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let table = Data::discover()
-        .and_then(|d| d.load())
-        .and_then(|r| r.clean())
-        .and_then(|c| c.merge())
-        .expect("data");
+    let table = common::model_table();
     let s = ModelSelection::run(&table, &SelectionOptions::default(), None).expect("selection");
     let x = table.features().unwrap();
     let (train, test) = (

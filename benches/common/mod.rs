@@ -6,6 +6,15 @@ use std::process::Command;
 
 use polars::prelude::{AnyValue, DataFrame};
 
+/// The model table of the data `Data::discover()` finds (`ONECLICK_DATA` for the originals).
+pub fn model_table() -> oneclick::ModelTable {
+    oneclick::Data::discover()
+        .and_then(|d| d.load())
+        .and_then(|r| r.clean())
+        .and_then(|c| c.merge())
+        .expect("data")
+}
+
 /// `$ONECLICK_BENCH_PYTHON`, else `target/bench-venv/bin/python` (created on first use
 /// from `benches/requirements.txt`); `None` if that fails.
 pub fn python() -> Option<PathBuf> {
