@@ -220,6 +220,22 @@ pub enum Error {
         found: String,
     },
 
+    /// A category the fitted preprocessing has not seen (row is 0-based in the frame).
+    #[error(
+        "column {column:?}, row {}: category {value:?} was not seen when the preprocessing was fitted; expected one of {known:?}",
+        row + 1
+    )]
+    UnknownCategory {
+        /// Column name.
+        column: String,
+        /// The unseen value.
+        value: String,
+        /// Row index (0-based) in the transformed frame.
+        row: usize,
+        /// The categories seen at fit time.
+        known: Vec<String>,
+    },
+
     /// A caller passed an argument outside its domain.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -133,10 +133,7 @@ impl ColumnTransformer {
                         }
                     }
                     Transformer::Ordinal { order } => {
-                        if let Some(v) = text(train, col)?.into_iter().find(|v| !order.contains(v))
-                        {
-                            return Err(unknown(col, &v, order));
-                        }
+                        codes(train, col, order)?;
                         Fitted::Ordinal {
                             order: order.clone(),
                         }
@@ -210,6 +207,7 @@ impl FittedTransformer {
     /// Transforms a frame with the fitted parameters. Categories unseen at fit time are
     /// an error naming the column and the value.
     pub fn transform(&self, df: &DataFrame) -> Result<Array2<f64>> {
+        use rayon::prelude::*;
         let rows = df.height();
         let mut blocks: Vec<Vec<f64>> = Vec::new();
         for (_, col, f) in &self.columns {
@@ -218,33 +216,15 @@ impl FittedTransformer {
                     categories,
                     drop_first,
                 } => {
-                    let v = text(df, col)?;
+                    let codes = codes(df, col, categories)?;
                     let skip = usize::from(*drop_first);
-                    let mut cols = vec![vec![0.0; rows]; categories.len() - skip];
-                    for (i, x) in v.iter().enumerate() {
-                        let k = categories
-                            .iter()
-                            .position(|c| c == x)
-                            .ok_or_else(|| unknown(col, x, categories))?;
-                        if k >= skip {
-                            cols[k - skip][i] = 1.0;
-                        }
+                    for k in skip..categories.len() {
+                        blocks.push(codes.iter().map(|c| f64::from(*c == k)).collect());
                     }
-                    blocks.extend(cols);
                 }
                 Fitted::Ordinal { order } => {
-                    let v = text(df, col)?;
-                    let codes = v
-                        .iter()
-                        .map(|x| {
-                            order
-                                .iter()
-                                .position(|o| o == x)
-                                .map(|k| k as f64)
-                                .ok_or_else(|| unknown(col, x, order))
-                        })
-                        .collect::<Result<Vec<f64>>>()?;
-                    blocks.push(codes);
+                    let codes = codes(df, col, order)?;
+                    blocks.push(codes.iter().map(|c| *c as f64).collect());
                 }
                 Fitted::Affine { shift, scale } => {
                     blocks.push(
@@ -256,16 +236,46 @@ impl FittedTransformer {
                 }
             }
         }
-        Ok(Array2::from_shape_fn((rows, blocks.len()), |(i, j)| {
-            blocks[j][i]
-        }))
+        // Row-major output, filled in parallel row chunks.
+        let width = blocks.len();
+        let mut out = vec![0.0; rows * width];
+        if width > 0 {
+            out.par_chunks_mut(width * 4096)
+                .enumerate()
+                .for_each(|(c, chunk)| {
+                    for (r, row) in chunk.chunks_exact_mut(width).enumerate() {
+                        let i = c * 4096 + r;
+                        for (v, block) in row.iter_mut().zip(&blocks) {
+                            *v = block[i];
+                        }
+                    }
+                });
+        }
+        Array2::from_shape_vec((rows, width), out)
+            .map_err(|e| Error::InvalidArgument(format!("transform: {e}")))
     }
 }
 
-fn unknown(col: &str, value: &str, known: &[String]) -> Error {
-    Error::InvalidArgument(format!(
-        "column {col:?}: category {value:?} was not seen when the preprocessing was fitted; expected one of {known:?}"
-    ))
+/// The index of every value of text column `col` in `known`; an unseen value (or a
+/// missing one) is [`Error::UnknownCategory`] with its row.
+fn codes(df: &DataFrame, col: &str, known: &[String]) -> Result<Vec<usize>> {
+    let c = df.column(col)?;
+    c.str()?
+        .iter()
+        .enumerate()
+        .map(|(row, v)| {
+            let v = v.unwrap_or("");
+            known
+                .iter()
+                .position(|k| k == v)
+                .ok_or_else(|| Error::UnknownCategory {
+                    column: col.to_string(),
+                    value: v.to_string(),
+                    row,
+                    known: known.to_vec(),
+                })
+        })
+        .collect()
 }
 
 fn text(df: &DataFrame, col: &str) -> Result<Vec<String>> {

@@ -3,11 +3,13 @@
 //! applied by `oneclick score` to the four files of a new month.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::FittedPipeline;
+use crate::model::{Classifier, FittedPipeline};
 use crate::segment::Thresholds;
 
 /// Format tag of the model file.
@@ -83,17 +85,18 @@ impl SavedModel {
     }
 }
 
-/// One scored customer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One scored customer. Segment names and offers are shared between the customers of a
+/// segment (a million rows hold a handful of strings).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
     /// Customer id.
     pub id: i64,
     /// P(«Снизилась»).
     pub probability: f64,
     /// Segment name.
-    pub segment: String,
-    /// The segment's offer.
-    pub offer: String,
+    pub segment: Arc<str>,
+    /// The segment's offer (empty for `low_risk`).
+    pub offer: Arc<str>,
 }
 
 /// The result of scoring a snapshot.
@@ -103,6 +106,9 @@ pub struct Scores {
     pub rows: Vec<Scored>,
     /// Customers removed by cleaning (not scored): `(id, reason)`.
     pub not_scored: Vec<(i64, String)>,
+    /// Wall-clock seconds per stage: `load`, `clean`, `merge`, `transform`, `predict`,
+    /// `segment`.
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 /// Loads, validates, cleans and merges the snapshot in `data` exactly like the study,
@@ -110,9 +116,18 @@ pub struct Scores {
 /// malformed files are errors naming file, line, column and value; customers removed by
 /// cleaning are listed in [`Scores::not_scored`], never silently skipped.
 pub fn score(model: &SavedModel, data: &Path) -> Result<Scores> {
+    let mut timings = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |stage: &'static str| {
+        timings.push((stage, clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
     let raw = crate::Data::load(data)?;
+    lap("load");
     let cleaned = raw.clean()?;
+    lap("clean");
     let table = cleaned.merge()?;
+    lap("merge");
     let features = table.features()?;
     let names: Vec<String> = features
         .get_column_names()
@@ -125,8 +140,26 @@ pub fn score(model: &SavedModel, data: &Path) -> Result<Scores> {
             model.features
         )));
     }
-    let p = model.pipeline.predict_proba(&features)?;
     let ids = table.ids()?;
+    let x = model.pipeline.transform(&features).map_err(|e| match e {
+        Error::UnknownCategory {
+            column,
+            value,
+            row,
+            known,
+        } => Error::InvalidArgument(format!(
+            "{}: customer {}: column {column:?}: category {value:?} was not in the model's \
+             training data (known: {known:?}); the model cannot score it — retrain with \
+             data that holds this category",
+            data.display(),
+            ids.get(row).copied().unwrap_or_default()
+        )),
+        other => other,
+    })?;
+    lap("transform");
+    let p = model.pipeline.model.predict_proba(x.view())?;
+    drop(x);
+    lap("predict");
     let profit = table.profit_values()?;
     let promo = table
         .frame
@@ -138,53 +171,132 @@ pub fn score(model: &SavedModel, data: &Path) -> Result<Scores> {
         .column(crate::schema::POPULAR_CATEGORY)?
         .str()?
         .clone();
-    let rows = (0..ids.len())
+    // One shared (name, offer) per segment met in the snapshot.
+    let mut labels: std::collections::HashMap<String, (Arc<str>, Arc<str>)> =
+        std::collections::HashMap::new();
+    let segments: Vec<String> = (0..ids.len())
+        .into_par_iter()
         .map(|i| {
-            let segment = model.segment_of(
+            model.segment_of(
                 p[i],
                 profit[i],
                 promo.get(i).unwrap_or(f64::NAN),
                 category.get(i).unwrap_or(""),
-            );
+            )
+        })
+        .collect();
+    let rows = segments
+        .into_iter()
+        .enumerate()
+        .map(|(i, segment)| {
+            let (segment, offer) = labels
+                .entry(segment)
+                .or_insert_with_key(|name| {
+                    (Arc::from(name.as_str()), Arc::from(model.offer_of(name)))
+                })
+                .clone();
             Scored {
                 id: ids[i],
                 probability: p[i],
-                offer: model.offer_of(&segment).to_string(),
                 segment,
+                offer,
             }
         })
         .collect();
+    lap("segment");
     let not_scored = cleaned
         .report
         .dropped
         .iter()
         .map(|d| (d.id, d.reason.clone()))
         .collect();
-    Ok(Scores { rows, not_scored })
+    Ok(Scores {
+        rows,
+        not_scored,
+        timings,
+    })
 }
 
 impl Scores {
-    /// Writes `id,probability,segment,offer` (atomically).
-    pub fn write_csv(&self, path: &Path) -> Result<()> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let io = |e: csv::Error| Error::InvalidArgument(format!("{}: {e}", path.display()));
-        w.write_record(["id", "probability", "segment", "offer"])
-            .map_err(io)?;
+    /// Customers per segment with the segment's offer, largest first (ties by name).
+    pub fn segments(&self) -> Vec<(Arc<str>, usize, Arc<str>)> {
+        let mut counts: Vec<(Arc<str>, usize, Arc<str>)> = Vec::new();
         for r in &self.rows {
-            w.write_record([
-                r.id.to_string(),
-                format!("{:.6}", r.probability),
-                r.segment.clone(),
-                r.offer.clone(),
-            ])
-            .map_err(io)?;
+            match counts
+                .iter_mut()
+                .find(|(s, _, _)| Arc::ptr_eq(s, &r.segment))
+            {
+                Some(c) => c.1 += 1,
+                None => counts.push((r.segment.clone(), 1, r.offer.clone())),
+            }
         }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))?;
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        counts
+    }
+
+    /// The file [`write_csv`](Self::write_csv) puts the offers in, beside `path`:
+    /// `scores.csv` → `scores.segments.csv`.
+    pub fn segments_path(path: &Path) -> std::path::PathBuf {
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "scores".into(), |s| s.to_string_lossy().to_string());
+        path.with_file_name(format!("{stem}.segments.csv"))
+    }
+
+    /// Writes `id,probability,segment` to `path` and `segment,customers,offer` to
+    /// [`segments_path`](Self::segments_path) (each atomically): the offer is a property
+    /// of the segment, so it is stored once per segment rather than once per customer
+    /// (join on `segment`). Rows are formatted in parallel chunks and joined in order,
+    /// so the file does not depend on the thread count.
+    pub fn write_csv(&self, path: &Path) -> Result<()> {
+        let segments = self.segments();
+        let quoted: Vec<(Arc<str>, String)> = segments
+            .iter()
+            .map(|(s, _, _)| (s.clone(), csv_field(s)))
+            .collect();
+        let field = |s: &Arc<str>| {
+            quoted
+                .iter()
+                .find(|(q, _)| Arc::ptr_eq(q, s))
+                .map_or("", |(_, f)| f.as_str())
+        };
+        let chunks: Vec<Vec<u8>> = self
+            .rows
+            .par_chunks(16_384)
+            .map(|rows| {
+                use std::io::Write;
+                let mut out = Vec::with_capacity(rows.len() * 40);
+                for r in rows {
+                    // Writing into a Vec cannot fail.
+                    let _ = writeln!(out, "{},{:.6},{}", r.id, r.probability, field(&r.segment));
+                }
+                out
+            })
+            .collect();
+        let mut bytes = b"id,probability,segment\n".to_vec();
+        bytes.reserve(chunks.iter().map(Vec::len).sum());
+        for c in chunks {
+            bytes.extend_from_slice(&c);
+        }
+        let mut summary = b"segment,customers,offer\n".to_vec();
+        for (s, n, offer) in &segments {
+            summary.extend_from_slice(
+                format!("{},{n},{}\n", csv_field(s), csv_field(offer)).as_bytes(),
+            );
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
+        crate::fetch::write_atomically(&Self::segments_path(path), &summary)?;
         crate::fetch::write_atomically(path, &bytes)
+    }
+}
+
+/// A CSV field: quoted (with doubled quotes) when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
     }
 }

@@ -3,7 +3,6 @@
 mod common;
 
 use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
-use oneclick::score::{SavedModel, score};
 use oneclick::segment::{PROBABILITY, Segmentation};
 
 fn segmentation() -> (oneclick::ModelTable, Segmentation) {
@@ -63,61 +62,4 @@ fn segments_follow_their_rules_and_add_up() {
             .to_string()
             .contains("Высокий риск × высокая прибыль")
     );
-}
-
-#[test]
-fn saved_model_scores_a_snapshot_and_reports_what_it_skips() {
-    let (table, s) = segmentation();
-    let y = table.target().unwrap();
-    let fitted = Pipeline::new(
-        Scaler::Standard,
-        Svc::new(Kernel::Rbf, 1.0).with_probability(1),
-    )
-    .fit(&table.features().unwrap(), &y)
-    .unwrap();
-    let model = SavedModel {
-        format: oneclick::score::FORMAT.into(),
-        pipeline: fitted.clone(),
-        thresholds: s.thresholds.clone(),
-        offers: s
-            .segments
-            .iter()
-            .map(|g| (g.name.clone(), g.title.clone(), g.offer.clone()))
-            .collect(),
-        features: table.feature_names(),
-        trained_on: "synthetic".into(),
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.json");
-    model.save(&path).unwrap();
-    let loaded = SavedModel::load(&path).unwrap();
-    assert_eq!(loaded, model);
-    let scores = score(&loaded, &common::synthetic_dir()).unwrap();
-    assert_eq!(scores.rows.len(), 1296);
-    assert_eq!(scores.not_scored.len(), 4);
-    let p = fitted.predict_proba(&table.features().unwrap()).unwrap();
-    for (r, p) in scores.rows.iter().zip(p.iter()) {
-        assert_eq!(r.probability, *p);
-        assert_eq!(r.segment == "low_risk", *p < s.thresholds.risk);
-        assert_eq!(r.offer.is_empty(), r.segment == "low_risk");
-    }
-    let out = dir.path().join("scores.csv");
-    scores.write_csv(&out).unwrap();
-    let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.starts_with("id,probability,segment,offer\n"));
-    assert_eq!(text.lines().count(), 1297);
-
-    // an unknown category is a clear error naming column and value, not a silent score
-    let bad = common::copy_data(&common::synthetic_dir());
-    let f = bad.path().join("market_file.csv");
-    let content = std::fs::read_to_string(&f)
-        .unwrap()
-        .replacen("Товары для детей", "Зоотовары", 1);
-    std::fs::write(&f, content).unwrap();
-    let e = score(&loaded, bad.path()).unwrap_err().to_string();
-    assert!(e.contains("Зоотовары"), "{e}");
-    // not a model file
-    std::fs::write(&path, b"{}").unwrap();
-    let e = SavedModel::load(&path).unwrap_err().to_string();
-    assert!(e.contains("not a oneclick model file"), "{e}");
 }

@@ -47,9 +47,12 @@ enum Command {
         save_model: Option<PathBuf>,
     },
     /// Score a new snapshot (the same four files) with a model saved by `study
-    /// --save-model`: writes id, probability of decline, segment and offer as CSV. The
-    /// snapshot is validated and cleaned like the study's data; customers removed by
-    /// cleaning are listed, not scored.
+    /// --save-model`: writes id, probability of decline and segment as CSV, and the
+    /// segments' sizes and offers beside it (FILE.segments.csv). The snapshot is
+    /// validated and cleaned like the study's data; customers removed by cleaning are
+    /// listed, not scored. Customer ids need not be those of the training data (every
+    /// valid customer is scored); a missing column or a category the model has not seen
+    /// is an error naming file or customer, column and value, and nothing is written.
     Score {
         /// Model file written by `oneclick study --save-model`.
         #[arg(long, value_name = "FILE")]
@@ -57,7 +60,8 @@ enum Command {
         /// Directory with the four CSV files of the snapshot.
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
-        /// Output CSV file.
+        /// Output CSV file (`id,probability,segment`); the offers go to
+        /// FILE.segments.csv (`segment,customers,offer`).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
@@ -142,24 +146,29 @@ fn run(command: Command) -> oneclick::Result<()> {
         Command::Score { model, data, out } => {
             let t = std::time::Instant::now();
             let m = oneclick::score::SavedModel::load(&model)?;
+            let read_model = t.elapsed().as_secs_f64();
             let scores = oneclick::score::score(&m, &data)?;
+            let w = std::time::Instant::now();
             scores.write_csv(&out)?;
+            let write = w.elapsed().as_secs_f64();
             let secs = t.elapsed().as_secs_f64();
-            let mut counts: Vec<(String, usize)> = Vec::new();
-            for r in &scores.rows {
-                match counts.iter_mut().find(|(s, _)| *s == r.segment) {
-                    Some(c) => c.1 += 1,
-                    None => counts.push((r.segment.clone(), 1)),
-                }
-            }
-            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             println!(
                 "scored {} customers in {secs:.2} s ({:.0} customers/s) → {}",
                 scores.rows.len(),
                 scores.rows.len() as f64 / secs.max(1e-9),
                 out.display()
             );
-            for (s, n) in counts {
+            let stages: Vec<String> = std::iter::once(("model", read_model))
+                .chain(scores.timings.iter().copied())
+                .chain(std::iter::once(("write", write)))
+                .map(|(stage, s)| format!("{stage} {s:.2} s"))
+                .collect();
+            println!("  stages: {}", stages.join(", "));
+            println!(
+                "  offers per segment → {}",
+                oneclick::score::Scores::segments_path(&out).display()
+            );
+            for (s, n, _) in scores.segments() {
                 println!("  {s}: {n}");
             }
             if !scores.not_scored.is_empty() {

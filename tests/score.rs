@@ -1,0 +1,225 @@
+//! The saved model and `score` on new snapshots: what is scored, what is refused and
+//! why. Every refusal names where the problem is; nothing is scored silently wrong.
+
+mod common;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use oneclick::model::{FittedPipeline, Kernel, Pipeline, Scaler, Svc};
+use oneclick::schema::{FileId, POPULAR_CATEGORY};
+use oneclick::score::{SavedModel, Scores, score};
+use oneclick::segment::Segmentation;
+use polars::prelude::*;
+
+/// A model fitted on the embedded synthetic data, with the study's segments and offers.
+fn model() -> &'static SavedModel {
+    static MODEL: OnceLock<SavedModel> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let table = common::synthetic_table();
+        let pipeline = Pipeline::new(
+            Scaler::Standard,
+            Svc::new(Kernel::Rbf, 1.0).with_probability(1),
+        );
+        let fitted = pipeline
+            .fit(&table.features().unwrap(), &table.target().unwrap())
+            .unwrap();
+        saved(&table, fitted)
+    })
+}
+
+fn saved(table: &oneclick::ModelTable, fitted: FittedPipeline) -> SavedModel {
+    let pipeline = Pipeline::new(Scaler::Standard, Svc::new(Kernel::Rbf, 1.0));
+    let s = Segmentation::run(table, &pipeline, 0.5, 0.5, 42).unwrap();
+    SavedModel {
+        format: oneclick::score::FORMAT.into(),
+        pipeline: fitted,
+        thresholds: s.thresholds.clone(),
+        offers: s
+            .segments
+            .iter()
+            .map(|g| (g.name.clone(), g.title.clone(), g.offer.clone()))
+            .collect(),
+        features: table.feature_names(),
+        trained_on: "synthetic".into(),
+    }
+}
+
+fn edit(dir: &Path, file: FileId, f: impl Fn(&str) -> String) {
+    let path = dir.join(file.file_name());
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, f(&text)).unwrap();
+}
+
+#[test]
+fn saved_model_round_trips_and_scores_every_valid_customer() {
+    let model = model();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    model.save(&path).unwrap();
+    let loaded = SavedModel::load(&path).unwrap();
+    assert_eq!(&loaded, model);
+
+    let scores = score(&loaded, &common::synthetic_dir()).unwrap();
+    assert_eq!(scores.rows.len(), 1296);
+    // the four customers cleaning removes are listed with their reason, not scored
+    assert_eq!(scores.not_scored.len(), 4);
+    assert!(
+        scores
+            .not_scored
+            .iter()
+            .all(|(_, reason)| !reason.is_empty())
+    );
+    let table = common::synthetic_table();
+    let p = model
+        .pipeline
+        .predict_proba(&table.features().unwrap())
+        .unwrap();
+    for (r, p) in scores.rows.iter().zip(p.iter()) {
+        assert_eq!(r.probability, *p);
+        assert_eq!(&*r.segment == "low_risk", *p < model.thresholds.risk);
+        assert_eq!(r.offer.is_empty(), &*r.segment == "low_risk");
+    }
+
+    let out = dir.path().join("scores.csv");
+    scores.write_csv(&out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("id,probability,segment\n"));
+    assert_eq!(text.lines().count(), 1297);
+    // offers once per segment, with sizes that add up to the scored customers
+    let summary = std::fs::read_to_string(Scores::segments_path(&out)).unwrap();
+    assert!(summary.starts_with("segment,customers,offer\n"));
+    let mut reader = csv::Reader::from_reader(summary.as_bytes());
+    let mut total = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let n: usize = record[1].parse().unwrap();
+        let in_scores = text
+            .lines()
+            .filter(|l| l.ends_with(&format!(",{}", &record[0])))
+            .count();
+        assert_eq!(n, in_scores, "{}", &record[0]);
+        assert_eq!(&record[2], loaded.offer_of(&record[0]));
+        total += n;
+    }
+    assert_eq!(total, 1296);
+
+    // not a model file / another format version
+    std::fs::write(&path, b"{}").unwrap();
+    let e = SavedModel::load(&path).unwrap_err().to_string();
+    assert!(e.contains("not a oneclick model file"), "{e}");
+    let mut other = model.clone();
+    other.format = "oneclick-model/0".into();
+    other.save(&path).unwrap();
+    let e = SavedModel::load(&path).unwrap_err().to_string();
+    assert!(e.contains("oneclick-model/0"), "{e}");
+}
+
+#[test]
+fn new_customer_ids_are_scored_like_known_ones() {
+    // Scoring does not depend on the training customers: the same customers under new
+    // ids (in all four files) get the same probabilities and segments.
+    let dir = common::copy_data(&common::synthetic_dir());
+    for file in FileId::ALL {
+        edit(dir.path(), file, |text| {
+            let mut lines = text.lines();
+            let mut out = format!("{}\n", lines.next().unwrap());
+            for line in lines {
+                let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+                let id: i64 = line[..digits].parse().unwrap();
+                out.push_str(&format!("{}{}\n", id + 9_000_000, &line[digits..]));
+            }
+            out
+        });
+    }
+    let known = score(model(), &common::synthetic_dir()).unwrap();
+    let new = score(model(), dir.path()).unwrap();
+    assert_eq!(known.rows.len(), new.rows.len());
+    for (a, b) in known.rows.iter().zip(&new.rows) {
+        assert_eq!(a.id + 9_000_000, b.id);
+        assert_eq!(a.probability, b.probability);
+        assert_eq!(a.segment, b.segment);
+    }
+}
+
+#[test]
+fn category_outside_the_data_vocabulary_is_a_loader_error() {
+    let dir = common::copy_data(&common::synthetic_dir());
+    edit(dir.path(), FileId::MarketFile, |t| {
+        t.replacen("Товары для детей", "Зоотовары", 1)
+    });
+    let e = score(model(), dir.path()).unwrap_err().to_string();
+    for part in ["market_file.csv", "line", POPULAR_CATEGORY, "Зоотовары"] {
+        assert!(e.contains(part), "{part:?} missing in: {e}");
+    }
+}
+
+#[test]
+fn category_unseen_in_training_is_an_error_naming_the_customer() {
+    // A model trained without «Кухонная посуда» cannot place those customers: refused,
+    // naming the first such customer, the column and the value.
+    let table = common::synthetic_table();
+    let features = table.features().unwrap();
+    let y = table.target().unwrap();
+    let keep: BooleanChunked = features
+        .column(POPULAR_CATEGORY)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v != Some("Кухонная посуда"))
+        .collect();
+    let y_kept: Vec<u8> = y
+        .iter()
+        .zip(keep.iter())
+        .filter(|(_, k)| k == &Some(true))
+        .map(|(v, _)| *v)
+        .collect();
+    let fitted = Pipeline::new(
+        Scaler::Standard,
+        Svc::new(Kernel::Rbf, 1.0).with_probability(1),
+    )
+    .fit(&features.filter(&keep).unwrap(), &y_kept)
+    .unwrap();
+    let model = saved(&table, fitted);
+    let ids = table.ids().unwrap();
+    let first = keep.iter().position(|k| k == Some(false)).unwrap();
+    let e = score(&model, &common::synthetic_dir())
+        .unwrap_err()
+        .to_string();
+    for part in [
+        format!("customer {}", ids[first]),
+        POPULAR_CATEGORY.to_string(),
+        "Кухонная посуда".to_string(),
+    ] {
+        assert!(e.contains(&part), "{part:?} missing in: {e}");
+    }
+}
+
+#[test]
+fn missing_columns_and_other_features_are_refused() {
+    // a snapshot without a column the model needs
+    let dir = common::copy_data(&common::synthetic_dir());
+    edit(dir.path(), FileId::MarketFile, |text| {
+        text.lines()
+            .map(|l| {
+                let mut fields: Vec<&str> = l.split(',').collect();
+                fields.pop(); // Страниц_за_визит, the last column
+                fields.join(",") + "\n"
+            })
+            .collect()
+    });
+    let e = score(model(), dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("market_file.csv") && e.contains("Страниц_за_визит"),
+        "{e}"
+    );
+
+    // a model whose features differ from the snapshot's
+    let mut other = model().clone();
+    other.features.retain(|f| f != "Страниц_за_визит");
+    let e = score(&other, &common::synthetic_dir())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("differ from the model's"), "{e}");
+}
