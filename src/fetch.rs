@@ -66,21 +66,41 @@ pub fn fetch_originals(dest: &Path, base_url: &str, timeout: Duration) -> Result
         downloads.push((file, Some(bytes)));
     }
     std::fs::create_dir_all(dest).map_err(|e| Error::io(dest, e))?;
-    let mut out = Vec::new();
-    for (file, bytes) in downloads {
-        let path = dest.join(file.file_name());
-        let downloaded = bytes.is_some();
+    // Stage every new file beside its destination first, then rename them into place:
+    // a failure while staging (disk full, permissions) removes the staged files and
+    // leaves the destination as it was.
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (file, bytes) in &downloads {
         if let Some(bytes) = bytes {
-            write_atomically(&path, &bytes)?;
+            let path = dest.join(file.file_name());
+            match write_temp(&path, bytes) {
+                Ok(tmp) => staged.push((tmp, path)),
+                Err(e) => {
+                    for (tmp, _) in &staged {
+                        let _ = std::fs::remove_file(tmp);
+                    }
+                    return Err(e);
+                }
+            }
         }
-        out.push(Fetched {
-            file,
-            path,
-            downloaded,
-            sha256: file.original_sha256().into(),
-        });
     }
-    Ok(out)
+    for (i, (tmp, path)) in staged.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            for (tmp, _) in &staged[i..] {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return Err(Error::io(path, e));
+        }
+    }
+    Ok(downloads
+        .into_iter()
+        .map(|(file, bytes)| Fetched {
+            file,
+            path: dest.join(file.file_name()),
+            downloaded: bytes.is_some(),
+            sha256: file.original_sha256().into(),
+        })
+        .collect())
 }
 
 #[cfg(feature = "fetch")]
@@ -106,6 +126,15 @@ fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = write_temp(path, bytes)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// Writes and syncs `bytes` to a hidden temporary file beside `path`; returns its path.
+fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -115,12 +144,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        f.sync_all()
     })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(Error::io(path, e))
+        }
     }
-    Ok(())
 }
