@@ -294,6 +294,26 @@ impl Data {
         RawData::validate(dir, source, mf, mm, mt, mo)
     }
 
+    /// Validates the four files given as bytes, in [`FileId::ALL`] order (market_file,
+    /// market_money, market_time, money), exactly like [`Data::load`] validates files on
+    /// disk; `RawData::dir` is `<memory>`. Property tests and the fuzz target use it.
+    pub fn from_bytes(files: [&[u8]; 4]) -> Result<RawData> {
+        let dir = Path::new("<memory>");
+        let mut parsed = Vec::with_capacity(4);
+        for (file, bytes) in FileId::ALL.iter().zip(files) {
+            parsed.push((Vec::new(), parse(*file, bytes)?));
+        }
+        let source = classify(dir, &parsed);
+        let mut it = parsed.into_iter().map(|(_, p)| p);
+        let (mf, mm, mt, mo) = (
+            it.next().expect("four files"),
+            it.next().expect("four files"),
+            it.next().expect("four files"),
+            it.next().expect("four files"),
+        );
+        RawData::validate(dir, source, mf, mm, mt, mo)
+    }
+
     /// Parses one file's bytes on their own (format detection and per-row validation,
     /// without the cross-file checks). Used by fuzzing and by `score` diagnostics.
     pub fn parse_file(file: FileId, bytes: &[u8]) -> Result<DataFrame> {
