@@ -10,14 +10,23 @@ Usage (normally through run.sh):
 
 --check fails (exit 1) when a cell has an error output or writes to stderr, and prints
 one line `N passed, N failed` with one count per notebook. A notebook stops at its first
-failing cell (later cells would only repeat the failure). --compare also fails on any
-difference from the committed outputs, naming notebook, cell and first differing line.
+failing cell (later cells would only repeat the failure). When the data are the ones the
+committed outputs were produced from (same sha256 as recorded in data.sha256 by the last
+--in-place run of all notebooks), --check (without --in-place) also compares every cell's text output with the committed one
+(volatile lines such as timings ignored) and fails on a difference, naming notebook, cell
+and first differing line; --compare asks for that comparison explicitly.
+
+--expect-data-error TEXT runs the notebooks on a broken data directory: each must stop at
+its data cell (the first that loads data) with an error that contains TEXT (the data
+layer's message), not later with a cascade. Nothing is written over the notebooks.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import queue
 import re
 import sys
@@ -35,7 +44,8 @@ def log(msg: str) -> None:
 
 
 class Runner:
-    def __init__(self, kernel: str, cell_timeout: float, startup_timeout: float):
+    def __init__(self, kernel: str, cell_timeout: float, startup_timeout: float, settle: float = 0.15):
+        self.settle = settle
         self.km = KernelManager(kernel_name=kernel)
         self.km.start_kernel(cwd=str(HERE))
         self.kc = self.km.client()
@@ -105,6 +115,33 @@ class Runner:
                 )
             elif kind == "clear_output":
                 outputs.clear()
+        # evcxr prints a top-level `?` error to stderr from its child process, and that
+        # line can reach the kernel just after the cell reported idle; the kernel tags it
+        # with whatever request is current when it arrives. Waiting a moment before the
+        # next request keeps it with the cell that caused it (the data layer's message
+        # stays in the data cell instead of showing up under the next cell).
+        while True:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=self.settle)
+            except queue.Empty:
+                break
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1]["name"] == content["name"]:
+                    outputs[-1]["text"] += content["text"]
+                else:
+                    outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=content["text"]))
+            elif kind == "error":
+                outputs.append(
+                    nbformat.v4.new_output(
+                        "error",
+                        ename=content.get("ename", ""),
+                        evalue=content.get("evalue", ""),
+                        traceback=content.get("traceback", []),
+                    )
+                )
         status = "ok"
         try:
             while True:
@@ -183,6 +220,50 @@ def differences(name: str, committed: list, nb) -> list[str]:
     return found
 
 
+DATA_FILES = ["market_file.csv", "market_money.csv", "market_time.csv", "money.csv"]
+DATA_SUMS = HERE / "data.sha256"
+
+
+def data_dir() -> Path:
+    """The directory Data::discover() picks (same order as the crate)."""
+    env = os.environ.get("ONECLICK_DATA")
+    if env:
+        return Path(env)
+    for d in (HERE.parent / "data" / "raw", Path("/datasets")):
+        if all((d / f).is_file() for f in DATA_FILES):
+            return d
+    return HERE.parent / "data" / "synthetic"
+
+
+def data_sums(d: Path) -> str:
+    """`sha256  name` lines of the four files (missing files as `-`)."""
+    lines = []
+    for f in DATA_FILES:
+        p = d / f
+        digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "-"
+        lines.append(f"{digest}  {f}")
+    return "\n".join(lines) + "\n"
+
+
+def data_cell(nb) -> int | None:
+    """The 1-based number of the first code cell that loads data."""
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for i, cell in enumerate(code_cells, 1):
+        if ".load()" in cell.source or "Study::run" in cell.source or "Data::load" in cell.source:
+            return i
+    return None
+
+
+def error_text(outputs) -> str:
+    parts = []
+    for out in outputs:
+        if out["output_type"] == "error":
+            parts.append(out.get("ename", "") + ": " + out.get("evalue", "") + "\n" + "\n".join(out.get("traceback", [])))
+        elif out["output_type"] == "stream" and out["name"] == "stderr":
+            parts.append(out["text"])
+    return "\n".join(parts)
+
+
 def export_html(nb, path: Path) -> None:
     from nbconvert import HTMLExporter
 
@@ -202,12 +283,30 @@ def main() -> int:
         action="store_true",
         help="fail when a cell's text output differs from the committed notebook (volatile lines such as timings ignored); for runs on the data the notebooks were committed with",
     )
+    ap.add_argument(
+        "--expect-data-error",
+        metavar="TEXT",
+        help="expect every notebook to stop at its data cell with an error containing TEXT",
+    )
     ap.add_argument("--kernel", default="rust")
     ap.add_argument("--cell-timeout", type=float, default=3600.0)
     ap.add_argument("--timings", action="store_true", help="print the seconds each cell took")
     args = ap.parse_args()
 
     notebooks = args.notebooks or sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
+    expect = args.expect_data_error
+    if expect is not None:
+        args.in_place = False
+        args.compare = False
+        args.out = args.out.with_name(args.out.name + "-broken-data")
+    sums = data_sums(data_dir())
+    committed_sums = DATA_SUMS.read_text() if DATA_SUMS.is_file() else None
+    if args.check and expect is None and not args.compare and not args.in_place:
+        if sums == committed_sums:
+            args.compare = True
+            log("[execute] the data are those of the committed outputs: comparing outputs")
+        else:
+            log(f"[execute] the data differ from {DATA_SUMS.name}: outputs not compared")
     args.out.mkdir(parents=True, exist_ok=True)
     runner = Runner(args.kernel, args.cell_timeout, startup_timeout=120)
     passed = failed = 0
@@ -266,7 +365,22 @@ def main() -> int:
             if not args.no_html:
                 export_html(nb, args.out / (path.stem + ".html"))
             found = problems_of(nb)
-            if stopped is not None:
+            if expect is not None:
+                # the run must stop at the data cell, with the data layer's message
+                code_cells = [c for c in nb.cells if c.cell_type == "code"]
+                want = data_cell(nb)
+                if want is None:
+                    pass  # a notebook that loads no data must simply run (found as usual)
+                elif stopped != want:
+                    found = [f"expected to stop at the data cell {want}, stopped at {stopped}"]
+                else:
+                    found = []
+                    text = error_text(code_cells[want - 1].outputs)
+                    if expect not in text:
+                        found.append(f"code cell {want}: the error does not contain {expect!r}: {text.strip()[:300]!r}")
+                    else:
+                        log(f"    {path.name}: code cell {want}: {text.strip().splitlines()[0][:200]}")
+            elif stopped is not None:
                 found.append(f"stopped after code cell {stopped}: the remaining cells were not run")
             if args.compare and stopped is None:
                 found += differences(path.name, committed, nb)
@@ -274,14 +388,17 @@ def main() -> int:
                 failed += 1
                 log(f"FAIL {path.name} ({elapsed:.1f} s)")
                 for p in found:
-                    log(f"    {p}")
+                    log(f"    {path.name}: {p}")
             else:
                 passed += 1
                 log(f"ok   {path.name} ({elapsed:.1f} s, {count} code cells)")
     finally:
         runner.close()
     log(f"all notebooks: {time.monotonic() - total_start:.1f} s")
-    if args.check:
+    if args.in_place and expect is None and failed == 0 and len(notebooks) == len(list(HERE.glob("[0-9][0-9]_*.ipynb"))):
+        # the committed outputs now come from these data
+        DATA_SUMS.write_text(sums)
+    if args.check or expect is not None:
         print(f"{passed} passed, {failed} failed")
         return 1 if failed else 0
     return 0

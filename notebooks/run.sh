@@ -6,7 +6,12 @@
 #   notebooks/run.sh              executed copies + HTML in target/notebooks/ (committed
 #                                 notebooks untouched)
 #   notebooks/run.sh --in-place   refresh the committed notebooks
-#   notebooks/run.sh --check      fail on any error output or stderr; prints "N passed, N failed"
+#   notebooks/run.sh --check      fail on any error output or stderr; prints "N passed, N failed";
+#                                 on the data of the committed outputs (notebooks/data.sha256)
+#                                 also fail on any change of a cell's text output
+#   notebooks/run.sh --expect-data-error TEXT
+#                                 on a broken data directory: every notebook must stop at its
+#                                 data cell with an error containing TEXT
 #   notebooks/run.sh --setup-only install the tooling, run nothing
 #   notebooks/run.sh --lab        open the notebooks in JupyterLab with the same set-up
 #

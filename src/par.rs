@@ -4,8 +4,8 @@
 /// Environment variable capping the worker threads (default: every core).
 pub const THREADS_ENV: &str = "ONECLICK_THREADS";
 
-/// Maps `f` over `items` with `threads` workers (`None`: `$ONECLICK_THREADS`, else every
-/// core), in item order.
+/// Maps `f` over `items` with `threads` workers (`None`: `$ONECLICK_THREADS`, else
+/// `$RAYON_NUM_THREADS`, else every core), in item order.
 pub(crate) fn map<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     items: &[T],
     threads: Option<usize>,
@@ -13,6 +13,8 @@ pub(crate) fn map<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
 ) -> Vec<R> {
     let threads = threads
         .or_else(|| std::env::var(THREADS_ENV).ok()?.parse().ok())
+        .or_else(|| std::env::var("RAYON_NUM_THREADS").ok()?.parse().ok())
+        .filter(|t| *t > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
         .clamp(1, items.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);

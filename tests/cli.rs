@@ -287,15 +287,44 @@ fn help_explains_each_command() {
 
 #[test]
 fn results_are_identical_across_runs_and_thread_counts() {
-    let mut outputs = Vec::new();
-    // two runs, with different thread counts
-    for threads in ["1", "2"] {
+    // results.json byte for byte, the timings object cut out: RAYON_NUM_THREADS=1 once,
+    // =2 twice (two runs with the same setting), on the synthetic data with seed 42
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    for threads in ["1", "2", "2"] {
         let out = tempfile::tempdir().unwrap();
-        let o = study_synthetic(out.path(), Some(threads));
+        let o = oneclick()
+            .env_remove("ONECLICK_THREADS")
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["study", "--seed", "42", "--data"])
+            .arg(common::synthetic_dir())
+            .arg("--out")
+            .arg(out.path())
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let mut r = json(&out.path().join("results.json"));
-        r.as_object_mut().unwrap().remove("timings");
-        outputs.push(serde_json::to_string(&r).unwrap());
+        let text = std::fs::read_to_string(out.path().join("results.json")).unwrap();
+        let start = text.find("\"timings\": {").expect("timings");
+        let end = start + text[start..].find('}').expect("end of timings") + 1;
+        assert!(text[start..end].contains("\"search\""));
+        outputs.push((
+            threads.to_string(),
+            format!("{}{}", &text[..start], &text[end..]),
+        ));
     }
-    assert_eq!(outputs[0], outputs[1], "1 vs 2 threads");
+    for (threads, text) in &outputs[1..] {
+        if text != &outputs[0].1 {
+            let line = text
+                .lines()
+                .zip(outputs[0].1.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            panic!(
+                "results.json with RAYON_NUM_THREADS={threads} differs from =1 at line {}: {:?} vs {:?}",
+                line + 1,
+                text.lines().nth(line),
+                outputs[0].1.lines().nth(line)
+            );
+        }
+    }
+    assert!(outputs[0].1.len() > 10_000);
 }
