@@ -5,6 +5,9 @@
 //! peak resident memory (VmHWM) belongs to that stage alone. Prints figures, asserts
 //! nothing: goals are read off the output (≤ 3 s and ≤ 2 GiB for 1 M customers).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -12,17 +15,6 @@ use std::time::Instant;
 use oneclick::synth::{self, SynthOptions};
 
 const CHILD: &str = "ONECLICK_BENCH_CHILD";
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
 
 fn child(dir: &Path) {
     let t = Instant::now();
@@ -36,7 +28,7 @@ fn child(dir: &Path) {
     let merge = t.elapsed().as_secs_f64();
     println!(
         "{load:.3} {clean:.3} {merge:.3} {:.1} {}",
-        peak_rss_mib(),
+        common::peak_rss_mib(),
         table.height()
     );
 }
@@ -46,12 +38,7 @@ fn main() {
         child(Path::new(&dir));
         return;
     }
-    let args: Vec<String> = std::env::args().collect();
-    let customers = args
-        .iter()
-        .position(|a| a == "--customers")
-        .and_then(|i| args.get(i + 1)?.parse().ok())
-        .unwrap_or(1_000_000usize);
+    let customers = common::customers_arg();
     let reps = 3;
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     let dir: PathBuf = std::env::temp_dir().join(format!("oneclick-bench-{customers}"));

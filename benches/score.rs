@@ -7,6 +7,9 @@
 //! alone. Prints the stages, customers per second and peak memory (median of 3); asserts
 //! nothing: the goals (≥ 200 000 customers/s, ≤ 2 GiB) are read off the output.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -16,17 +19,6 @@ use oneclick::score::{SavedModel, score};
 use oneclick::synth::{self, SynthOptions};
 
 const CHILD: &str = "ONECLICK_BENCH_SCORE_CHILD";
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
 
 /// One scoring run; prints `total rows peak_mib stage=secs…`.
 fn child(spec: &str) {
@@ -48,7 +40,7 @@ fn child(spec: &str) {
     println!(
         "{total:.3} {} {:.1} {}",
         scores.rows.len(),
-        peak_rss_mib(),
+        common::peak_rss_mib(),
         stages.join(" ")
     );
 }
@@ -58,12 +50,7 @@ fn main() {
         child(&spec);
         return;
     }
-    let args: Vec<String> = std::env::args().collect();
-    let customers = args
-        .iter()
-        .position(|a| a == "--customers")
-        .and_then(|i| args.get(i + 1)?.parse().ok())
-        .unwrap_or(1_000_000usize);
+    let customers = common::customers_arg();
     let reps = 3;
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     let work: PathBuf = std::env::temp_dir().join(format!("oneclick-bench-score-{customers}"));

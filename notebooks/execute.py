@@ -43,6 +43,31 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
+def add_output(outputs: list, kind: str, content: dict, count: int | None) -> None:
+    """Adds one iopub message to a cell's outputs (consecutive stream text merged)."""
+    if kind == "stream":
+        if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1]["name"] == content["name"]:
+            outputs[-1]["text"] += content["text"]
+        else:
+            outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=content["text"]))
+    elif kind in ("display_data", "execute_result"):
+        out = nbformat.v4.new_output(kind, data=content.get("data", {}), metadata=content.get("metadata", {}))
+        if kind == "execute_result":
+            out["execution_count"] = count
+        outputs.append(out)
+    elif kind == "error":
+        outputs.append(
+            nbformat.v4.new_output(
+                "error",
+                ename=content.get("ename", ""),
+                evalue=content.get("evalue", ""),
+                traceback=content.get("traceback", []),
+            )
+        )
+    elif kind == "clear_output":
+        outputs.clear()
+
+
 class Runner:
     def __init__(self, kernel: str, cell_timeout: float, startup_timeout: float, settle: float = 0.15):
         self.settle = settle
@@ -92,29 +117,7 @@ class Runner:
             kind, content = msg["msg_type"], msg["content"]
             if kind == "status" and content["execution_state"] == "idle":
                 break
-            if kind == "stream":
-                if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1]["name"] == content["name"]:
-                    outputs[-1]["text"] += content["text"]
-                else:
-                    outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=content["text"]))
-            elif kind in ("display_data", "execute_result"):
-                out = nbformat.v4.new_output(
-                    kind, data=content.get("data", {}), metadata=content.get("metadata", {})
-                )
-                if kind == "execute_result":
-                    out["execution_count"] = count
-                outputs.append(out)
-            elif kind == "error":
-                outputs.append(
-                    nbformat.v4.new_output(
-                        "error",
-                        ename=content.get("ename", ""),
-                        evalue=content.get("evalue", ""),
-                        traceback=content.get("traceback", []),
-                    )
-                )
-            elif kind == "clear_output":
-                outputs.clear()
+            add_output(outputs, kind, content, count)
         # evcxr prints a top-level `?` error to stderr from its child process, and that
         # line can reach the kernel just after the cell reported idle; the kernel tags it
         # with whatever request is current when it arrives. Waiting a moment before the
@@ -125,23 +128,8 @@ class Runner:
                 msg = self.kc.get_iopub_msg(timeout=self.settle)
             except queue.Empty:
                 break
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream":
-                if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1]["name"] == content["name"]:
-                    outputs[-1]["text"] += content["text"]
-                else:
-                    outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=content["text"]))
-            elif kind == "error":
-                outputs.append(
-                    nbformat.v4.new_output(
-                        "error",
-                        ename=content.get("ename", ""),
-                        evalue=content.get("evalue", ""),
-                        traceback=content.get("traceback", []),
-                    )
-                )
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] in ("stream", "error"):
+                add_output(outputs, msg["msg_type"], msg["content"], count)
         status = "ok"
         try:
             while True:

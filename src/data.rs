@@ -283,15 +283,7 @@ impl Data {
         for r in results {
             parsed.push(r?);
         }
-        let source = classify(dir, &parsed);
-        let mut it = parsed.into_iter().map(|(_, p)| p);
-        let (mf, mm, mt, mo) = (
-            it.next().expect("four files"),
-            it.next().expect("four files"),
-            it.next().expect("four files"),
-            it.next().expect("four files"),
-        );
-        RawData::validate(dir, source, mf, mm, mt, mo)
+        validate_parsed(dir, parsed)
     }
 
     /// Validates the four files given as bytes, in [`FileId::ALL`] order (market_file,
@@ -303,15 +295,7 @@ impl Data {
         for (file, bytes) in FileId::ALL.iter().zip(files) {
             parsed.push((Vec::new(), parse(*file, bytes)?));
         }
-        let source = classify(dir, &parsed);
-        let mut it = parsed.into_iter().map(|(_, p)| p);
-        let (mf, mm, mt, mo) = (
-            it.next().expect("four files"),
-            it.next().expect("four files"),
-            it.next().expect("four files"),
-            it.next().expect("four files"),
-        );
-        RawData::validate(dir, source, mf, mm, mt, mo)
+        validate_parsed(dir, parsed)
     }
 
     /// Parses one file's bytes on their own (format detection and per-row validation,
@@ -319,6 +303,19 @@ impl Data {
     pub fn parse_file(file: FileId, bytes: &[u8]) -> Result<DataFrame> {
         Ok(parse(file, bytes)?.frame)
     }
+}
+
+/// The cross-file validation of the four parsed files (in [`FileId::ALL`] order).
+fn validate_parsed(dir: &Path, parsed: Vec<(Vec<u8>, Parsed)>) -> Result<RawData> {
+    let source = classify(dir, &parsed);
+    let mut it = parsed.into_iter().map(|(_, p)| p);
+    let (mf, mm, mt, mo) = (
+        it.next().expect("four files"),
+        it.next().expect("four files"),
+        it.next().expect("four files"),
+        it.next().expect("four files"),
+    );
+    RawData::validate(dir, source, mf, mm, mt, mo)
 }
 
 fn holds_all_files(dir: &Path) -> bool {

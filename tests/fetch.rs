@@ -101,17 +101,22 @@ fn destination() -> tempfile::TempDir {
     dir
 }
 
-/// Bodies for all four files: the synthetic data (right format, wrong checksum).
-fn synthetic_bodies() -> BTreeMap<String, Vec<u8>> {
+/// The four files of `dir` by name.
+fn bodies(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     FileId::ALL
         .iter()
         .map(|f| {
             (
                 f.file_name().to_string(),
-                std::fs::read(common::synthetic_dir().join(f.file_name())).unwrap(),
+                std::fs::read(dir.join(f.file_name())).unwrap(),
             )
         })
         .collect()
+}
+
+/// Bodies for all four files: the synthetic data (right format, wrong checksum).
+fn synthetic_bodies() -> BTreeMap<String, Vec<u8>> {
+    bodies(&common::synthetic_dir())
 }
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -157,15 +162,10 @@ fn a_failure_on_a_later_file_writes_none_of_the_earlier_ones() {
     let Some(real) = common::real_data_dir("a_failure_on_a_later_file_writes_none") else {
         return;
     };
-    let mut replies: BTreeMap<String, Reply> = FileId::ALL
-        .iter()
-        .map(|f| {
-            (
-                f.file_name().to_string(),
-                Reply::Body(std::fs::read(real.join(f.file_name())).unwrap()),
-            )
-        })
-        .collect();
+    let mut replies = bodies(&real)
+        .into_iter()
+        .map(|(n, b)| (n, Reply::Body(b)))
+        .collect::<BTreeMap<_, _>>();
     replies.insert("money.csv".into(), Reply::Status(404));
     let (base, _) = serve(replies);
     let dest = destination();
@@ -206,14 +206,9 @@ fn the_originals_are_written_verified_and_kept() {
     let Some(real) = common::real_data_dir("the_originals_are_written_verified_and_kept") else {
         return;
     };
-    let replies = FileId::ALL
-        .iter()
-        .map(|f| {
-            (
-                f.file_name().to_string(),
-                Reply::Body(std::fs::read(real.join(f.file_name())).unwrap()),
-            )
-        })
+    let replies = bodies(&real)
+        .into_iter()
+        .map(|(n, b)| (n, Reply::Body(b)))
         .collect();
     let (base, log) = serve(replies);
     let dest = destination();

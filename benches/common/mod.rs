@@ -88,3 +88,24 @@ pub fn write_csv(features: &DataFrame, y: &[u8], path: &Path) {
     }
     w.flush().unwrap();
 }
+
+/// This process's peak resident memory (VmHWM) in MiB; NaN where /proc is missing.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// `-- --customers N` of the scale benchmarks (default 1 000 000).
+pub fn customers_arg() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--customers")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(1_000_000)
+}
