@@ -328,3 +328,82 @@ fn results_are_identical_across_runs_and_thread_counts() {
     }
     assert!(outputs[0].1.len() > 10_000);
 }
+
+#[test]
+fn score_writes_scores_and_offers_or_nothing() {
+    // a model fitted on the synthetic data (the library, to keep the test short)
+    use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
+    let table = common::synthetic_table();
+    let pipeline = Pipeline::new(
+        Scaler::Standard,
+        Svc::new(Kernel::Rbf, 1.0).with_probability(1),
+    );
+    let fitted = pipeline
+        .fit(&table.features().unwrap(), &table.target().unwrap())
+        .unwrap();
+    let s = oneclick::segment::Segmentation::run(&table, &pipeline, 0.5, 0.5, 42).unwrap();
+    let model = oneclick::score::SavedModel {
+        format: oneclick::score::FORMAT.into(),
+        pipeline: fitted,
+        thresholds: s.thresholds.clone(),
+        offers: s
+            .segments
+            .iter()
+            .map(|g| (g.name.clone(), g.title.clone(), g.offer.clone()))
+            .collect(),
+        features: table.feature_names(),
+        trained_on: "synthetic".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = dir.path().join("model.json");
+    model.save(&model_path).unwrap();
+
+    let out = dir.path().join("scores.csv");
+    let o = oneclick()
+        .args(["score", "--model"])
+        .arg(&model_path)
+        .arg("--data")
+        .arg(common::synthetic_dir())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("scored 1296 customers"), "{stdout}");
+    assert!(
+        stdout.contains("not scored (removed by cleaning): 4 customers"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("stages: model"), "{stdout}");
+    let scores = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(scores.lines().count(), 1297);
+    let offers = std::fs::read_to_string(dir.path().join("scores.segments.csv")).unwrap();
+    assert!(
+        offers.starts_with("segment,customers,offer\nlow_risk,"),
+        "{offers}"
+    );
+
+    // bad data: exit 1, the loader's message, nothing written
+    let bad = common::copy_data(&common::synthetic_dir());
+    let f = bad.path().join("market_time.csv");
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, text.replacen("текущий_месяц", "позапрошлый_месяц", 1)).unwrap();
+    let out2 = dir.path().join("other.csv");
+    let o = oneclick()
+        .args(["score", "--model"])
+        .arg(&model_path)
+        .arg("--data")
+        .arg(bad.path())
+        .arg("--out")
+        .arg(&out2)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("market_time.csv") && stderr.contains("позапрошлый_месяц"),
+        "{stderr}"
+    );
+    assert!(!out2.exists() && !dir.path().join("other.segments.csv").exists());
+}
