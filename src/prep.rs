@@ -204,6 +204,26 @@ impl FittedTransformer {
         out
     }
 
+    /// Checks a transformer read from a file: finite shifts and non-zero finite scales,
+    /// non-empty category lists.
+    pub fn check(&self) -> Result<()> {
+        for (_, col, f) in &self.columns {
+            let ok = match f {
+                Fitted::OneHot { categories, .. } => !categories.is_empty(),
+                Fitted::Ordinal { order } => !order.is_empty(),
+                Fitted::Affine { shift, scale } => {
+                    shift.is_finite() && scale.is_finite() && *scale != 0.0
+                }
+            };
+            if !ok {
+                return Err(Error::InvalidArgument(format!(
+                    "column {col:?}: preprocessing parameters {f:?} are not usable"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Transforms a frame with the fitted parameters. Categories unseen at fit time are
     /// an error naming the column and the value.
     pub fn transform(&self, df: &DataFrame) -> Result<Array2<f64>> {

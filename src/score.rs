@@ -51,6 +51,27 @@ impl SavedModel {
                 path.display()
             ))
         })?;
+        if m.format == FORMAT {
+            let t = &m.thresholds;
+            let thresholds_ok = [t.risk, t.profit, t.promo].iter().all(|v| v.is_finite());
+            m.pipeline
+                .check()
+                .and_then(|()| {
+                    if thresholds_ok {
+                        Ok(())
+                    } else {
+                        Err(Error::InvalidArgument(
+                            "a segment threshold is not finite".into(),
+                        ))
+                    }
+                })
+                .map_err(|e| {
+                    Error::InvalidArgument(format!(
+                        "{}: inconsistent model file: {e}",
+                        path.display()
+                    ))
+                })?;
+        }
         if m.format != FORMAT {
             return Err(Error::InvalidArgument(format!(
                 "{}: model format {:?}, this version reads {FORMAT:?}",
@@ -159,6 +180,14 @@ pub fn score(model: &SavedModel, data: &Path) -> Result<Scores> {
     lap("transform");
     let p = model.pipeline.model.predict_proba(x.view())?;
     drop(x);
+    if let Some(i) = p.iter().position(|v| !(0.0..=1.0).contains(v)) {
+        return Err(Error::InvalidArgument(format!(
+            "{}: customer {}: the model gave the probability {}, not a number in [0, 1]; nothing is scored",
+            data.display(),
+            ids.get(i).copied().unwrap_or_default(),
+            p[i]
+        )));
+    }
     lap("predict");
     let profit = table.profit_values()?;
     let promo = table

@@ -223,3 +223,116 @@ fn missing_columns_and_other_features_are_refused() {
         .to_string();
     assert!(e.contains("differ from the model's"), "{e}");
 }
+
+/// The fitted part of a saved model's JSON.
+fn fitted(j: &mut serde_json::Value) -> &mut serde_json::Value {
+    &mut j["pipeline"]["model"]["fitted"]
+}
+
+/// Saves `model` as JSON, lets `tamper` edit it, and loads it back.
+fn load_tampered(
+    model: &SavedModel,
+    tamper: impl Fn(&mut serde_json::Value),
+) -> oneclick::Result<SavedModel> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    let mut json = serde_json::to_value(model).unwrap();
+    tamper(&mut json);
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    SavedModel::load(&path)
+}
+
+#[test]
+fn tampered_model_files_are_refused_at_load() {
+    let model = model();
+    let refused = |e: oneclick::Result<SavedModel>, what: &str| {
+        let e = e.expect_err(what).to_string();
+        assert!(
+            e.contains("inconsistent model file") || e.contains("not a oneclick model file"),
+            "{what}: {e}"
+        );
+        e
+    };
+    // one dual coefficient fewer than support vectors (shapes consistent in themselves)
+    let e = refused(
+        load_tampered(model, |j| {
+            let c = &mut fitted(j)["dual_coef"];
+            let n = c["dim"][0].as_u64().unwrap() - 1;
+            c["dim"][0] = n.into();
+            c["data"].as_array_mut().unwrap().pop();
+        }),
+        "coefficients",
+    );
+    assert!(e.contains("one coefficient per vector"), "{e}");
+    // support vectors of another width
+    refused(
+        load_tampered(model, |j| {
+            let s = &mut fitted(j)["support"];
+            let (r, c) = (s["dim"][0].as_u64().unwrap(), s["dim"][1].as_u64().unwrap());
+            s["dim"] = serde_json::json!([r, c - 1]);
+            s["data"]
+                .as_array_mut()
+                .unwrap()
+                .truncate((r * (c - 1)) as usize);
+        }),
+        "width",
+    );
+    // a negative γ
+    refused(
+        load_tampered(model, |j| fitted(j)["gamma"] = (-1.0).into()),
+        "gamma",
+    );
+    // a scale of zero in the preprocessing
+    let e = refused(
+        load_tampered(model, |j| {
+            for c in j["pipeline"]["transformer"]["columns"]
+                .as_array_mut()
+                .unwrap()
+            {
+                if c[2].get("Affine").is_some() {
+                    c[2]["Affine"]["scale"] = 0.0.into();
+                    break;
+                }
+            }
+        }),
+        "scale",
+    );
+    assert!(e.contains("not usable"), "{e}");
+    // a missing threshold and a NaN written as null
+    refused(
+        load_tampered(model, |j| j["thresholds"]["risk"] = serde_json::Value::Null),
+        "threshold",
+    );
+
+    // a tree whose node points back at itself would never end a walk
+    let table = common::synthetic_table();
+    let tree = Pipeline::new(
+        Scaler::Standard,
+        oneclick::model::DecisionTree::new(4, 2, 5),
+    )
+    .fit(&table.features().unwrap(), &table.target().unwrap())
+    .unwrap();
+    let tree_model = saved(&table, tree);
+    assert!(load_tampered(&tree_model, |_| {}).is_ok());
+    let e = refused(
+        load_tampered(&tree_model, |j| {
+            let nodes = fitted(j)["nodes"].as_array_mut().unwrap();
+            // an inner node other than the root (index 0 as a child means "leaf")
+            let inner = (1..nodes.len())
+                .find(|i| nodes[*i]["left"].as_u64() != Some(0))
+                .unwrap();
+            nodes[inner]["left"] = inner.into();
+        }),
+        "cycle",
+    );
+    assert!(e.contains("children after the node"), "{e}");
+    // kNN with more neighbours than training rows
+    let knn = Pipeline::new(Scaler::Standard, oneclick::model::Knn::new(5))
+        .fit(&table.features().unwrap(), &table.target().unwrap())
+        .unwrap();
+    let knn_model = saved(&table, knn);
+    refused(
+        load_tampered(&knn_model, |j| j["pipeline"]["model"]["k"] = 100_000.into()),
+        "k",
+    );
+}

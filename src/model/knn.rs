@@ -62,6 +62,30 @@ impl Knn {
     }
 }
 
+impl Knn {
+    /// Checks a fitted model read from a file: training rows of `width` columns, one
+    /// 0/1 label per row, 1 ≤ k ≤ rows.
+    pub(crate) fn check_fitted(&self, width: usize) -> Result<()> {
+        let f = self.fitted.as_ref().ok_or_else(|| not_fitted("knn"))?;
+        let rows = f.x.nrows();
+        if f.x.ncols() != width
+            || f.y.len() != rows
+            || self.k == 0
+            || self.k > rows
+            || f.y.iter().any(|v| *v > 1)
+            || f.x.iter().any(|v| !v.is_finite())
+        {
+            return Err(Error::InvalidArgument(format!(
+                "knn: {rows}×{} training rows, {} labels, k = {}: expected {width} columns, one 0/1 label per row, 1 ≤ k ≤ rows, finite values",
+                f.x.ncols(),
+                f.y.len(),
+                self.k
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Classifier for Knn {
     fn family(&self) -> &'static str {
         "knn"

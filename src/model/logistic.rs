@@ -40,6 +40,26 @@ impl LogisticRegression {
     }
 }
 
+impl LogisticRegression {
+    /// Checks a fitted model read from a file: one finite coefficient per feature.
+    pub(crate) fn check_fitted(&self, width: usize) -> Result<()> {
+        let f = self
+            .fitted
+            .as_ref()
+            .ok_or_else(|| not_fitted("logistic_regression"))?;
+        if f.coef.len() != width
+            || !f.intercept.is_finite()
+            || f.coef.iter().any(|v| !v.is_finite())
+        {
+            return Err(Error::InvalidArgument(format!(
+                "logistic_regression: {} coefficients for {width} features, or a value that is not finite",
+                f.coef.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Classifier for LogisticRegression {
     fn family(&self) -> &'static str {
         "logistic_regression"

@@ -274,6 +274,21 @@ impl Pipeline {
 }
 
 impl FittedPipeline {
+    /// Checks the internal consistency of a pipeline read from a file (the model's
+    /// shapes against the preprocessing's output width, finite parameters, a tree
+    /// whose every walk ends): a tampered or truncated model file is an error here,
+    /// never a panic or a wrong score later.
+    pub fn check(&self) -> Result<()> {
+        self.transformer.check()?;
+        let width = self.transformer.feature_names_out().len();
+        match &self.model {
+            Model::Knn(m) => m.check_fitted(width),
+            Model::DecisionTree(m) => m.check_fitted(width),
+            Model::LogisticRegression(m) => m.check_fitted(width),
+            Model::Svc(m) => m.check_fitted(width),
+        }
+    }
+
     /// The transformed features of `features`.
     pub fn transform(&self, features: &DataFrame) -> Result<Array2<f64>> {
         self.transformer.transform(features)

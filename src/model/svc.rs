@@ -329,6 +329,35 @@ fn kernel(k: Kernel, gamma: f64, a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 
     }
 }
 
+impl Svc {
+    /// Checks a fitted model read from a file: support vectors of `width` columns, one
+    /// dual coefficient each, finite values and a positive γ.
+    pub(crate) fn check_fitted(&self, width: usize) -> Result<()> {
+        let f = self.fitted.as_ref().ok_or_else(|| not_fitted("svc"))?;
+        let finite = f
+            .support
+            .iter()
+            .chain(f.dual_coef.iter())
+            .all(|v| v.is_finite())
+            && f.rho.is_finite()
+            && f.platt.is_none_or(|(a, b)| a.is_finite() && b.is_finite());
+        if f.support.ncols() != width
+            || f.dual_coef.len() != f.support.nrows()
+            || !(f.gamma > 0.0 && f.gamma.is_finite())
+            || !finite
+        {
+            return Err(Error::InvalidArgument(format!(
+                "svc: {}×{} support vectors with {} coefficients, γ = {}: expected {width} columns, one coefficient per vector, finite values, γ > 0",
+                f.support.nrows(),
+                f.support.ncols(),
+                f.dual_coef.len(),
+                f.gamma
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Classifier for Svc {
     fn family(&self) -> &'static str {
         "svc"

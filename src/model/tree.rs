@@ -103,6 +103,48 @@ impl DecisionTree {
     }
 }
 
+impl DecisionTree {
+    /// Checks a fitted tree read from a file: `width` features, every split on an
+    /// existing feature with a finite threshold, children after their parent (so every
+    /// walk ends), 0 ≤ positives ≤ samples > 0 in every node.
+    pub(crate) fn check_fitted(&self, width: usize) -> Result<()> {
+        let f = self
+            .fitted
+            .as_ref()
+            .ok_or_else(|| not_fitted("decision_tree"))?;
+        let bad = |i: usize, what: &str| {
+            Err(Error::InvalidArgument(format!(
+                "decision_tree: node {i}: {what}"
+            )))
+        };
+        if f.features != width {
+            return Err(Error::InvalidArgument(format!(
+                "decision_tree: fitted on {} features, the preprocessing gives {width}",
+                f.features
+            )));
+        }
+        if f.nodes.is_empty() {
+            return bad(0, "the tree has no nodes");
+        }
+        for (i, n) in f.nodes.iter().enumerate() {
+            if n.samples == 0 || n.positives > n.samples {
+                return bad(i, "expected 0 ≤ positives ≤ samples and samples > 0");
+            }
+            if n.left != 0 {
+                let children_ok =
+                    n.left > i && n.right > i && n.left < f.nodes.len() && n.right < f.nodes.len();
+                if !children_ok || n.feature >= width || !n.threshold.is_finite() {
+                    return bad(
+                        i,
+                        "expected children after the node, an existing feature and a finite threshold",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The best split of one node: (proxy score, feature, position in the sorted order, threshold).
 type Split = (f64, usize, usize, f64);
 
