@@ -341,19 +341,7 @@ fn score_writes_scores_and_offers_or_nothing() {
     let fitted = pipeline
         .fit(&table.features().unwrap(), &table.target().unwrap())
         .unwrap();
-    let s = oneclick::segment::Segmentation::run(&table, &pipeline, 0.5, 0.5, 42).unwrap();
-    let model = oneclick::score::SavedModel {
-        format: oneclick::score::FORMAT.into(),
-        pipeline: fitted,
-        thresholds: s.thresholds.clone(),
-        offers: s
-            .segments
-            .iter()
-            .map(|g| (g.name.clone(), g.title.clone(), g.offer.clone()))
-            .collect(),
-        features: table.feature_names(),
-        trained_on: "synthetic".into(),
-    };
+    let model = common::saved_model(&table, fitted);
     let dir = tempfile::tempdir().unwrap();
     let model_path = dir.path().join("model.json");
     model.save(&model_path).unwrap();

@@ -6,10 +6,9 @@ mod common;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use oneclick::model::{FittedPipeline, Kernel, Pipeline, Scaler, Svc};
+use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
 use oneclick::schema::{FileId, POPULAR_CATEGORY};
 use oneclick::score::{SavedModel, Scores, score};
-use oneclick::segment::Segmentation;
 use polars::prelude::*;
 
 /// A model fitted on the embedded synthetic data, with the study's segments and offers.
@@ -24,25 +23,8 @@ fn model() -> &'static SavedModel {
         let fitted = pipeline
             .fit(&table.features().unwrap(), &table.target().unwrap())
             .unwrap();
-        saved(&table, fitted)
+        common::saved_model(&table, fitted)
     })
-}
-
-fn saved(table: &oneclick::ModelTable, fitted: FittedPipeline) -> SavedModel {
-    let pipeline = Pipeline::new(Scaler::Standard, Svc::new(Kernel::Rbf, 1.0));
-    let s = Segmentation::run(table, &pipeline, 0.5, 0.5, 42).unwrap();
-    SavedModel {
-        format: oneclick::score::FORMAT.into(),
-        pipeline: fitted,
-        thresholds: s.thresholds.clone(),
-        offers: s
-            .segments
-            .iter()
-            .map(|g| (g.name.clone(), g.title.clone(), g.offer.clone()))
-            .collect(),
-        features: table.feature_names(),
-        trained_on: "synthetic".into(),
-    }
 }
 
 fn edit(dir: &Path, file: FileId, f: impl Fn(&str) -> String) {
@@ -181,7 +163,7 @@ fn category_unseen_in_training_is_an_error_naming_the_customer() {
     )
     .fit(&features.filter(&keep).unwrap(), &y_kept)
     .unwrap();
-    let model = saved(&table, fitted);
+    let model = common::saved_model(&table, fitted);
     let ids = table.ids().unwrap();
     let first = keep.iter().position(|k| k == Some(false)).unwrap();
     let e = score(&model, &common::synthetic_dir())
@@ -312,7 +294,7 @@ fn tampered_model_files_are_refused_at_load() {
     )
     .fit(&table.features().unwrap(), &table.target().unwrap())
     .unwrap();
-    let tree_model = saved(&table, tree);
+    let tree_model = common::saved_model(&table, tree);
     assert!(load_tampered(&tree_model, |_| {}).is_ok());
     let e = refused(
         load_tampered(&tree_model, |j| {
@@ -330,7 +312,7 @@ fn tampered_model_files_are_refused_at_load() {
     let knn = Pipeline::new(Scaler::Standard, oneclick::model::Knn::new(5))
         .fit(&table.features().unwrap(), &table.target().unwrap())
         .unwrap();
-    let knn_model = saved(&table, knn);
+    let knn_model = common::saved_model(&table, knn);
     refused(
         load_tampered(&knn_model, |j| j["pipeline"]["model"]["k"] = 100_000.into()),
         "k",

@@ -43,3 +43,26 @@ pub fn copy_data(from: &Path) -> tempfile::TempDir {
     }
     dir
 }
+
+/// A saved model around `fitted` with the segments and offers of an RBF SVC segmentation
+/// of `table` (the study's shape, without running the whole study).
+pub fn saved_model(
+    table: &oneclick::ModelTable,
+    fitted: oneclick::model::FittedPipeline,
+) -> oneclick::score::SavedModel {
+    use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
+    let pipeline = Pipeline::new(Scaler::Standard, Svc::new(Kernel::Rbf, 1.0));
+    let s = oneclick::segment::Segmentation::run(table, &pipeline, 0.5, 0.5, 42).unwrap();
+    oneclick::score::SavedModel {
+        format: oneclick::score::FORMAT.into(),
+        pipeline: fitted,
+        thresholds: s.thresholds.clone(),
+        offers: s
+            .segments
+            .iter()
+            .map(|g| (g.name.clone(), g.title.clone(), g.offer.clone()))
+            .collect(),
+        features: table.feature_names(),
+        trained_on: "synthetic".into(),
+    }
+}
