@@ -332,16 +332,7 @@ fn results_are_identical_across_runs_and_thread_counts() {
 #[test]
 fn score_writes_scores_and_offers_or_nothing() {
     // a model fitted on the synthetic data (the library, to keep the test short)
-    use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
-    let table = common::synthetic_table();
-    let pipeline = Pipeline::new(
-        Scaler::Standard,
-        Svc::new(Kernel::Rbf, 1.0).with_probability(1),
-    );
-    let fitted = pipeline
-        .fit(&table.features().unwrap(), &table.target().unwrap())
-        .unwrap();
-    let model = common::saved_model(&table, fitted);
+    let model = common::synthetic_svc_model();
     let dir = tempfile::tempdir().unwrap();
     let model_path = dir.path().join("model.json");
     model.save(&model_path).unwrap();

@@ -14,17 +14,7 @@ use polars::prelude::*;
 /// A model fitted on the embedded synthetic data, with the study's segments and offers.
 fn model() -> &'static SavedModel {
     static MODEL: OnceLock<SavedModel> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        let table = common::synthetic_table();
-        let pipeline = Pipeline::new(
-            Scaler::Standard,
-            Svc::new(Kernel::Rbf, 1.0).with_probability(1),
-        );
-        let fitted = pipeline
-            .fit(&table.features().unwrap(), &table.target().unwrap())
-            .unwrap();
-        common::saved_model(&table, fitted)
-    })
+    MODEL.get_or_init(common::synthetic_svc_model)
 }
 
 fn edit(dir: &Path, file: FileId, f: impl Fn(&str) -> String) {

@@ -66,3 +66,17 @@ pub fn saved_model(
         trained_on: "synthetic".into(),
     }
 }
+
+/// An RBF SVC (C = 1, probabilities) fitted on the embedded synthetic data, saved with
+/// its segments and offers.
+pub fn synthetic_svc_model() -> oneclick::score::SavedModel {
+    use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
+    let table = synthetic_table();
+    let fitted = Pipeline::new(
+        Scaler::Standard,
+        Svc::new(Kernel::Rbf, 1.0).with_probability(1),
+    )
+    .fit(&table.features().unwrap(), &table.target().unwrap())
+    .unwrap();
+    saved_model(&table, fitted)
+}
