@@ -42,43 +42,38 @@ impl SavedModel {
         crate::fetch::write_atomically(path, &json)
     }
 
-    /// Reads a model file, checking its format.
+    /// Reads a model file, checking its format and consistency
+    /// ([`from_json`](Self::from_json)).
     pub fn load(path: &Path) -> Result<SavedModel> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let m: SavedModel = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::InvalidArgument(format!(
-                "{}: not a oneclick model file ({e})",
-                path.display()
-            ))
+        Self::from_json(&bytes, &path.display().to_string())
+    }
+
+    /// Parses a model from JSON bytes (`source` names them in errors): the format tag
+    /// must be [`FORMAT`], the thresholds finite and the pipeline consistent
+    /// ([`FittedPipeline::check`]), so a damaged or tampered file is an error here and
+    /// never a panic, a hang or a wrong score later.
+    pub fn from_json(bytes: &[u8], source: &str) -> Result<SavedModel> {
+        let m: SavedModel = serde_json::from_slice(bytes).map_err(|e| {
+            Error::InvalidArgument(format!("{source}: not a oneclick model file ({e})"))
         })?;
-        if m.format == FORMAT {
-            let t = &m.thresholds;
-            let thresholds_ok = [t.risk, t.profit, t.promo].iter().all(|v| v.is_finite());
-            m.pipeline
-                .check()
-                .and_then(|()| {
-                    if thresholds_ok {
-                        Ok(())
-                    } else {
-                        Err(Error::InvalidArgument(
-                            "a segment threshold is not finite".into(),
-                        ))
-                    }
-                })
-                .map_err(|e| {
-                    Error::InvalidArgument(format!(
-                        "{}: inconsistent model file: {e}",
-                        path.display()
-                    ))
-                })?;
-        }
         if m.format != FORMAT {
             return Err(Error::InvalidArgument(format!(
-                "{}: model format {:?}, this version reads {FORMAT:?}",
-                path.display(),
+                "{source}: model format {:?}, this version reads {FORMAT:?}",
                 m.format
             )));
         }
+        let t = &m.thresholds;
+        let consistent = if [t.risk, t.profit, t.promo].iter().all(|v| v.is_finite()) {
+            m.pipeline.check()
+        } else {
+            Err(Error::InvalidArgument(
+                "a segment threshold is not finite".into(),
+            ))
+        };
+        consistent.map_err(|e| {
+            Error::InvalidArgument(format!("{source}: inconsistent model file: {e}"))
+        })?;
         Ok(m)
     }
 
@@ -137,14 +132,24 @@ pub struct Scores {
 /// malformed files are errors naming file, line, column and value; customers removed by
 /// cleaning are listed in [`Scores::not_scored`], never silently skipped.
 pub fn score(model: &SavedModel, data: &Path) -> Result<Scores> {
+    let started = std::time::Instant::now();
+    let raw = crate::Data::load(data)?;
+    let load = started.elapsed().as_secs_f64();
+    let mut scores = score_raw(model, raw)?;
+    scores.timings.insert(0, ("load", load));
+    Ok(scores)
+}
+
+/// [`score`] on data already loaded and validated (e.g. by [`Data::from_bytes`](crate::Data::from_bytes));
+/// errors name the data's directory.
+pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
+    let data = raw.dir.clone();
     let mut timings = Vec::new();
     let mut clock = std::time::Instant::now();
     let mut lap = |stage: &'static str| {
         timings.push((stage, clock.elapsed().as_secs_f64()));
         clock = std::time::Instant::now();
     };
-    let raw = crate::Data::load(data)?;
-    lap("load");
     let cleaned = raw.clean()?;
     lap("clean");
     let table = cleaned.merge()?;

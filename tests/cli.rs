@@ -245,6 +245,55 @@ fn synth_writes_reproducible_files() {
 }
 
 #[test]
+fn fetch_data_refuses_wrong_or_truncated_files_and_changes_nothing() {
+    use common::http::{Reply, serve};
+    let files = |reply: fn(Vec<u8>) -> Reply| {
+        oneclick::schema::FileId::ALL
+            .iter()
+            .map(|f| {
+                let bytes = std::fs::read(common::synthetic_dir().join(f.file_name())).unwrap();
+                (f.file_name().to_string(), reply(bytes))
+            })
+            .collect()
+    };
+    for (replies, expected) in [
+        (files(Reply::Body), "sha256"),
+        (files(Reply::Truncated), "reading the body failed"),
+    ] {
+        let (base, _) = serve(replies);
+        let dest = tempfile::tempdir().unwrap();
+        std::fs::write(dest.path().join("market_file.csv"), b"old").unwrap();
+        let o = oneclick()
+            .args([
+                "fetch-data",
+                "--base-url",
+                &base,
+                "--timeout",
+                "20",
+                "--dest",
+            ])
+            .arg(dest.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("market_file.csv") && stderr.contains(expected),
+            "{expected}: {stderr}"
+        );
+        let left: Vec<_> = std::fs::read_dir(dest.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["market_file.csv"]);
+        assert_eq!(
+            std::fs::read(dest.path().join("market_file.csv")).unwrap(),
+            b"old"
+        );
+    }
+}
+
+#[test]
 fn fetch_data_offline_fails_cleanly() {
     // Port 9 (discard) on loopback is closed here: the connection is refused at once.
     let dest = tempfile::tempdir().unwrap();

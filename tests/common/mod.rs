@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod http;
+
 /// The originals: `$ONECLICK_REAL_DATA`, else `../shared/data/real`; `None` (with a
 /// message on stderr) when they are not there.
 pub fn real_data_dir(test: &str) -> Option<PathBuf> {
