@@ -281,6 +281,11 @@ impl FittedPipeline {
     pub fn check(&self) -> Result<()> {
         self.transformer.check()?;
         let width = self.transformer.feature_names_out().len();
+        if width == 0 {
+            return Err(Error::InvalidArgument(
+                "the preprocessing produces no features".into(),
+            ));
+        }
         match &self.model {
             Model::Knn(m) => m.check_fitted(width),
             Model::DecisionTree(m) => m.check_fitted(width),

@@ -245,7 +245,8 @@ fn rbf_decision_generic(f: &SvcFitted, x: ArrayView2<f64>) -> Array1<f64> {
     let values = x.as_slice().unwrap_or(&[]);
     let mut dist = vec![0.0f64; n_sv];
     let mut out = Vec::with_capacity(x.nrows());
-    for row in values.chunks_exact(width) {
+    for i in 0..x.nrows() {
+        let row = &values[i * width..(i + 1) * width];
         dist.fill(0.0);
         for j in 0..width {
             let xj = row[j];
