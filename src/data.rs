@@ -299,7 +299,7 @@ impl Data {
     }
 
     /// Parses one file's bytes on their own (format detection and per-row validation,
-    /// without the cross-file checks). Used by fuzzing and by `score` diagnostics.
+    /// without the cross-file checks), e.g. to check one file before the others exist.
     pub fn parse_file(file: FileId, bytes: &[u8]) -> Result<DataFrame> {
         Ok(parse(file, bytes)?.frame)
     }
