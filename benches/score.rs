@@ -63,9 +63,8 @@ fn main() {
     };
     let study = Study::run(&options).expect("study");
     let model_path = work.join("model.json");
-    study
-        .saved_model()
-        .and_then(|m| m.save(&model_path))
+    oneclick::score::SavedModel::from_study(&study)
+        .save(&model_path)
         .expect("model");
     println!("oneclick scoring benchmark ({threads} threads available)");
     println!(

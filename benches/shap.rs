@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use oneclick::explain::{ShapOptions, background_rows, permutation_importance, permutation_shap};
-use oneclick::model::Model;
+use oneclick::model::FittedModel;
 use oneclick::prelude::*;
 use oneclick::search::take_rows;
 
@@ -61,7 +61,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let Model::Svc(svc) = &s.best.model else {
+    let FittedModel::Svc(svc) = &s.best.model else {
         println!(
             "the chosen model is not an SVC; the Python comparison is written for the study's SVC"
         );
@@ -81,8 +81,8 @@ fn main() {
     let rows = background_rows(train.height(), options.background, options.seed);
     let setup = serde_json::json!({
         "scaler": s.best.scaler.id(),
-        "kernel": svc.kernel.id(),
-        "C": svc.c,
+        "kernel": svc.params.kernel.id(),
+        "C": svc.params.c,
         "background": rows,
         "max_evals": options.max_evals,
     });

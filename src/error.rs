@@ -236,7 +236,101 @@ pub enum Error {
         known: Vec<String>,
     },
 
-    /// A caller passed an argument outside its domain.
+    /// A parameter (of a model, a search, a study step) outside its domain; checked
+    /// before anything is fitted or computed.
+    #[error("parameter {name} = {value}: expected {rule}")]
+    InvalidParameter {
+        /// The parameter, e.g. `knn.k` or `ImportanceOptions::repeats`.
+        name: String,
+        /// Its value as given.
+        value: String,
+        /// The rule it breaks, e.g. `a whole number ≥ 1`.
+        rule: String,
+    },
+
+    /// Two inputs that must agree in size do not.
+    #[error("{what}: expected {expected}, found {found}")]
+    Shape {
+        /// What is being compared, e.g. `targets for the feature rows`.
+        what: String,
+        /// The size required.
+        expected: String,
+        /// The size given.
+        found: String,
+    },
+
+    /// A numeric input holds a value that is not a finite number.
+    #[error("{what}: value {value} at row {}, column {column} is not a finite number", row + 1)]
+    NotFinite {
+        /// The input, e.g. `feature matrix`.
+        what: String,
+        /// 0-based row (shown 1-based).
+        row: usize,
+        /// Column name or position.
+        column: String,
+        /// The value.
+        value: f64,
+    },
+
+    /// A column the computation needs is not in the frame.
+    #[error("{what}: no column {column:?}; expected one of {known:?}")]
+    UnknownColumn {
+        /// The frame or step, e.g. `model table`.
+        what: String,
+        /// The column asked for.
+        column: String,
+        /// The columns there are.
+        known: Vec<String>,
+    },
+
+    /// A named segment that the segmentation does not have.
+    #[error("no segment {name:?}; expected one of {known:?}")]
+    UnknownSegment {
+        /// The name asked for.
+        name: String,
+        /// The segments there are.
+        known: Vec<String>,
+    },
+
+    /// A model could not be trained on the rows given (one class only, a solver failure).
+    #[error("{model}: cannot be fitted: {reason}")]
+    Fit {
+        /// The model family and its parameters, e.g. `logistic_regression (C = 1)`.
+        model: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// A fitted model asked for something it was not fitted to give.
+    #[error("{model}: {reason}")]
+    Unsupported {
+        /// The model family.
+        model: String,
+        /// What is missing and how to get it.
+        reason: String,
+    },
+
+    /// A saved model file that cannot be used.
+    #[error("{source_name}: {reason}")]
+    ModelFile {
+        /// The file (or other source) it was read from.
+        source_name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Scoring a snapshot failed at one customer.
+    #[error("{data}: customer {id}: {reason}")]
+    Customer {
+        /// The snapshot's directory.
+        data: PathBuf,
+        /// The customer's id.
+        id: i64,
+        /// What went wrong, e.g. an unknown category.
+        reason: Box<Error>,
+    },
+
+    /// A free-form argument problem that fits none of the variants above.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 
@@ -271,6 +365,40 @@ fn describe_columns(missing: &[String], unexpected: &[String], duplicated: &[Str
 }
 
 impl Error {
+    /// A parameter outside its domain.
+    pub fn parameter(
+        name: impl Into<String>,
+        value: impl std::fmt::Display,
+        rule: impl Into<String>,
+    ) -> Self {
+        Error::InvalidParameter {
+            name: name.into(),
+            value: value.to_string(),
+            rule: rule.into(),
+        }
+    }
+
+    /// Two sizes that must agree and do not.
+    pub fn shape(
+        what: impl Into<String>,
+        expected: impl std::fmt::Display,
+        found: impl std::fmt::Display,
+    ) -> Self {
+        Error::Shape {
+            what: what.into(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+    }
+
+    /// A model that cannot be fitted on the rows given.
+    pub fn fit(model: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Fit {
+            model: model.into(),
+            reason: reason.into(),
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

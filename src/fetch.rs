@@ -5,14 +5,18 @@
 //! destination and renamed into place. An interrupted download, an HTTP error or a
 //! checksum mismatch therefore leaves the destination exactly as it was.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "fetch")]
+use std::path::Path;
+use std::path::PathBuf;
 #[cfg(feature = "fetch")]
 use std::time::Duration;
 
 #[cfg(feature = "fetch")]
 use crate::data::sha256_hex;
+#[cfg(feature = "fetch")]
 use crate::error::{Error, Result};
+#[cfg(feature = "fetch")]
+use crate::io::write_temp;
 use crate::schema::FileId;
 
 /// Where the course publishes the four files.
@@ -122,35 +126,4 @@ fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
         .limit(MAX_BYTES)
         .read_to_vec()
         .map_err(|e| err(format!("reading the body failed: {e}")))
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = write_temp(path, bytes)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
-}
-
-/// Writes and syncs `bytes` to a hidden temporary file beside `path`; returns its path.
-fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
-    match result {
-        Ok(()) => Ok(tmp),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(Error::io(path, e))
-        }
-    }
 }

@@ -45,7 +45,11 @@ pub fn figures(study: &Study) -> Result<Vec<(String, Figure)>> {
 
 /// The whole report as one HTML page.
 pub fn html(study: &Study) -> Result<String> {
-    let figs = figures(study)?;
+    html_with(study, &figures(study)?)
+}
+
+/// The page around figures already drawn ([`figures`]).
+fn html_with(study: &Study, figs: &[(String, Figure)]) -> Result<String> {
     let fig = |name: &str| -> String {
         figs.iter()
             .find(|(n, _)| n == name)
@@ -189,18 +193,20 @@ pub fn conclusions(study: &Study) -> Result<String> {
     Ok(t)
 }
 
-/// Writes `index.html` and `figures/*.svg` into `out`.
-pub fn write(study: &Study, out: &Path) -> Result<Vec<PathBuf>> {
+/// Writes `results.json`, the self-contained `index.html` report and the figures as SVG
+/// files into `out`; each figure is drawn once, for its file and for the page.
+pub fn write_all(study: &Study, out: &Path) -> Result<Vec<PathBuf>> {
+    let mut written = vec![study.write(out)?];
     let dir = out.join("figures");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut written = Vec::new();
-    for (name, f) in figures(study)? {
+    let figs = figures(study)?;
+    for (name, f) in &figs {
         let path = dir.join(format!("{name}.svg"));
-        crate::fetch::write_atomically(&path, f.svg.as_bytes())?;
+        crate::io::write_atomically(&path, f.svg.as_bytes())?;
         written.push(path);
     }
     let path = out.join("index.html");
-    crate::fetch::write_atomically(&path, html(study)?.as_bytes())?;
+    crate::io::write_atomically(&path, html_with(study, &figs)?.as_bytes())?;
     written.push(path);
     Ok(written)
 }

@@ -33,13 +33,36 @@ pub struct SavedModel {
 }
 
 impl SavedModel {
+    /// The study's chosen pipeline with its segment thresholds and offers.
+    pub fn from_study(study: &crate::study::Study) -> SavedModel {
+        SavedModel {
+            format: FORMAT.to_string(),
+            pipeline: study.selection.best.clone(),
+            thresholds: study.segmentation.thresholds.clone(),
+            offers: study
+                .segmentation
+                .segments
+                .iter()
+                .map(|s| (s.name.clone(), s.title.clone(), s.offer.clone()))
+                .collect(),
+            features: study.table.feature_names(),
+            trained_on: format!(
+                "{}: {}",
+                study.raw.source.as_str(),
+                study
+                    .raw
+                    .files
+                    .iter()
+                    .map(|f| format!("{} sha256 {}", f.file.file_name(), &f.sha256[..16]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
     /// Writes the model as JSON (atomically).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_vec(self)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        crate::fetch::write_atomically(path, &json)
+        crate::io::write_creating_dir(path, &serde_json::to_vec(self)?)
     }
 
     /// Reads a model file, checking its format and consistency
@@ -318,11 +341,8 @@ impl Scores {
                 format!("{},{n},{}\n", csv_field(s), csv_field(offer)).as_bytes(),
             );
         }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        crate::fetch::write_atomically(&Self::segments_path(path), &summary)?;
-        crate::fetch::write_atomically(path, &bytes)
+        crate::io::write_creating_dir(&Self::segments_path(path), &summary)?;
+        crate::io::write_atomically(path, &bytes)
     }
 }
 

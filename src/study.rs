@@ -278,41 +278,6 @@ impl Study {
         })
     }
 
-    /// The chosen pipeline with the segment thresholds and offers, for
-    /// [`score`](crate::score::score).
-    pub fn saved_model(&self) -> Result<crate::score::SavedModel> {
-        Ok(crate::score::SavedModel {
-            format: crate::score::FORMAT.to_string(),
-            pipeline: self.selection.best.clone(),
-            thresholds: self.segmentation.thresholds.clone(),
-            offers: self
-                .segmentation
-                .segments
-                .iter()
-                .map(|s| (s.name.clone(), s.title.clone(), s.offer.clone()))
-                .collect(),
-            features: self.table.feature_names(),
-            trained_on: format!(
-                "{}: {}",
-                self.raw.source.as_str(),
-                self.raw
-                    .files
-                    .iter()
-                    .map(|f| format!("{} sha256 {}", f.file.file_name(), &f.sha256[..16]))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        })
-    }
-
-    /// Writes `results.json`, the self-contained `index.html` report and the figures as
-    /// SVG files into `out`.
-    pub fn write_all(&self, out: &Path) -> Result<Vec<PathBuf>> {
-        let mut written = vec![self.write(out)?];
-        written.extend(crate::report::write(self, out)?);
-        Ok(written)
-    }
-
     /// A few lines for a person.
     pub fn summary(&self) -> String {
         let mut s = String::new();
@@ -420,7 +385,7 @@ impl Study {
         let json = serde_json::to_vec_pretty(&self.results()?)?;
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
         let path = out.join("results.json");
-        crate::fetch::write_atomically(&path, &json)?;
+        crate::io::write_atomically(&path, &json)?;
         Ok(path)
     }
 }

@@ -6,8 +6,8 @@ mod common;
 use ndarray::{Array1, Array2};
 use oneclick::explain::{ShapOptions, exact_shapley, permutation_importance, permutation_shap};
 use oneclick::model::{
-    Classifier, DecisionTree, FittedPipeline, Kernel, LogisticRegression, Model, Pipeline, Scaler,
-    Svc,
+    Classifier, DecisionTree, Fit, FittedPipeline, Kernel, LogisticRegression, Model, Pipeline,
+    Scaler, Svc,
 };
 use oneclick::search::{take_rows, train_test_split};
 
@@ -73,9 +73,9 @@ fn permutation_shap_converges_to_exact_shapley_values() {
         .into_iter()
         .map(|r| u8::from(r[0] + r[1] * r[2] - 0.5 * r[3] > 0.0))
         .collect();
-    let mut m = Svc::new(Kernel::Rbf, 1.0).with_probability(3);
-    m.fit(x.view(), &y).unwrap();
-    let model = Model::from(m);
+    let model = Model::from(Svc::new(Kernel::Rbf, 1.0).with_probability(3))
+        .fit(x.view(), &y)
+        .unwrap();
     let bg = x.slice(ndarray::s![..20, ..]).to_owned();
     let groups: Vec<Vec<usize>> = (0..6).map(|j| vec![j]).collect();
     let f = |z: &Array2<f64>| model.predict_proba(z.view());

@@ -132,14 +132,14 @@ fn run(command: Command) -> oneclick::Result<()> {
             bar.finish_and_clear();
             let study = study?;
             print!("{}", study.summary());
-            let written = study.write_all(&out)?;
+            let written = oneclick::report::write_all(&study, &out)?;
             println!(
                 "wrote {} files into {} (results.json, index.html, figures/)",
                 written.len(),
                 out.display()
             );
             if let Some(path) = save_model {
-                study.saved_model()?.save(&path)?;
+                oneclick::score::SavedModel::from_study(&study).save(&path)?;
                 println!("saved the model to {}", path.display());
             }
         }

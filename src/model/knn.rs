@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use super::{Classifier, check_width, not_fitted};
+use super::{Classifier, Fit, check_fit_input, check_width};
 use crate::error::{Error, Result};
 
 /// k-nearest neighbours with uniform weights and Euclidean distance
@@ -12,35 +12,114 @@ use crate::error::{Error, Result};
 /// earlier training row is taken first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Knn {
-    /// Number of neighbours.
+    /// Number of neighbours: at least 1 and at most the training rows.
     pub k: usize,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    fitted: Option<KnnFitted>,
 }
 
+/// The training rows a fitted [`Knn`] searches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct KnnFitted {
+struct KnnState {
     x: Array2<f64>,
     y: Vec<u8>,
 }
 
+/// A fitted [`Knn`]: the parameters and the training rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedKnn {
+    /// The parameters it was fitted with.
+    #[serde(flatten)]
+    pub params: Knn,
+    fitted: KnnState,
+}
+
 impl Knn {
-    /// An unfitted model with `k` neighbours.
+    /// A model with `k` neighbours.
     pub fn new(k: usize) -> Self {
-        Knn { k, fitted: None }
+        Knn { k }
     }
 
+    /// Hyper-parameters as a JSON object: `k`.
+    pub fn params(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut p = serde_json::Map::new();
+        p.insert("k".into(), self.k.into());
+        p
+    }
+
+    /// Decision values (= P(1)) on `x_valid` of every model of `group`, from one
+    /// neighbour search for the largest k on (`x`, `y`): the k nearest are the first k of
+    /// the k_max nearest, so this is exact. In the order given.
+    pub(super) fn shared_decisions(
+        group: &[&Knn],
+        x: ArrayView2<f64>,
+        y: &[u8],
+        x_valid: ArrayView2<f64>,
+    ) -> Vec<Result<Array1<f64>>> {
+        let k_max = group.iter().map(|m| m.k).max().unwrap_or(1);
+        let labels = Knn::new(k_max)
+            .fit(x, y)
+            .and_then(|m| m.neighbour_labels(x_valid, k_max));
+        group
+            .iter()
+            .map(|m| match &labels {
+                Ok(l) => Ok(share_of_class_1(l, m.k)),
+                Err(e) => Err(Error::fit(format!("knn (k = {})", m.k), e.to_string())),
+            })
+            .collect()
+    }
+}
+
+/// P(1) from the labels of each row's nearest neighbours, using the first `k`.
+fn share_of_class_1(labels: &[Vec<u8>], k: usize) -> Array1<f64> {
+    labels
+        .iter()
+        .map(|l| l[..k].iter().map(|v| f64::from(*v)).sum::<f64>() / k as f64)
+        .collect()
+}
+
+impl Fit for Knn {
+    type Fitted = FittedKnn;
+
+    fn check(&self) -> Result<()> {
+        if self.k == 0 {
+            return Err(Error::parameter("knn.k", self.k, "a whole number ≥ 1"));
+        }
+        Ok(())
+    }
+
+    fn fit(&self, x: ArrayView2<f64>, y: &[u8]) -> Result<FittedKnn> {
+        self.check()?;
+        check_fit_input(x, y)?;
+        if self.k > x.nrows() {
+            return Err(Error::parameter(
+                "knn.k",
+                self.k,
+                format!("at most the {} training rows", x.nrows()),
+            ));
+        }
+        Ok(FittedKnn {
+            params: self.clone(),
+            fitted: KnnState {
+                x: x.to_owned(),
+                y: y.to_vec(),
+            },
+        })
+    }
+}
+
+impl FittedKnn {
     /// For every query row, the training labels of its `k_max` nearest neighbours,
     /// nearest first (ties: lower training index first). Lets a search score every
     /// k ≤ `k_max` from one distance computation.
     pub fn neighbour_labels(&self, x: ArrayView2<f64>, k_max: usize) -> Result<Vec<Vec<u8>>> {
-        let f = self.fitted.as_ref().ok_or_else(|| not_fitted("knn"))?;
+        let f = &self.fitted;
         check_width("knn", f.x.ncols(), x)?;
         let n = f.x.nrows();
         if k_max == 0 || k_max > n {
-            return Err(Error::InvalidArgument(format!(
-                "knn: k = {k_max} must be between 1 and the {n} training rows"
-            )));
+            return Err(Error::parameter(
+                "knn.k",
+                k_max,
+                format!("between 1 and the {n} training rows"),
+            ));
         }
         let mut dist: Vec<(f64, usize)> = Vec::with_capacity(n);
         let mut out = Vec::with_capacity(x.nrows());
@@ -60,65 +139,46 @@ impl Knn {
         }
         Ok(out)
     }
-}
 
-impl Knn {
-    /// Checks a fitted model read from a file: training rows of `width` columns, one
-    /// 0/1 label per row, 1 ≤ k ≤ rows.
+    /// Checks a model read from a file: training rows of `width` columns, one 0/1 label
+    /// per row, 1 ≤ k ≤ rows.
     pub(crate) fn check_fitted(&self, width: usize) -> Result<()> {
-        let f = self.fitted.as_ref().ok_or_else(|| not_fitted("knn"))?;
+        let f = &self.fitted;
         let rows = f.x.nrows();
+        let k = self.params.k;
         if f.x.ncols() != width
             || f.y.len() != rows
-            || self.k == 0
-            || self.k > rows
+            || k == 0
+            || k > rows
             || f.y.iter().any(|v| *v > 1)
             || f.x.iter().any(|v| !v.is_finite())
         {
-            return Err(Error::InvalidArgument(format!(
-                "knn: {rows}×{} training rows, {} labels, k = {}: expected {width} columns, one 0/1 label per row, 1 ≤ k ≤ rows, finite values",
-                f.x.ncols(),
-                f.y.len(),
-                self.k
-            )));
+            return Err(Error::shape(
+                "knn",
+                format!("{width} columns, one 0/1 label per row, 1 ≤ k ≤ rows, finite values"),
+                format!(
+                    "{rows}×{} training rows, {} labels, k = {k}",
+                    f.x.ncols(),
+                    f.y.len()
+                ),
+            ));
         }
         Ok(())
     }
 }
 
-impl Classifier for Knn {
+impl Classifier for FittedKnn {
     fn family(&self) -> &'static str {
         "knn"
     }
 
     fn params(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut p = serde_json::Map::new();
-        p.insert("k".into(), self.k.into());
-        p
-    }
-
-    fn fit(&mut self, x: ArrayView2<f64>, y: &[u8]) -> Result<()> {
-        if self.k == 0 || self.k > x.nrows() {
-            return Err(Error::InvalidArgument(format!(
-                "knn: k = {} must be between 1 and the {} training rows",
-                self.k,
-                x.nrows()
-            )));
-        }
-        self.fitted = Some(KnnFitted {
-            x: x.to_owned(),
-            y: y.to_vec(),
-        });
-        Ok(())
+        self.params.params()
     }
 
     fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        let k = self.k;
-        Ok(self
-            .neighbour_labels(x, k)?
-            .iter()
-            .map(|l| l.iter().map(|v| f64::from(*v)).sum::<f64>() / k as f64)
-            .collect())
+        let k = self.params.k;
+        Ok(share_of_class_1(&self.neighbour_labels(x, k)?, k))
     }
 
     fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
@@ -135,8 +195,7 @@ mod tests {
     fn shares_of_the_nearest_and_ties_by_training_order() {
         let x = array![[0.0], [1.0], [2.0], [3.0], [10.0]];
         let y = [0, 1, 1, 0, 1];
-        let mut m = Knn::new(3);
-        m.fit(x.view(), &y).unwrap();
+        let m = Knn::new(3).fit(x.view(), &y).unwrap();
         // 1.5: distances 1.5, .5, .5, 1.5, 8.5 → rows 1, 2 then row 0 (tie with 3, earlier)
         let p = m.predict_proba(array![[1.5], [9.0]].view()).unwrap();
         assert_eq!(p.to_vec(), vec![2.0 / 3.0, 2.0 / 3.0]);

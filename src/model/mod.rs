@@ -1,28 +1,35 @@
-//! Classifiers with one interface, [`Classifier`]: fit on a dense matrix of transformed
-//! features, then `predict_proba` (probability of class 1 = «Снизилась») and
-//! `decision_function` (a score that orders rows the same way; what ROC-AUC is computed
-//! on, as scikit-learn's `roc_auc` scorer does).
+//! Classifiers in linfa's manner: a parameter type per family, checked before anything is
+//! fitted ([`Fit::check`]), and `fit` returning a separate fitted type that implements
+//! [`Classifier`] (`predict_proba`: probability of class 1 = «Снизилась»;
+//! `decision_function`: a score that orders rows the same way, what ROC-AUC is computed
+//! on, as scikit-learn's `roc_auc` scorer does). A fitted model cannot be unfitted, so
+//! there is no "not fitted" state to check at run time.
 //!
-//! | family (`family()`) | type | back-end and why |
+//! | family (`family()`) | parameters → fitted | back-end and why |
 //! |---|---|---|
-//! | `knn` | [`Knn`] | own brute force: exact distances, ties broken by training order (scikit-learn's brute-force rule); linfa-nn returns no distances and breaks ties arbitrarily |
-//! | `decision_tree` | [`DecisionTree`] | own CART: leaf class frequencies as probabilities (linfa-trees keeps only the modal class and prunes, smartcore's `predict_proba` is one-hot and its `max_depth` is off by one) |
-//! | `logistic_regression` | [`LogisticRegression`] | linfa-logistic (L-BFGS on Σ log-loss + ‖w‖²/(2C), i.e. `alpha = 1/C`; intercept unpenalised, as scikit-learn) |
-//! | `svc` | [`Svc`] | linfa-svm's SMO solver (C-SVC, libsvm stopping rule `eps = 1e-3`), kernels `rbf`/`linear`/`poly` with scikit-learn's `gamma = "scale"`; probabilities by Platt scaling fitted on 5-fold out-of-fold decision values, as libsvm does |
+//! | `knn` | [`Knn`] → [`FittedKnn`] | own brute force: exact distances, ties broken by training order (scikit-learn's brute-force rule); linfa-nn returns no distances and breaks ties arbitrarily |
+//! | `decision_tree` | [`DecisionTree`] → [`FittedTree`] | own CART: leaf class frequencies as probabilities (linfa-trees keeps only the modal class and prunes, smartcore's `predict_proba` is one-hot and its `max_depth` is off by one) |
+//! | `logistic_regression` | [`LogisticRegression`] → [`FittedLogistic`] | linfa-logistic (L-BFGS on Σ log-loss + ‖w‖²/(2C), i.e. `alpha = 1/C`; intercept unpenalised, as scikit-learn) |
+//! | `svc` | [`Svc`] → [`FittedSvc`] | our own implementation of libsvm's SMO solver (C-SVC, WSS2, shrinking, stopping rule `eps = 1e-3`; linfa-svm 0.8.1 panicked on the study data and was ~10× slower without shrinking), kernels `rbf`/`linear`/`poly` with scikit-learn's `gamma = "scale"`; probabilities by Platt scaling (linfa's `platt_newton_method`) fitted on 5-fold out-of-fold decision values, as libsvm does |
 //!
-//! A [`Pipeline`] chains the study's [`ColumnTransformer`](crate::prep::ColumnTransformer)
-//! with a [`Model`]; fitted, it scores polars frames.
+//! [`Model`] / [`FittedModel`] hold any family by value (what grids enumerate and
+//! pipelines store). A [`Pipeline`] chains the study's
+//! [`ColumnTransformer`](crate::prep::ColumnTransformer) with a [`Model`]; fitted, it
+//! scores polars frames. Candidates of a search that can share work (kNN of any k, trees
+//! differing only in depth, SVCs along a C path) say so through [`Model::work_group`] and
+//! are fitted together by [`Model::group_decisions`]; the search knows no family's
+//! internals.
 
 mod knn;
 mod logistic;
 mod svc;
 mod tree;
 
-pub use knn::Knn;
-pub use logistic::LogisticRegression;
+pub use knn::{FittedKnn, Knn};
+pub use logistic::{FittedLogistic, LogisticRegression};
 pub(crate) use svc::platt;
-pub use svc::{Kernel, Svc};
-pub use tree::DecisionTree;
+pub use svc::{FittedSvc, Kernel, Svc};
+pub use tree::{DecisionTree, FittedTree};
 
 use ndarray::{Array1, Array2, ArrayView2};
 use polars::prelude::DataFrame;
@@ -31,16 +38,26 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::prep::{ColumnTransformer, FittedTransformer, Transformer};
 
-/// A binary classifier in the manner of scikit-learn: `fit`, then score new rows.
-/// Targets are `0`/`1`; probabilities and scores refer to class `1`.
+/// Hyper-parameters of a model family (linfa's `ParamGuard` + `Fit` in one trait).
+pub trait Fit {
+    /// The fitted model `fit` returns.
+    type Fitted: Classifier;
+    /// Checks every parameter against its domain, naming the parameter and the rule on
+    /// failure. Needs no data: a search checks its whole grid before fitting anything.
+    fn check(&self) -> Result<()>;
+    /// Checks the parameters and the data (shapes, finite values, both classes), then fits
+    /// on `x` (rows × features) and `y` (0/1, one per row).
+    fn fit(&self, x: ArrayView2<f64>, y: &[u8]) -> Result<Self::Fitted>;
+}
+
+/// A fitted binary classifier in the manner of scikit-learn. Targets are `0`/`1`;
+/// probabilities and scores refer to class `1`.
 pub trait Classifier {
     /// The family identifier used in results: `knn`, `decision_tree`,
     /// `logistic_regression`, `svc`.
     fn family(&self) -> &'static str;
     /// Hyper-parameters as a JSON object (what results and tables show).
     fn params(&self) -> serde_json::Map<String, serde_json::Value>;
-    /// Fits on `x` (rows × features) and `y` (0/1, one per row).
-    fn fit(&mut self, x: ArrayView2<f64>, y: &[u8]) -> Result<()>;
     /// P(class 1) for every row.
     fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>>;
     /// A score ordering rows like the probability (a margin or log-odds where the model
@@ -48,7 +65,8 @@ pub trait Classifier {
     fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>>;
 }
 
-/// Any of the four families, by value: what grids enumerate and pipelines hold.
+/// Any of the four families' parameters, by value: what grids enumerate and pipelines
+/// hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "family", rename_all = "snake_case")]
 pub enum Model {
@@ -62,40 +80,183 @@ pub enum Model {
     Svc(Svc),
 }
 
+/// Any of the four families, fitted. Serialized with the family tag, the parameters and
+/// the fitted state side by side (the layout of model files).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "family", rename_all = "snake_case")]
+pub enum FittedModel {
+    /// k-nearest neighbours.
+    Knn(FittedKnn),
+    /// CART decision tree.
+    DecisionTree(FittedTree),
+    /// L2-regularised logistic regression.
+    LogisticRegression(FittedLogistic),
+    /// Support-vector classifier.
+    Svc(FittedSvc),
+}
+
 macro_rules! each {
-    ($self:expr, $m:ident => $e:expr) => {
+    ($enum:ident, $self:expr, $m:ident => $e:expr) => {
         match $self {
-            Model::Knn($m) => $e,
-            Model::DecisionTree($m) => $e,
-            Model::LogisticRegression($m) => $e,
-            Model::Svc($m) => $e,
+            $enum::Knn($m) => $e,
+            $enum::DecisionTree($m) => $e,
+            $enum::LogisticRegression($m) => $e,
+            $enum::Svc($m) => $e,
         }
     };
 }
 
-impl Classifier for Model {
-    fn family(&self) -> &'static str {
-        each!(self, m => m.family())
+impl Fit for Model {
+    type Fitted = FittedModel;
+
+    fn check(&self) -> Result<()> {
+        each!(Model, self, m => m.check())
     }
-    fn params(&self) -> serde_json::Map<String, serde_json::Value> {
-        each!(self, m => m.params())
-    }
-    fn fit(&mut self, x: ArrayView2<f64>, y: &[u8]) -> Result<()> {
-        check_fit_input(x, y)?;
-        each!(self, m => m.fit(x, y))
-    }
-    fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        each!(self, m => m.predict_proba(x))
-    }
-    fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        each!(self, m => m.decision_function(x))
+
+    fn fit(&self, x: ArrayView2<f64>, y: &[u8]) -> Result<FittedModel> {
+        Ok(match self {
+            Model::Knn(m) => FittedModel::Knn(m.fit(x, y)?),
+            Model::DecisionTree(m) => FittedModel::DecisionTree(m.fit(x, y)?),
+            Model::LogisticRegression(m) => FittedModel::LogisticRegression(m.fit(x, y)?),
+            Model::Svc(m) => FittedModel::Svc(m.fit(x, y)?),
+        })
     }
 }
 
-impl Model {
+impl Classifier for FittedModel {
+    fn family(&self) -> &'static str {
+        each!(FittedModel, self, m => m.family())
+    }
+    fn params(&self) -> serde_json::Map<String, serde_json::Value> {
+        each!(FittedModel, self, m => m.params())
+    }
+    fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        each!(FittedModel, self, m => m.predict_proba(x))
+    }
+    fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        each!(FittedModel, self, m => m.decision_function(x))
+    }
+}
+
+impl FittedModel {
     /// Parameters in one line, e.g. `k=7` or `kernel=rbf, C=1`.
     pub fn params_text(&self) -> String {
         params_text(&self.params())
+    }
+}
+
+/// Candidates that a search may fit together on one fold: one neighbour search for every
+/// k, one deep tree for every depth (same split and leaf sizes), one warm-started C path
+/// (same kernel and γ, no probabilities). Exact for kNN and trees; within the solver's
+/// tolerance for SVC paths.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkGroup {
+    /// kNN of any k.
+    Knn,
+    /// Trees with these `(min_samples_split, min_samples_leaf)`.
+    Tree(usize, usize),
+    /// SVCs of this kernel and γ.
+    SvcPath(Kernel, Option<f64>),
+}
+
+impl Model {
+    /// The family identifier: `knn`, `decision_tree`, `logistic_regression`, `svc`.
+    pub fn family(&self) -> &'static str {
+        match self {
+            Model::Knn(_) => "knn",
+            Model::DecisionTree(_) => "decision_tree",
+            Model::LogisticRegression(_) => "logistic_regression",
+            Model::Svc(_) => "svc",
+        }
+    }
+
+    /// Hyper-parameters as a JSON object.
+    pub fn params(&self) -> serde_json::Map<String, serde_json::Value> {
+        each!(Model, self, m => m.params())
+    }
+
+    /// Parameters in one line, e.g. `k=7` or `kernel=rbf, C=1`.
+    pub fn params_text(&self) -> String {
+        params_text(&self.params())
+    }
+
+    /// The hyper-parameter a validation curve puts on its x axis (`k`, `max_depth`, `C`)
+    /// and, for SVCs, the kernel that tells the curves apart.
+    pub fn main_param(&self) -> (f64, Option<Kernel>) {
+        match self {
+            Model::Knn(m) => (m.k as f64, None),
+            Model::DecisionTree(m) => (m.max_depth as f64, None),
+            Model::LogisticRegression(m) => (m.c, None),
+            Model::Svc(m) => (m.c, Some(m.kernel)),
+        }
+    }
+
+    /// The group of candidates this model can be fitted with in a search, if any.
+    pub fn work_group(&self) -> Option<WorkGroup> {
+        match self {
+            Model::Knn(_) => Some(WorkGroup::Knn),
+            Model::DecisionTree(t) => {
+                Some(WorkGroup::Tree(t.min_samples_split, t.min_samples_leaf))
+            }
+            Model::Svc(m) if !m.probability => Some(WorkGroup::SvcPath(m.kernel, m.gamma)),
+            _ => None,
+        }
+    }
+
+    /// A rough relative cost of one fit (larger = slower), so a search can start the
+    /// heaviest work first: an SVC path 3, an SVC 2, anything shared 1, other fits 0.
+    pub fn cost(&self, shared: bool) -> u8 {
+        match (self, shared) {
+            (Model::Svc(_), true) => 3,
+            (Model::Svc(_), false) => 2,
+            (_, true) => 1,
+            _ => 0,
+        }
+    }
+
+    /// Decision values on `x_valid` of every model in `group` (all of one
+    /// [`WorkGroup`]), fitted together on (`x`, `y`); in the order given. A model of
+    /// another group, or a group mixing families, is an error for that model.
+    pub fn group_decisions(
+        group: &[&Model],
+        x: ArrayView2<f64>,
+        y: &[u8],
+        x_valid: ArrayView2<f64>,
+    ) -> Vec<Result<Array1<f64>>> {
+        let key = group.first().and_then(|m| m.work_group());
+        if key.is_none() || group.iter().any(|m| m.work_group() != key) {
+            return group
+                .iter()
+                .map(|m| m.fit(x, y).and_then(|f| f.decision_function(x_valid)))
+                .collect();
+        }
+        let knn: Vec<&Knn> = group
+            .iter()
+            .filter_map(|m| match m {
+                Model::Knn(k) => Some(k),
+                _ => None,
+            })
+            .collect();
+        let trees: Vec<&DecisionTree> = group
+            .iter()
+            .filter_map(|m| match m {
+                Model::DecisionTree(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        let svcs: Vec<&Svc> = group
+            .iter()
+            .filter_map(|m| match m {
+                Model::Svc(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        match key {
+            Some(WorkGroup::Knn) => Knn::shared_decisions(&knn, x, y, x_valid),
+            Some(WorkGroup::Tree(..)) => DecisionTree::shared_decisions(&trees, x, y, x_valid),
+            Some(WorkGroup::SvcPath(..)) => Svc::path_decisions(&svcs, x, y, x_valid),
+            None => unreachable!("handled above"),
+        }
     }
 }
 
@@ -135,35 +296,30 @@ impl From<Svc> for Model {
 /// Shapes, finiteness and labels of a training set.
 pub(crate) fn check_fit_input(x: ArrayView2<f64>, y: &[u8]) -> Result<()> {
     if x.nrows() != y.len() {
-        return Err(Error::InvalidArgument(format!(
-            "{} rows of features but {} targets",
-            x.nrows(),
-            y.len()
-        )));
+        return Err(Error::shape(
+            "targets for the feature rows",
+            format!("{} (one per row)", x.nrows()),
+            y.len(),
+        ));
     }
     if let Some(v) = y.iter().find(|v| **v > 1) {
-        return Err(Error::InvalidArgument(format!(
-            "targets must be 0 or 1, found {v}"
-        )));
+        return Err(Error::parameter("target", v, "0 or 1"));
     }
     if !y.contains(&0) || !y.contains(&1) {
-        return Err(Error::InvalidArgument(
-            "the training rows must contain both classes".into(),
+        return Err(Error::fit(
+            "model",
+            "the training rows must contain both classes",
         ));
     }
     if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(Error::InvalidArgument(format!(
-            "feature matrix: value {v} at row {i}, column {j} is not finite"
-        )));
+        return Err(Error::NotFinite {
+            what: "feature matrix".into(),
+            row: i,
+            column: (j + 1).to_string(),
+            value: *v,
+        });
     }
     Ok(())
-}
-
-/// The error for scoring with a model that was never fitted.
-pub(crate) fn not_fitted(family: &str) -> Error {
-    Error::InvalidArgument(format!(
-        "the {family} model is not fitted yet; call fit first"
-    ))
 }
 
 /// The error for a feature count different from the one seen in `fit`.
@@ -171,10 +327,11 @@ pub(crate) fn check_width(family: &str, expected: usize, x: ArrayView2<f64>) -> 
     if x.ncols() == expected {
         Ok(())
     } else {
-        Err(Error::InvalidArgument(format!(
-            "the {family} model was fitted on {expected} features, got {}",
-            x.ncols()
-        )))
+        Err(Error::shape(
+            format!("{family}: features"),
+            format!("{expected} (as in fitting)"),
+            x.ncols(),
+        ))
     }
 }
 
@@ -215,7 +372,7 @@ impl Scaler {
 pub struct Pipeline {
     /// Scaler of the numeric columns.
     pub scaler: Scaler,
-    /// The (unfitted) model.
+    /// The model's parameters.
     pub model: Model,
 }
 
@@ -228,7 +385,7 @@ pub struct FittedPipeline {
     /// The preprocessing fitted on the training rows.
     pub transformer: FittedTransformer,
     /// The fitted model.
-    pub model: Model,
+    pub model: FittedModel,
 }
 
 impl Pipeline {
@@ -261,10 +418,10 @@ impl Pipeline {
     /// Fits the preprocessing and then the model on `features` (the model table's
     /// feature columns) and `y`.
     pub fn fit(&self, features: &DataFrame, y: &[u8]) -> Result<FittedPipeline> {
+        self.model.check()?;
         let transformer = ColumnTransformer::study(self.scaler.transformer()).fit(features)?;
         let x = transformer.transform(features)?;
-        let mut model = self.model.clone();
-        model.fit(x.view(), y)?;
+        let model = self.model.fit(x.view(), y)?;
         Ok(FittedPipeline {
             scaler: self.scaler,
             transformer,
@@ -282,16 +439,13 @@ impl FittedPipeline {
         self.transformer.check()?;
         let width = self.transformer.feature_names_out().len();
         if width == 0 {
-            return Err(Error::InvalidArgument(
-                "the preprocessing produces no features".into(),
+            return Err(Error::shape(
+                "preprocessing output",
+                "at least 1 feature",
+                0,
             ));
         }
-        match &self.model {
-            Model::Knn(m) => m.check_fitted(width),
-            Model::DecisionTree(m) => m.check_fitted(width),
-            Model::LogisticRegression(m) => m.check_fitted(width),
-            Model::Svc(m) => m.check_fitted(width),
-        }
+        each!(FittedModel, &self.model, m => m.check_fitted(width))
     }
 
     /// The transformed features of `features`.

@@ -3,7 +3,7 @@
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use super::{Classifier, check_width, not_fitted};
+use super::{Classifier, Fit, check_fit_input, check_width};
 use crate::error::{Error, Result};
 
 /// Values closer than this are not split apart (scikit-learn's `FEATURE_THRESHOLD`).
@@ -20,18 +20,25 @@ const FEATURE_THRESHOLD: f64 = 1e-7;
 pub struct DecisionTree {
     /// Maximum depth (the root has depth 0).
     pub max_depth: usize,
-    /// Minimum rows in a node for it to be split.
+    /// Minimum rows in a node for it to be split (≥ 2).
     pub min_samples_split: usize,
-    /// Minimum rows in each child of a split.
+    /// Minimum rows in each child of a split (≥ 1).
     pub min_samples_leaf: usize,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    fitted: Option<TreeFitted>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct TreeFitted {
+struct TreeState {
     features: usize,
     nodes: Vec<Node>,
+}
+
+/// A fitted [`DecisionTree`]: its parameters and nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedTree {
+    /// The parameters it was fitted with.
+    #[serde(flatten)]
+    pub params: DecisionTree,
+    fitted: TreeState,
 }
 
 /// One node; `left == 0` marks a leaf (the root is never a child).
@@ -47,41 +54,69 @@ struct Node {
 }
 
 impl DecisionTree {
-    /// An unfitted tree.
+    /// A tree with these parameters.
     pub fn new(max_depth: usize, min_samples_split: usize, min_samples_leaf: usize) -> Self {
         DecisionTree {
             max_depth,
             min_samples_split,
             min_samples_leaf,
-            fitted: None,
         }
     }
 
-    /// Depth of the fitted tree.
-    pub fn depth(&self) -> Option<usize> {
-        self.fitted.as_ref()?.nodes.iter().map(|n| n.depth).max()
+    /// Hyper-parameters as a JSON object.
+    pub fn params(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut p = serde_json::Map::new();
+        p.insert("max_depth".into(), self.max_depth.into());
+        p.insert("min_samples_split".into(), self.min_samples_split.into());
+        p.insert("min_samples_leaf".into(), self.min_samples_leaf.into());
+        p
     }
 
-    /// Number of leaves of the fitted tree.
-    pub fn leaves(&self) -> Option<usize> {
-        Some(
-            self.fitted
-                .as_ref()?
-                .nodes
-                .iter()
-                .filter(|n| n.left == 0)
-                .count(),
-        )
+    /// Decision values (= P(1)) on `x_valid` of every tree of `group` (trees that differ
+    /// only in `max_depth`), from one tree grown to the largest depth on (`x`, `y`) and
+    /// cut at each depth ([`FittedTree::predict_proba_at_depth`], exact). In the order
+    /// given.
+    pub(super) fn shared_decisions(
+        group: &[&DecisionTree],
+        x: ArrayView2<f64>,
+        y: &[u8],
+        x_valid: ArrayView2<f64>,
+    ) -> Vec<Result<Array1<f64>>> {
+        let Some(first) = group.first() else {
+            return Vec::new();
+        };
+        let depth = group.iter().map(|t| t.max_depth).max().unwrap_or(1);
+        let deep = DecisionTree {
+            max_depth: depth,
+            ..(*first).clone()
+        }
+        .fit(x, y);
+        group
+            .iter()
+            .map(|t| match &deep {
+                Ok(d) => d.predict_proba_at_depth(x_valid, t.max_depth),
+                Err(e) => Err(Error::fit("decision_tree", e.to_string())),
+            })
+            .collect()
+    }
+}
+
+impl FittedTree {
+    /// Depth of the tree.
+    pub fn depth(&self) -> usize {
+        self.fitted.nodes.iter().map(|n| n.depth).max().unwrap_or(0)
+    }
+
+    /// Number of leaves.
+    pub fn leaves(&self) -> usize {
+        self.fitted.nodes.iter().filter(|n| n.left == 0).count()
     }
 
     /// P(1) as if the tree had been fitted with `max_depth = depth` (and the same other
     /// parameters): growth is greedy and top-down, so the shallower tree is exactly this
     /// tree cut at `depth`. Lets a search fit one deep tree per fold for a whole depth axis.
     pub fn predict_proba_at_depth(&self, x: ArrayView2<f64>, depth: usize) -> Result<Array1<f64>> {
-        let f = self
-            .fitted
-            .as_ref()
-            .ok_or_else(|| not_fitted("decision_tree"))?;
+        let f = &self.fitted;
         check_width("decision_tree", f.features, x)?;
         Ok(x.rows()
             .into_iter()
@@ -103,25 +138,24 @@ impl DecisionTree {
     }
 }
 
-impl DecisionTree {
-    /// Checks a fitted tree read from a file: `width` features, every split on an
-    /// existing feature with a finite threshold, children after their parent (so every
-    /// walk ends), 0 ≤ positives ≤ samples > 0 in every node.
+impl FittedTree {
+    /// Checks a tree read from a file: `width` features, every split on an existing
+    /// feature with a finite threshold, children after their parent (so every walk
+    /// ends), 0 ≤ positives ≤ samples > 0 in every node.
     pub(crate) fn check_fitted(&self, width: usize) -> Result<()> {
-        let f = self
-            .fitted
-            .as_ref()
-            .ok_or_else(|| not_fitted("decision_tree"))?;
+        let f = &self.fitted;
         let bad = |i: usize, what: &str| {
-            Err(Error::InvalidArgument(format!(
-                "decision_tree: node {i}: {what}"
-            )))
+            Err(Error::ModelFile {
+                source_name: "decision_tree".into(),
+                reason: format!("node {i}: {what}"),
+            })
         };
         if f.features != width {
-            return Err(Error::InvalidArgument(format!(
-                "decision_tree: fitted on {} features, the preprocessing gives {width}",
-                f.features
-            )));
+            return Err(Error::shape(
+                "decision_tree: features",
+                format!("{width} (the preprocessing's width)"),
+                f.features,
+            ));
         }
         if f.nodes.is_empty() {
             return bad(0, "the tree has no nodes");
@@ -148,26 +182,30 @@ impl DecisionTree {
 /// The best split of one node: (proxy score, feature, position in the sorted order, threshold).
 type Split = (f64, usize, usize, f64);
 
-impl Classifier for DecisionTree {
-    fn family(&self) -> &'static str {
-        "decision_tree"
-    }
+impl Fit for DecisionTree {
+    type Fitted = FittedTree;
 
-    fn params(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut p = serde_json::Map::new();
-        p.insert("max_depth".into(), self.max_depth.into());
-        p.insert("min_samples_split".into(), self.min_samples_split.into());
-        p.insert("min_samples_leaf".into(), self.min_samples_leaf.into());
-        p
-    }
-
-    fn fit(&mut self, x: ArrayView2<f64>, y: &[u8]) -> Result<()> {
-        if self.min_samples_split < 2 || self.min_samples_leaf < 1 {
-            return Err(Error::InvalidArgument(format!(
-                "decision_tree: min_samples_split must be ≥ 2 and min_samples_leaf ≥ 1, got {} and {}",
-                self.min_samples_split, self.min_samples_leaf
-            )));
+    fn check(&self) -> Result<()> {
+        if self.min_samples_split < 2 {
+            return Err(Error::parameter(
+                "decision_tree.min_samples_split",
+                self.min_samples_split,
+                "a whole number ≥ 2",
+            ));
         }
+        if self.min_samples_leaf < 1 {
+            return Err(Error::parameter(
+                "decision_tree.min_samples_leaf",
+                self.min_samples_leaf,
+                "a whole number ≥ 1",
+            ));
+        }
+        Ok(())
+    }
+
+    fn fit(&self, x: ArrayView2<f64>, y: &[u8]) -> Result<FittedTree> {
+        self.check()?;
+        check_fit_input(x, y)?;
         let (n, p) = x.dim();
         // Per feature, the node's rows sorted by that feature (presorted once, then
         // partitioned stably at each split).
@@ -229,8 +267,20 @@ impl Classifier for DecisionTree {
             stack.push((right, depth + 1, id, true));
             stack.push((left, depth + 1, id, false));
         }
-        self.fitted = Some(TreeFitted { features: p, nodes });
-        Ok(())
+        Ok(FittedTree {
+            params: self.clone(),
+            fitted: TreeState { features: p, nodes },
+        })
+    }
+}
+
+impl Classifier for FittedTree {
+    fn family(&self) -> &'static str {
+        "decision_tree"
+    }
+
+    fn params(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.params.params()
     }
 
     fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
@@ -296,10 +346,9 @@ mod tests {
         // x0 separates perfectly at 2.5; x1 is noise
         let x = array![[1.0, 5.0], [2.0, 1.0], [3.0, 4.0], [4.0, 2.0], [5.0, 3.0]];
         let y = [0, 0, 1, 1, 1];
-        let mut t = DecisionTree::new(3, 2, 1);
-        t.fit(x.view(), &y).unwrap();
-        assert_eq!(t.depth(), Some(1));
-        assert_eq!(t.leaves(), Some(2));
+        let t = DecisionTree::new(3, 2, 1).fit(x.view(), &y).unwrap();
+        assert_eq!(t.depth(), 1);
+        assert_eq!(t.leaves(), 2);
         let p = t
             .predict_proba(array![[2.5, 0.0], [2.6, 0.0]].view())
             .unwrap();
@@ -310,9 +359,8 @@ mod tests {
             .unwrap();
         assert_eq!(p0[0], 0.6);
         // min_samples_leaf = 3 forbids every split of 5 rows
-        let mut t = DecisionTree::new(3, 2, 3);
-        t.fit(x.view(), &y).unwrap();
-        assert_eq!(t.leaves(), Some(1));
+        let t = DecisionTree::new(3, 2, 3).fit(x.view(), &y).unwrap();
+        assert_eq!(t.leaves(), 1);
     }
 
     #[test]
@@ -321,11 +369,9 @@ mod tests {
         let y: Vec<u8> = (0..60)
             .map(|i| u8::from((i * 5 + i / 7) % 3 == 0))
             .collect();
-        let mut deep = DecisionTree::new(8, 2, 1);
-        deep.fit(x.view(), &y).unwrap();
+        let deep = DecisionTree::new(8, 2, 1).fit(x.view(), &y).unwrap();
         for d in 1..6 {
-            let mut shallow = DecisionTree::new(d, 2, 1);
-            shallow.fit(x.view(), &y).unwrap();
+            let shallow = DecisionTree::new(d, 2, 1).fit(x.view(), &y).unwrap();
             assert_eq!(
                 shallow.predict_proba(x.view()).unwrap(),
                 deep.predict_proba_at_depth(x.view(), d).unwrap()

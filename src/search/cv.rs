@@ -7,15 +7,13 @@ use ndarray::Array2;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::split::stratified_kfold;
 use super::take_rows;
 use crate::display::Table;
 use crate::error::{Error, Result};
 use crate::metrics::roc_auc;
-use crate::model::{
-    Classifier, DecisionTree, Kernel, Knn, Model, Pipeline, Scaler, Svc, params_text,
-};
+use crate::model::{Classifier, Fit, Model, Pipeline, Scaler, WorkGroup, params_text};
 use crate::prep::ColumnTransformer;
+use crate::split::stratified_kfold;
 
 /// How a search runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,18 +88,11 @@ struct FoldData {
     y_valid: Vec<u8>,
 }
 
-/// SVC candidates of one kernel and γ: `(kernel, gamma, [(candidate, C)])`.
-type SvcGroup = (Kernel, Option<f64>, Vec<(usize, f64)>);
-
-/// A unit of parallel work: one fold, one scaler, one or more candidates.
+/// A unit of parallel work on one fold and scaler: one candidate, or candidates of one
+/// [`WorkGroup`] fitted together ([`Model::group_decisions`]).
 enum Job {
     Single(usize),
-    /// (candidate, k) sharing one neighbour search.
-    Knn(Vec<(usize, usize)>),
-    /// (candidate, max_depth) sharing one deep tree with these (split, leaf).
-    Tree(usize, usize, Vec<(usize, usize)>),
-    /// (candidate, C) of one kernel and γ sharing kernel rows along a warm-started C path.
-    SvcPath(Kernel, Option<f64>, Vec<(usize, f64)>),
+    Group(Vec<usize>),
 }
 
 /// Cross-validates every candidate with stratified `options.folds`-fold CV on
@@ -116,11 +107,23 @@ pub fn cross_validate(
 ) -> Result<SearchResult> {
     let start = Instant::now();
     if features.height() != y.len() {
-        return Err(Error::InvalidArgument(format!(
-            "{} feature rows but {} targets",
+        return Err(Error::shape(
+            "targets for the feature rows",
             features.height(),
-            y.len()
-        )));
+            y.len(),
+        ));
+    }
+    // The whole grid is checked before anything is fitted: a bad entry is an error
+    // naming it, not a column of NaN fold scores.
+    for (i, p) in candidates.iter().enumerate() {
+        p.model.check().map_err(|e| match e {
+            Error::InvalidParameter { name, value, rule } => Error::InvalidParameter {
+                name: format!("candidate {} ({}): {name}", i + 1, p.model.family()),
+                value,
+                rule,
+            },
+            other => other,
+        })?;
     }
     let folds = stratified_kfold(y, options.folds, options.seed)?;
     let scalers: Vec<Scaler> = {
@@ -135,55 +138,33 @@ pub fn cross_validate(
         .map(|(s, f)| Ok(((s, f), fold_data(features, y, &folds[f], s)?)))
         .collect::<Result<_>>()?;
 
-    // Units of work per (scaler, fold).
+    // Units of work per (scaler, fold): candidates of one work group together (in the
+    // order groups first appear), the rest one by one.
     let mut jobs: Vec<(Scaler, usize, Job)> = Vec::new();
     for &s in &scalers {
         for f in 0..folds.len() {
-            let mut knn = Vec::new();
-            let mut trees: BTreeMap<(usize, usize), Vec<(usize, usize)>> = BTreeMap::new();
-            let mut paths: Vec<SvcGroup> = Vec::new();
+            let mut groups: Vec<(WorkGroup, Vec<usize>)> = Vec::new();
             for (i, p) in candidates.iter().enumerate() {
                 if p.scaler != s {
                     continue;
                 }
-                match &p.model {
-                    Model::Knn(m) if options.share_work => knn.push((i, m.k)),
-                    Model::DecisionTree(t) if options.share_work => trees
-                        .entry((t.min_samples_split, t.min_samples_leaf))
-                        .or_default()
-                        .push((i, t.max_depth)),
-                    Model::Svc(m) if options.share_work && !m.probability => {
-                        match paths
-                            .iter_mut()
-                            .find(|(k, g, _)| *k == m.kernel && *g == m.gamma)
-                        {
-                            Some((_, _, members)) => members.push((i, m.c)),
-                            None => paths.push((m.kernel, m.gamma, vec![(i, m.c)])),
-                        }
-                    }
-                    _ => jobs.push((s, f, Job::Single(i))),
+                match p.model.work_group().filter(|_| options.share_work) {
+                    Some(g) => match groups.iter_mut().find(|(k, _)| *k == g) {
+                        Some((_, members)) => members.push(i),
+                        None => groups.push((g, vec![i])),
+                    },
+                    None => jobs.push((s, f, Job::Single(i))),
                 }
             }
-            if !knn.is_empty() {
-                jobs.push((s, f, Job::Knn(knn)));
-            }
-            for ((split, leaf), members) in trees {
-                jobs.push((s, f, Job::Tree(split, leaf, members)));
-            }
-            for (kernel, gamma, mut members) in paths {
-                members.sort_by(|a, b| a.1.total_cmp(&b.1));
-                jobs.push((s, f, Job::SvcPath(kernel, gamma, members)));
-            }
+            jobs.extend(groups.into_iter().map(|(_, m)| (s, f, Job::Group(m))));
         }
     }
     // The heaviest units first keeps both workers busy to the end.
-    jobs.sort_by_key(|(_, _, j)| match j {
-        Job::SvcPath(..) => 0,
-        Job::Single(i) => match candidates[*i].model {
-            Model::Svc(_) => 1,
-            _ => 3,
-        },
-        _ => 2,
+    jobs.sort_by_key(|(_, _, j)| {
+        std::cmp::Reverse(match j {
+            Job::Single(i) => candidates[*i].model.cost(false),
+            Job::Group(m) => candidates[m[0]].model.cost(true),
+        })
     });
 
     let run = || -> Vec<Vec<JobOutput>> {
@@ -197,17 +178,7 @@ pub fn cross_validate(
             })
             .collect()
     };
-    let threads = options
-        .threads
-        .or_else(|| std::env::var(crate::par::THREADS_ENV).ok()?.parse().ok());
-    let outputs = match threads {
-        Some(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t.max(1))
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("thread pool: {e}")))?
-            .install(run),
-        None => run(),
-    };
+    let outputs = crate::par::install(options.threads, run);
 
     let k = folds.len();
     let mut scores = vec![vec![f64::NAN; k]; candidates.len()];
@@ -273,73 +244,30 @@ type JobOutput = (usize, usize, std::result::Result<f64, String>, f64);
 
 fn run_job(candidates: &[Pipeline], d: &FoldData, fold: usize, job: &Job) -> Vec<JobOutput> {
     let start = Instant::now();
-    let scored: Vec<(usize, std::result::Result<f64, String>)> = match job {
-        Job::Single(i) => {
-            let score = (|| {
-                let mut m = candidates[*i].model.clone();
-                m.fit(d.x_train.view(), &d.y_train)?;
-                let s = m.decision_function(d.x_valid.view())?;
-                roc_auc(&d.y_valid, s.as_slice().unwrap_or(&s.to_vec()))
-            })();
-            vec![(*i, score.map_err(|e| e.to_string()))]
-        }
-        Job::Knn(members) => {
-            let k_max = members.iter().map(|(_, k)| *k).max().unwrap_or(1);
-            let mut m = Knn::new(k_max);
-            let labels = m
+    let members: Vec<usize> = match job {
+        Job::Single(i) => vec![*i],
+        Job::Group(m) => m.clone(),
+    };
+    let decisions = match job {
+        Job::Single(i) => vec![
+            candidates[*i]
+                .model
                 .fit(d.x_train.view(), &d.y_train)
-                .and_then(|_| m.neighbour_labels(d.x_valid.view(), k_max));
-            members
-                .iter()
-                .map(|(i, k)| {
-                    let score = labels.as_ref().map_err(|e| e.to_string()).and_then(|l| {
-                        let p: Vec<f64> = l
-                            .iter()
-                            .map(|n| n[..*k].iter().map(|v| f64::from(*v)).sum::<f64>() / *k as f64)
-                            .collect();
-                        roc_auc(&d.y_valid, &p).map_err(|e| e.to_string())
-                    });
-                    (*i, score)
-                })
-                .collect()
-        }
-        Job::Tree(split, leaf, members) => {
-            let depth = members.iter().map(|(_, d)| *d).max().unwrap_or(1);
-            let mut t = DecisionTree::new(depth, *split, *leaf);
-            let fitted = t.fit(d.x_train.view(), &d.y_train);
-            members
-                .iter()
-                .map(|(i, depth)| {
-                    let score = fitted.as_ref().map_err(|e| e.to_string()).and_then(|_| {
-                        t.predict_proba_at_depth(d.x_valid.view(), *depth)
-                            .and_then(|p| roc_auc(&d.y_valid, &p.to_vec()))
-                            .map_err(|e| e.to_string())
-                    });
-                    (*i, score)
-                })
-                .collect()
-        }
-        Job::SvcPath(kernel, gamma, members) => {
-            let cs: Vec<f64> = members.iter().map(|(_, c)| *c).collect();
-            match Svc::fit_path(*kernel, *gamma, &cs, d.x_train.view(), &d.y_train) {
-                Ok(models) => members
-                    .iter()
-                    .zip(models)
-                    .map(|((i, _), m)| {
-                        let score = m
-                            .decision_function(d.x_valid.view())
-                            .and_then(|s| roc_auc(&d.y_valid, &s.to_vec()))
-                            .map_err(|e| e.to_string());
-                        (*i, score)
-                    })
-                    .collect(),
-                Err(e) => members
-                    .iter()
-                    .map(|(i, _)| (*i, Err(e.to_string())))
-                    .collect(),
-            }
+                .and_then(|m| m.decision_function(d.x_valid.view())),
+        ],
+        Job::Group(m) => {
+            let models: Vec<&Model> = m.iter().map(|i| &candidates[*i].model).collect();
+            Model::group_decisions(&models, d.x_train.view(), &d.y_train, d.x_valid.view())
         }
     };
+    let scored: Vec<(usize, std::result::Result<f64, String>)> = members
+        .into_iter()
+        .zip(decisions)
+        .map(|(i, s)| {
+            let score = s.and_then(|s| roc_auc(&d.y_valid, s.as_slice().unwrap_or(&s.to_vec())));
+            (i, score.map_err(|e| e.to_string()))
+        })
+        .collect();
     let secs = start.elapsed().as_secs_f64() / scored.len() as f64;
     scored
         .into_iter()

@@ -76,7 +76,6 @@ pub fn random_candidates(n_iter: usize, seed: u64) -> Vec<Pipeline> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Classifier;
 
     #[test]
     fn grid_has_every_combination_once() {

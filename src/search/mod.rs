@@ -16,17 +16,10 @@
 mod cv;
 mod grid;
 mod selection;
-mod split;
 
+/// The splits live below the models ([`crate::split`]: Platt scaling uses folds too);
+/// re-exported here, where a search reads them.
+pub use crate::split::{stratified_kfold, take_rows, train_test_split};
 pub use cv::{CvResult, SearchOptions, SearchResult, cross_val_predict, cross_validate};
 pub use grid::{LOGISTIC_C, SVC_C, random_candidates, study_grid};
 pub use selection::{FamilyBest, ModelSelection, SelectionOptions};
-pub use split::{stratified_kfold, train_test_split};
-
-use polars::prelude::{DataFrame, IdxCa, IdxSize};
-
-/// The rows `rows` of `df`, in that order.
-pub fn take_rows(df: &DataFrame, rows: &[usize]) -> crate::Result<DataFrame> {
-    let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|i| *i as IdxSize).collect());
-    Ok(df.take(&idx)?)
-}

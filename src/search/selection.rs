@@ -6,12 +6,12 @@ use crate::display::{Figure, Table};
 use crate::error::{Error, Result};
 use crate::merge::ModelTable;
 use crate::metrics::{Confusion, RocPoint, f1_threshold, roc_auc, roc_curve};
-use crate::model::{Classifier, FittedPipeline, Model, Pipeline, params_text};
+use crate::model::{FittedPipeline, Pipeline, params_text};
 
 use super::cv::{CvResult, SearchOptions, SearchResult, cross_val_predict, cross_validate};
 use super::grid::study_grid;
-use super::split::train_test_split;
 use super::take_rows;
+use crate::split::train_test_split;
 
 /// How the study selects its model.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +95,11 @@ impl ModelSelection {
         progress: Option<&(dyn Fn(usize) + Sync)>,
     ) -> Result<ModelSelection> {
         if options.candidates.is_empty() {
-            return Err(Error::InvalidArgument("no candidates to search".into()));
+            return Err(Error::parameter(
+                "SelectionOptions::candidates",
+                "[]",
+                "at least one pipeline",
+            ));
         }
         let y = table.target()?;
         let features = table.features()?;
@@ -271,13 +275,11 @@ impl ModelSelection {
             .iter()
             .filter(|r| r.family() == family && !r.mean.is_nan())
         {
-            let (label, x) = match &r.pipeline.model {
-                Model::Knn(m) => (String::new(), m.k as f64),
-                Model::DecisionTree(m) => (String::new(), m.max_depth as f64),
-                Model::LogisticRegression(m) => (String::new(), m.c),
-                Model::Svc(m) => (format!("{}, ", m.kernel.id()), m.c),
+            let (x, kernel) = r.pipeline.model.main_param();
+            let label = match kernel {
+                Some(k) => format!("{}, {}", k.id(), r.pipeline.scaler.id()),
+                None => r.pipeline.scaler.id().to_string(),
             };
-            let label = format!("{label}{}", r.pipeline.scaler.id());
             let s = match series.iter_mut().find(|(l, _)| *l == label) {
                 Some(s) => s,
                 None => {
@@ -291,9 +293,11 @@ impl ModelSelection {
             }
         }
         if series.is_empty() {
-            return Err(Error::InvalidArgument(format!(
-                "no results of family {family:?}"
-            )));
+            return Err(Error::parameter(
+                "family",
+                format!("{family:?}"),
+                "a family with results: knn, decision_tree, logistic_regression or svc",
+            ));
         }
         for s in series.iter_mut() {
             s.1.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -303,15 +307,7 @@ impl ModelSelection {
             .best_per_family()
             .into_iter()
             .find(|b| b.family() == family);
-        let best_point = best.map(|b| {
-            let x = match &b.pipeline.model {
-                Model::Knn(m) => m.k as f64,
-                Model::DecisionTree(m) => m.max_depth as f64,
-                Model::LogisticRegression(m) => m.c,
-                Model::Svc(m) => m.c,
-            };
-            (x, b.mean)
-        });
+        let best_point = best.map(|b| (b.pipeline.model.main_param().0, b.mean));
         let (x_label, log_x) = match family {
             "knn" => ("k (число соседей)", false),
             "decision_tree" => (

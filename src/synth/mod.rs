@@ -423,7 +423,7 @@ pub fn write(options: &SynthOptions, out: &Path) -> Result<SyntheticManifest> {
     let mut sha256 = std::collections::BTreeMap::new();
     for file in FileId::ALL {
         let bytes = files.bytes(file);
-        crate::fetch::write_atomically(&out.join(file.file_name()), bytes)?;
+        crate::io::write_atomically(&out.join(file.file_name()), bytes)?;
         sha256.insert(file.file_name().to_string(), sha256_hex(bytes));
     }
     let manifest = SyntheticManifest {
@@ -434,7 +434,7 @@ pub fn write(options: &SynthOptions, out: &Path) -> Result<SyntheticManifest> {
     };
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
-    crate::fetch::write_atomically(&out.join(crate::data::SYNTHETIC_MANIFEST), &json)?;
+    crate::io::write_atomically(&out.join(crate::data::SYNTHETIC_MANIFEST), &json)?;
     Ok(manifest)
 }
 

@@ -1,6 +1,7 @@
 //! Stratified, seeded data splits: a train/test split and k folds that keep the share of
 //! each class.
 
+use polars::prelude::{DataFrame, IdxCa, IdxSize};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -64,6 +65,12 @@ pub fn stratified_kfold(y: &[u8], k: usize, seed: u64) -> Result<Vec<(Vec<usize>
             (train, valid)
         })
         .collect())
+}
+
+/// The rows `rows` of `df`, in that order.
+pub fn take_rows(df: &DataFrame, rows: &[usize]) -> Result<DataFrame> {
+    let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|i| *i as IdxSize).collect());
+    Ok(df.take(&idx)?)
 }
 
 #[cfg(test)]

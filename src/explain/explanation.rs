@@ -1,0 +1,155 @@
+//! [`Explanation`]: the contract between computing SHAP values and plotting them.
+
+use ndarray::{Array1, Array2, Axis};
+
+use crate::display::{Figure, Table};
+use crate::error::Result;
+
+/// SHAP values of explained rows: the contract between computing and plotting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// Rows × source features: each feature's contribution to the output.
+    pub values: Array2<f64>,
+    /// Per row: the expected output over the background.
+    pub base_values: Array1<f64>,
+    /// Rows × source features: feature values (categories as their code in sorted order),
+    /// for colouring.
+    pub data: Array2<f64>,
+    /// Rows × source features: feature values as text, for labels.
+    pub labels: Vec<Vec<String>>,
+    /// Source feature names.
+    pub feature_names: Vec<String>,
+    /// What is explained.
+    pub output_name: String,
+}
+
+impl Explanation {
+    /// Row `i` alone.
+    pub fn row(&self, i: usize) -> Explanation {
+        Explanation {
+            values: self.values.select(Axis(0), &[i]),
+            base_values: self.base_values.select(Axis(0), &[i]),
+            data: self.data.select(Axis(0), &[i]),
+            labels: vec![self.labels[i].clone()],
+            feature_names: self.feature_names.clone(),
+            output_name: self.output_name.clone(),
+        }
+    }
+
+    /// Number of explained rows.
+    pub fn rows(&self) -> usize {
+        self.values.nrows()
+    }
+
+    /// base value + Σ values per row: the model output being explained.
+    pub fn outputs(&self) -> Array1<f64> {
+        &self.base_values + &self.values.sum_axis(Axis(1))
+    }
+
+    /// `(feature, mean |SHAP|)`, largest first.
+    pub fn mean_abs(&self) -> Vec<(String, f64)> {
+        let mut r: Vec<(String, f64)> = self
+            .feature_names
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                (
+                    f.clone(),
+                    self.values.column(j).mapv(f64::abs).mean().unwrap_or(0.0),
+                )
+            })
+            .collect();
+        r.sort_by(|a, b| b.1.total_cmp(&a.1));
+        r
+    }
+
+    /// Mean |SHAP| and mean signed SHAP of each feature, with the correlation between
+    /// the feature's value and its SHAP value (the direction of its effect).
+    pub fn table(&self) -> Table {
+        let rows = self
+            .mean_abs()
+            .into_iter()
+            .map(|(f, m)| {
+                let j = self.feature_names.iter().position(|n| *n == f).unwrap_or(0);
+                let r = crate::stats::pearson(
+                    &self.data.column(j).to_vec(),
+                    &self.values.column(j).to_vec(),
+                );
+                vec![
+                    f,
+                    format!("{m:.4}"),
+                    format!("{:+.4}", self.values.column(j).mean().unwrap_or(0.0)),
+                    if r.is_finite() {
+                        format!("{r:+.2}")
+                    } else {
+                        "—".into()
+                    },
+                ]
+            })
+            .collect();
+        Table::from_rows(
+            vec![
+                "признак".into(),
+                "среднее |SHAP|".into(),
+                "среднее SHAP".into(),
+                "корр. значения и SHAP".into(),
+            ],
+            rows,
+        )
+        .title(format!(
+            "SHAP для {} (строк: {}; базовое значение {:.3})",
+            self.output_name,
+            self.rows(),
+            self.base_values.mean().unwrap_or(f64::NAN)
+        ))
+    }
+
+    /// Mean |SHAP| per feature.
+    pub fn bar(&self) -> Result<Figure> {
+        let r: Vec<(String, f64, f64)> = self
+            .mean_abs()
+            .into_iter()
+            .map(|(f, m)| (f, m, 0.0))
+            .collect();
+        crate::plot::importance_bars(
+            &r,
+            &format!("SHAP: средний вклад в {} по модулю", self.output_name),
+            "среднее |SHAP|",
+        )
+    }
+
+    /// One dot per row and feature at its SHAP value, coloured by the feature's value
+    /// (blue low → red high), features sorted by mean |SHAP|.
+    pub fn beeswarm(&self) -> Result<Figure> {
+        let order: Vec<usize> = self
+            .mean_abs()
+            .iter()
+            .map(|(f, _)| self.feature_names.iter().position(|n| n == f).unwrap_or(0))
+            .collect();
+        crate::plot::beeswarm(
+            &order
+                .iter()
+                .map(|&j| {
+                    (
+                        self.feature_names[j].clone(),
+                        self.values.column(j).to_vec(),
+                        self.data.column(j).to_vec(),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            &format!("SHAP: вклад признаков в {}", self.output_name),
+        )
+    }
+
+    /// How row `i`'s output builds up from the base value, largest contributions first.
+    pub fn waterfall(&self, i: usize, title: &str) -> Result<Figure> {
+        let mut items: Vec<(String, f64)> = self
+            .feature_names
+            .iter()
+            .enumerate()
+            .map(|(j, f)| (format!("{f} = {}", self.labels[i][j]), self.values[[i, j]]))
+            .collect();
+        items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        crate::plot::waterfall(&items, self.base_values[i], title, &self.output_name)
+    }
+}

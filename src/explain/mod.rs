@@ -1,0 +1,46 @@
+//! Why the model predicts what it predicts: permutation importance (scikit-learn's
+//! semantics) and permutation SHAP (the algorithm of `shap.PermutationExplainer`), per
+//! source feature.
+//!
+//! Both work on a [`FittedPipeline`]. Permuting a source column before the pipeline is the
+//! same as permuting its transformed columns together (the transformation is row-wise), so
+//! both transform once and then work on the matrix. SHAP masks a source feature's
+//! transformed columns together (a category's indicator columns move as one), so every
+//! masked input is a real customer profile and the values are per source feature.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `importance.rs` | [`permutation_importance`] → [`PermutationImportance`] |
+//! | `explanation.rs` | [`Explanation`]: values, base values, data; tables and charts |
+//! | `shap.rs` | [`permutation_shap`], [`ShapOptions`], [`exact_shapley`] (the brute-force check) |
+//! | `walk.rs` | the masked-walk evaluator, with the factorised fast path for RBF SVCs |
+
+mod explanation;
+mod importance;
+mod shap;
+mod walk;
+
+pub use explanation::Explanation;
+pub use importance::{PermutationImportance, permutation_importance};
+pub use shap::{ShapOptions, background_rows, exact_shapley, permutation_shap};
+
+use crate::error::{Error, Result};
+use crate::model::FittedPipeline;
+
+/// The transformed columns of each source feature, in `names` order.
+pub(crate) fn groups(model: &FittedPipeline, names: &[String]) -> Result<Vec<Vec<usize>>> {
+    let sources = model.transformer.sources();
+    names
+        .iter()
+        .map(|n| {
+            let cols: Vec<usize> = (0..sources.len()).filter(|j| &sources[*j] == n).collect();
+            if cols.is_empty() {
+                Err(Error::InvalidArgument(format!(
+                    "feature {n:?} is not an input of the fitted pipeline"
+                )))
+            } else {
+                Ok(cols)
+            }
+        })
+        .collect()
+}
