@@ -108,7 +108,7 @@ fn main() {
         theirs / ours
     );
     println!("\nmean |SHAP| per source feature (oneclick):");
-    for (f, m) in e.mean_abs() {
-        println!("  {f:<40} {m:.4}");
+    for r in e.mean_abs() {
+        println!("  {:<40} {:.4}", r.feature, r.mean_abs);
     }
 }

@@ -49,10 +49,11 @@ impl CleaningOptions {
 
     fn check(&self) -> Result<()> {
         if !(self.anomaly_z.is_finite() && self.anomaly_z > 0.0) {
-            return Err(Error::InvalidArgument(format!(
-                "anomaly_z must be a positive finite number, got {}",
-                self.anomaly_z
-            )));
+            return Err(Error::parameter(
+                "CleaningOptions::anomaly_z",
+                self.anomaly_z,
+                "a positive finite number",
+            ));
         }
         Ok(())
     }
@@ -641,21 +642,14 @@ pub fn robust_location_scale(values: &[f64]) -> Option<(f64, f64)> {
     if values.is_empty() {
         return None;
     }
-    let center = median(values.to_vec());
-    let mad = median(values.iter().map(|v| (v - center).abs()).collect());
+    let center = crate::stats::median(values);
+    let mad = crate::stats::median(
+        &values
+            .iter()
+            .map(|v| (v - center).abs())
+            .collect::<Vec<f64>>(),
+    );
     Some((center, 1.4826 * mad))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    let n = v.len();
-    let (lower, upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
-    let upper = *upper;
-    if n % 2 == 1 {
-        upper
-    } else {
-        let below = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (below + upper) / 2.0
-    }
 }
 
 /// Maps ids of a cleaned table to rows of its `market_file`.

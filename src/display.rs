@@ -292,7 +292,8 @@ pub fn format_real(x: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
-fn escape(s: &str) -> String {
+/// `s` with `&`, `<`, `>` and `"` escaped for HTML text and attribute values.
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -131,13 +131,11 @@ pub fn describe(df: &DataFrame) -> Result<DataFrame> {
     for (name, v) in cols {
         let mut x: Vec<f64> = v.into_iter().filter(|x| x.is_finite()).collect();
         x.sort_by(f64::total_cmp);
-        let n = x.len() as f64;
-        let mean = x.iter().sum::<f64>() / n.max(1.0);
-        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0).max(1.0);
+        let mean = crate::stats::mean(&x);
         let row = [
-            n,
+            x.len() as f64,
             mean,
-            var.sqrt(),
+            crate::stats::sample_std(&x, mean),
             x.first().copied().unwrap_or(f64::NAN),
             quantile_sorted(&x, 0.25),
             quantile_sorted(&x, 0.5),

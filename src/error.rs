@@ -283,6 +283,17 @@ pub enum Error {
         known: Vec<String>,
     },
 
+    /// A column of the wrong type for the computation.
+    #[error("column {column:?}: expected {expected}, found {found}")]
+    ColumnType {
+        /// The column.
+        column: String,
+        /// What the computation needs, e.g. `a numeric column`.
+        expected: String,
+        /// Its type.
+        found: String,
+    },
+
     /// A named segment that the segmentation does not have.
     #[error("no segment {name:?}; expected one of {known:?}")]
     UnknownSegment {

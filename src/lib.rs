@@ -4,26 +4,42 @@
 //! the study's reusable code; the evcxr notebooks in `notebooks/` tell the story and call
 //! it, and the `oneclick` binary runs the whole study headless.
 //!
-//! | step | module | produces |
+//! ## Layers
+//!
+//! Modules in layer order: each imports only modules above it in this table (checked by
+//! `tests/architecture.rs`), so data flows one way — schema → data → clean → merge →
+//! corr/eda → prep → split → model → search → explain → segment → study → report/score →
+//! the `oneclick` binary.
+//!
+//! | module | owns | may import |
 //! |---|---|---|
-//! | vocabulary | [`schema`] | column names, periods, categories, typos, feature groups |
-//! | load + validate | [`data`] | [`RawData`] (four frames, formats, checksums, provenance) |
-//! | clean | [`clean`] | [`Cleaned`] + [`CleaningReport`] (every change counted) |
-//! | merge | [`merge`] | [`ModelTable`] (one row per customer, profit alongside) |
-//! | correlation | [`corr`] | φK + significance, Spearman/Pearson, VIF |
-//! | preprocessing | [`prep`] | `ColumnTransformer`-like fitted steps → `ndarray::Array2` |
-//! | models | [`model`] | [`model::Classifier`]: kNN, decision tree, logistic regression, SVC; [`model::Pipeline`] |
-//! | metrics | [`metrics`] | ROC-AUC (tie-aware), ROC curve, confusion matrix |
-//! | model search | [`search`] | stratified splits and folds, grid and randomized search, leaderboard |
-//! | segments | [`segment`] | out-of-fold risk × profit, segments, profiles, offers |
-//! | importance | [`explain`] | permutation importance, permutation SHAP → [`explain::Explanation`] |
-//! | notebook display | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) |
-//! | exploration | [`eda`] | value counts, missing values, largest values |
-//! | synthetic data | [`synth`] | the embedded default data, same schema and quirks |
-//! | headless run | [`study`] | `results.json` |
-//! | report | [`report`] | self-contained `index.html` + SVG figures |
-//! | scoring | [`score`] | saved model, scores of a new snapshot |
-//! | originals | [`fetch`] | download + checksum check of the published files |
+//! | [`error`] | the one [`Error`] enum | — |
+//! | [`stats`] | distributions, ranks, mean/std (one denominator each, documented), median, special functions | — |
+//! | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) | error |
+//! | [`labels`] | Russian titles, headers, numeral agreement | — |
+//! | [`frame`] | polars column helpers (a column as `f64`s / strings) | error |
+//! | [`io`] | atomic writes | error |
+//! | `par` | rayon with a chosen thread count, order-preserving | — |
+//! | [`schema`] | the data's vocabulary: columns, periods, categories, typos, feature groups | display |
+//! | [`data`] | discovery, format sniffing, parsing, validation → [`RawData`] | above |
+//! | [`synth`] | the embedded synthetic data, same schema and quirks | above |
+//! | [`fetch`] | download + checksum check of the published originals | above |
+//! | [`clean`] | typo fixes, duplicates, inactive customers, anomalies → [`Cleaned`] + [`CleaningReport`] | above |
+//! | [`merge`] | one row per customer → [`ModelTable`] (profit alongside) | above |
+//! | [`plot`] | one file per chart kind (plotters, SVG) | above |
+//! | [`corr`] | φK + significance, Spearman/Pearson, VIF | above |
+//! | [`eda`] | describe, value counts, class comparison | above |
+//! | [`prep`] | `ColumnTransformer`-like preprocessing, feature names carried through | above |
+//! | [`split`] | stratified train/test split and folds | above |
+//! | [`metrics`] | ROC-AUC (tie-aware), ROC curve, confusion matrix, F1 threshold | above |
+//! | [`model`] | parameters ([`model::Fit`]) → fitted models ([`model::Classifier`]); pipelines | above |
+//! | [`search`] | grid/random search on ROC-AUC, leaderboard, [`search::ModelSelection`] | above |
+//! | [`explain`] | permutation importance, permutation SHAP → [`explain::Explanation`] | above |
+//! | [`segment`] | out-of-fold risk × profit, [`segment::SegmentKind`], profiles, offers | above |
+//! | [`study`] | the whole study in order, [`study::StudyOptions`], `results.json` | above |
+//! | [`report`] | self-contained `index.html` + SVG figures from a [`study::Study`] | above |
+//! | [`score`] | saved model, scoring of new snapshots | above |
+//! | [`prelude`] | what a notebook needs | anything |
 //!
 //! Data flows one way: each stage takes the previous one by reference and returns a
 //! typed value; nothing reads files after [`data`]. Errors are one [`Error`] enum whose
@@ -49,7 +65,9 @@ pub mod eda;
 pub mod error;
 pub mod explain;
 pub mod fetch;
+pub mod frame;
 pub mod io;
+pub mod labels;
 pub mod merge;
 pub mod metrics;
 pub mod model;

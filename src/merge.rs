@@ -240,12 +240,11 @@ fn pivot(
     let mut wide = vec![vec![f64::NAN; ids.len()]; periods.len()];
     let long_ids = column_ids(df)?;
     let names = df.column(schema::PERIOD)?.str()?;
-    let values = df.column(value_column)?.cast(&DataType::Float64)?;
-    let values = values.f64()?;
+    let values = crate::frame::f64_values(df, value_column)?;
     for ((id, period), v) in long_ids
         .iter()
         .zip(names.iter().map(|v| v.unwrap_or("")))
-        .zip(values.into_no_null_iter())
+        .zip(values)
     {
         let row = index.get(*id).ok_or_else(|| unexpected(file, *id))?;
         let k = periods.iter().position(|p| *p == period).ok_or_else(|| {

@@ -4,11 +4,7 @@ use crate::error::{Error, Result};
 
 fn check(y: &[u8], score: &[f64]) -> Result<(usize, usize)> {
     if y.len() != score.len() {
-        return Err(Error::InvalidArgument(format!(
-            "{} labels but {} scores",
-            y.len(),
-            score.len()
-        )));
+        return Err(Error::shape("scores for the labels", y.len(), score.len()));
     }
     if let Some(s) = score.iter().find(|s| !s.is_finite()) {
         return Err(Error::InvalidArgument(format!("score {s} is not finite")));
@@ -91,7 +87,8 @@ pub struct Confusion {
     pub fp: usize,
     /// Negatives predicted negative.
     pub tn: usize,
-    /// Positives predicted negative.
+    /// Positives predicted negative (`fn` in JSON).
+    #[serde(rename = "fn")]
     pub fn_: usize,
 }
 
@@ -141,11 +138,11 @@ impl Confusion {
 /// customers flagged for the same F1).
 pub fn f1_threshold(y: &[u8], score: &[f64]) -> Result<(f64, f64)> {
     if y.len() != score.len() || y.is_empty() {
-        return Err(Error::InvalidArgument(format!(
-            "f1_threshold: {} labels and {} scores",
-            y.len(),
-            score.len()
-        )));
+        return Err(Error::shape(
+            "f1_threshold: scores for the labels (at least one)",
+            y.len().max(1),
+            score.len(),
+        ));
     }
     let mut order: Vec<usize> = (0..y.len()).collect();
     order.sort_by(|a, b| score[*b].total_cmp(&score[*a]));

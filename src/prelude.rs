@@ -9,14 +9,18 @@ pub use crate::eda::{
     value_counts,
 };
 pub use crate::error::{Error, Result};
-pub use crate::explain::{self, Explanation, PermutationImportance, ShapOptions};
+pub use crate::explain::{
+    self, Explanation, ImportanceOptions, PermutationImportance, ShapOptions,
+};
 pub use crate::merge::ModelTable;
 pub use crate::metrics::{Confusion, roc_auc};
-pub use crate::model::{Classifier, FittedPipeline, Kernel, Model, Pipeline, Scaler};
+pub use crate::model::{
+    Classifier, Fit, FittedModel, FittedPipeline, Kernel, Model, Pipeline, Scaler,
+};
 pub use crate::plot;
 pub use crate::schema::{self, FeatureGroup, FileId};
 pub use crate::search::{self, ModelSelection, SelectionOptions};
-pub use crate::segment::{Segment, Segmentation, Thresholds};
+pub use crate::segment::{Segment, SegmentKind, SegmentOptions, Segmentation, Thresholds};
 pub use crate::study::{Study, StudyOptions};
 pub use crate::synth::SynthOptions;
 pub use polars::prelude::{Column, DataFrame, DataType, NamedFrom, Series};

@@ -124,7 +124,7 @@ impl ColumnTransformer {
             for col in cols {
                 let fitted = match transformer {
                     Transformer::OneHot { drop_first } => {
-                        let mut categories = text(train, col)?;
+                        let mut categories = crate::frame::str_values(train, col)?;
                         categories.sort();
                         categories.dedup();
                         Fitted::OneHot {
@@ -139,18 +139,15 @@ impl ColumnTransformer {
                         }
                     }
                     Transformer::Standard => {
-                        let v = numbers(train, col)?;
-                        let n = v.len().max(1) as f64;
-                        let mean = v.iter().sum::<f64>() / n;
-                        let std =
-                            (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
+                        let (mean, std) =
+                            crate::stats::mean_std(&crate::frame::f64_values(train, col)?);
                         Fitted::Affine {
                             shift: mean,
                             scale: if std > 0.0 { std } else { 1.0 },
                         }
                     }
                     Transformer::MinMax => {
-                        let v = numbers(train, col)?;
+                        let v = crate::frame::f64_values(train, col)?;
                         let min = v.iter().copied().fold(f64::INFINITY, f64::min);
                         let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                         let range = max - min;
@@ -160,7 +157,7 @@ impl ColumnTransformer {
                         }
                     }
                     Transformer::Passthrough => {
-                        numbers(train, col)?;
+                        crate::frame::f64_values(train, col)?;
                         Fitted::Affine {
                             shift: 0.0,
                             scale: 1.0,
@@ -248,7 +245,7 @@ impl FittedTransformer {
                 }
                 Fitted::Affine { shift, scale } => {
                     blocks.push(
-                        numbers(df, col)?
+                        crate::frame::f64_values(df, col)?
                             .iter()
                             .map(|x| (x - shift) / scale)
                             .collect(),
@@ -296,26 +293,6 @@ fn codes(df: &DataFrame, col: &str, known: &[String]) -> Result<Vec<usize>> {
                 })
         })
         .collect()
-}
-
-fn text(df: &DataFrame, col: &str) -> Result<Vec<String>> {
-    let c = df.column(col)?;
-    Ok(c.str()?
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect())
-}
-
-fn numbers(df: &DataFrame, col: &str) -> Result<Vec<f64>> {
-    let c = df.column(col)?;
-    if !c.dtype().is_primitive_numeric() {
-        return Err(Error::InvalidArgument(format!(
-            "column {col:?} is not numeric ({})",
-            c.dtype()
-        )));
-    }
-    let v = c.cast(&DataType::Float64)?;
-    Ok(v.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
 }
 
 #[cfg(test)]

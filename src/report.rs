@@ -4,15 +4,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::display::{Figure, Table};
+use crate::display::{Figure, Table, escape};
 use crate::error::{Error, Result};
 use crate::study::Study;
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
 
 /// The report's figures: `(file stem, figure)`.
 pub fn figures(study: &Study) -> Result<Vec<(String, Figure)>> {
@@ -38,7 +32,7 @@ pub fn figures(study: &Study) -> Result<Vec<(String, Figure)>> {
             "segment_profile".into(),
             study
                 .segmentation
-                .profile_figure(&study.segmentation.main().name)?,
+                .profile_figure(&study.segmentation.main().name())?,
         ),
     ])
 }
@@ -125,7 +119,7 @@ fn html_with(study: &Study, figs: &[(String, Figure)]) -> Result<String> {
     h.push_str(&fig("segments"));
     let _ = writeln!(h, "{}", table(&seg.table()));
     h.push_str(&fig("segment_profile"));
-    let _ = writeln!(h, "{}", table(&seg.profile_table(&main.name)?));
+    let _ = writeln!(h, "{}", table(&seg.profile_table(&main.name())?));
     let _ = writeln!(h, "<h3>Предложения</h3><ul>");
     for sg in &seg.segments {
         let _ = writeln!(
@@ -157,7 +151,7 @@ pub fn conclusions(study: &Study) -> Result<String> {
         .mean_abs()
         .iter()
         .take(5)
-        .map(|(f, _)| f.clone())
+        .map(|r| r.feature.clone())
         .collect();
     let mut t = String::new();
     let _ = writeln!(

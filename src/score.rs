@@ -2,6 +2,7 @@
 //! segment thresholds and offers, written as JSON by `oneclick study --save-model` and
 //! applied by `oneclick score` to the four files of a new month.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,10 +11,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{Classifier, FittedPipeline};
-use crate::segment::Thresholds;
+use crate::segment::{SegmentKind, Thresholds};
 
-/// Format tag of the model file.
-pub const FORMAT: &str = "oneclick-model/1";
+/// Format tag of the model file (2: offers as named objects, segments by identifier).
+pub const FORMAT: &str = "oneclick-model/2";
+
+/// The offer of one segment, as stored with a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentOffer {
+    /// Which segment.
+    pub segment: SegmentKind,
+    /// Its Russian title.
+    pub title: String,
+    /// The offer (Russian).
+    pub offer: String,
+}
 
 /// Everything needed to score and segment a new snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,8 +36,8 @@ pub struct SavedModel {
     pub pipeline: FittedPipeline,
     /// Segment thresholds.
     pub thresholds: Thresholds,
-    /// `(segment name, title, offer)`.
-    pub offers: Vec<(String, String, String)>,
+    /// The offer of each segment of the study.
+    pub offers: Vec<SegmentOffer>,
     /// Feature columns the pipeline expects, in order.
     pub features: Vec<String>,
     /// Where the model was trained (data source and file checksums).
@@ -43,7 +55,11 @@ impl SavedModel {
                 .segmentation
                 .segments
                 .iter()
-                .map(|s| (s.name.clone(), s.title.clone(), s.offer.clone()))
+                .map(|s| SegmentOffer {
+                    segment: s.kind.clone(),
+                    title: s.title.clone(),
+                    offer: s.offer.clone(),
+                })
                 .collect(),
             features: study.table.feature_names(),
             trained_on: format!(
@@ -77,50 +93,46 @@ impl SavedModel {
     /// ([`FittedPipeline::check`]), so a damaged or tampered file is an error here and
     /// never a panic, a hang or a wrong score later.
     pub fn from_json(bytes: &[u8], source: &str) -> Result<SavedModel> {
-        let m: SavedModel = serde_json::from_slice(bytes).map_err(|e| {
-            Error::InvalidArgument(format!("{source}: not a oneclick model file ({e})"))
-        })?;
+        let file_error = |reason: String| Error::ModelFile {
+            source_name: source.to_string(),
+            reason,
+        };
+        // The format tag first, so another version's file is named as such rather than
+        // failing on a field that version lays out differently.
+        let format = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| v.get("format")?.as_str().map(str::to_string));
+        if let Some(f) = format.filter(|f| f != FORMAT) {
+            return Err(file_error(format!(
+                "model format {f:?}, this version reads {FORMAT:?}"
+            )));
+        }
+        let m: SavedModel = serde_json::from_slice(bytes)
+            .map_err(|e| file_error(format!("not a oneclick model file ({e})")))?;
         if m.format != FORMAT {
-            return Err(Error::InvalidArgument(format!(
-                "{source}: model format {:?}, this version reads {FORMAT:?}",
+            return Err(file_error(format!(
+                "model format {:?}, this version reads {FORMAT:?}",
                 m.format
             )));
         }
         let t = &m.thresholds;
-        let consistent = if [t.risk, t.profit, t.promo].iter().all(|v| v.is_finite()) {
-            m.pipeline.check()
-        } else {
-            Err(Error::InvalidArgument(
-                "a segment threshold is not finite".into(),
-            ))
-        };
-        consistent.map_err(|e| {
-            Error::InvalidArgument(format!("{source}: inconsistent model file: {e}"))
-        })?;
+        if let Some(v) = [t.risk, t.profit, t.promo].iter().find(|v| !v.is_finite()) {
+            return Err(file_error(format!(
+                "inconsistent model file: a segment threshold is {v}, expected a finite number"
+            )));
+        }
+        m.pipeline
+            .check()
+            .map_err(|e| file_error(format!("inconsistent model file: {e}")))?;
         Ok(m)
     }
 
-    /// The segment of a customer with probability `p`, profit and promo share: the main
-    /// segment first, then promo-dependent, then the at-risk category, else `low_risk`.
-    pub fn segment_of(&self, p: f64, profit: f64, promo: f64, category: &str) -> String {
-        let t = &self.thresholds;
-        if p < t.risk {
-            "low_risk".to_string()
-        } else if profit >= t.profit {
-            "high_risk_high_profit".to_string()
-        } else if promo >= t.promo {
-            "high_risk_promo_dependent".to_string()
-        } else {
-            format!("high_risk_category: {category}")
-        }
-    }
-
     /// The offer of a segment (empty for `low_risk`).
-    pub fn offer_of(&self, segment: &str) -> &str {
+    pub fn offer_of(&self, segment: &SegmentKind) -> &str {
         self.offers
             .iter()
-            .find(|(n, _, _)| n == segment)
-            .map_or("", |(_, _, o)| o.as_str())
+            .find(|o| o.segment == *segment)
+            .map_or("", |o| o.offer.as_str())
     }
 }
 
@@ -184,62 +196,55 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
         .map(|s| s.to_string())
         .collect();
     if names != model.features {
-        return Err(Error::InvalidArgument(format!(
-            "the snapshot's features {names:?} differ from the model's {:?}",
-            model.features
-        )));
+        return Err(Error::shape(
+            "features of the snapshot",
+            format!("{:?} (the model's)", model.features),
+            format!("{names:?}"),
+        ));
     }
     let ids = table.ids()?;
+    let customer = |row: usize, reason: Error| Error::Customer {
+        data: data.clone(),
+        id: ids.get(row).copied().unwrap_or_default(),
+        reason: Box::new(reason),
+    };
+    // An unknown category stays structured, wrapped with the customer it belongs to.
     let x = model.pipeline.transform(&features).map_err(|e| match e {
-        Error::UnknownCategory {
-            column,
-            value,
-            row,
-            known,
-        } => Error::InvalidArgument(format!(
-            "{}: customer {}: column {column:?}: category {value:?} was not in the model's \
-             training data (known: {known:?}); the model cannot score it — retrain with \
-             data that holds this category",
-            data.display(),
-            ids.get(row).copied().unwrap_or_default()
-        )),
+        Error::UnknownCategory { row, .. } => customer(row, e),
         other => other,
     })?;
     lap("transform");
     let p = model.pipeline.model.predict_proba(x.view())?;
     drop(x);
     if let Some(i) = p.iter().position(|v| !(0.0..=1.0).contains(v)) {
-        return Err(Error::InvalidArgument(format!(
-            "{}: customer {}: the model gave the probability {}, not a number in [0, 1]; nothing is scored",
-            data.display(),
-            ids.get(i).copied().unwrap_or_default(),
-            p[i]
-        )));
+        return Err(customer(
+            i,
+            Error::Unsupported {
+                model: model.pipeline.model.family().to_string(),
+                reason: format!(
+                    "the model gave the probability {}, not a number in [0, 1]; nothing is scored",
+                    p[i]
+                ),
+            },
+        ));
     }
     lap("predict");
     let profit = table.profit_values()?;
-    let promo = table
-        .frame
-        .column(crate::schema::PROMO_SHARE)?
-        .cast(&polars::prelude::DataType::Float64)?;
-    let promo = promo.f64()?;
+    let promo = crate::frame::f64_values(&table.frame, crate::schema::PROMO_SHARE)?;
     let category = table
         .frame
         .column(crate::schema::POPULAR_CATEGORY)?
         .str()?
         .clone();
     // One shared (name, offer) per segment met in the snapshot.
-    let mut labels: std::collections::HashMap<String, (Arc<str>, Arc<str>)> =
+    let mut labels: std::collections::HashMap<SegmentKind, (Arc<str>, Arc<str>)> =
         std::collections::HashMap::new();
-    let segments: Vec<String> = (0..ids.len())
+    let segments: Vec<SegmentKind> = (0..ids.len())
         .into_par_iter()
         .map(|i| {
-            model.segment_of(
-                p[i],
-                profit[i],
-                promo.get(i).unwrap_or(f64::NAN),
-                category.get(i).unwrap_or(""),
-            )
+            model
+                .thresholds
+                .primary(p[i], profit[i], promo[i], category.get(i).unwrap_or(""))
         })
         .collect();
     let rows = segments
@@ -248,8 +253,11 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
         .map(|(i, segment)| {
             let (segment, offer) = labels
                 .entry(segment)
-                .or_insert_with_key(|name| {
-                    (Arc::from(name.as_str()), Arc::from(model.offer_of(name)))
+                .or_insert_with_key(|kind| {
+                    (
+                        Arc::from(kind.name().as_str()),
+                        Arc::from(model.offer_of(kind)),
+                    )
                 })
                 .clone();
             Scored {
@@ -307,50 +315,44 @@ impl Scores {
     /// so the file does not depend on the thread count.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
         let segments = self.segments();
-        let quoted: Vec<(Arc<str>, String)> = segments
-            .iter()
-            .map(|(s, _, _)| (s.clone(), csv_field(s)))
-            .collect();
-        let field = |s: &Arc<str>| {
-            quoted
-                .iter()
-                .find(|(q, _)| Arc::ptr_eq(q, s))
-                .map_or("", |(_, f)| f.as_str())
-        };
-        let chunks: Vec<Vec<u8>> = self
+        let chunks: Vec<Result<Vec<u8>>> = self
             .rows
             .par_chunks(16_384)
             .map(|rows| {
-                use std::io::Write;
-                let mut out = Vec::with_capacity(rows.len() * 40);
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(Vec::with_capacity(rows.len() * 40));
+                let mut probability = String::new();
                 for r in rows {
-                    // Writing into a Vec cannot fail.
-                    let _ = writeln!(out, "{},{:.6},{}", r.id, r.probability, field(&r.segment));
+                    probability.clear();
+                    // Writing into a String cannot fail.
+                    let _ = write!(probability, "{:.6}", r.probability);
+                    w.write_record([r.id.to_string().as_str(), probability.as_str(), &r.segment])
+                        .map_err(|e| Error::io(path, e.into()))?;
                 }
-                out
+                w.into_inner().map_err(|e| Error::io(path, e.into_error()))
             })
             .collect();
         let mut bytes = b"id,probability,segment\n".to_vec();
-        bytes.reserve(chunks.iter().map(Vec::len).sum());
         for c in chunks {
-            bytes.extend_from_slice(&c);
+            bytes.extend_from_slice(&c?);
         }
-        let mut summary = b"segment,customers,offer\n".to_vec();
-        for (s, n, offer) in &segments {
-            summary.extend_from_slice(
-                format!("{},{n},{}\n", csv_field(s), csv_field(offer)).as_bytes(),
+        let mut summary = csv::Writer::from_writer(Vec::new());
+        let offers = std::iter::once(["segment".to_string(), "customers".into(), "offer".into()])
+            .chain(
+                segments
+                    .iter()
+                    .map(|(s, n, offer)| [s.to_string(), n.to_string(), offer.to_string()]),
             );
+        for record in offers {
+            summary
+                .write_record(&record)
+                .map_err(|e| Error::io(path, e.into()))?;
         }
+        let summary = summary
+            .into_inner()
+            .map_err(|e| Error::io(path, e.into_error()))?;
         crate::io::write_creating_dir(&Self::segments_path(path), &summary)?;
         crate::io::write_atomically(path, &bytes)
-    }
-}
-
-/// A CSV field: quoted (with doubled quotes) when it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }

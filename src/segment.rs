@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::display::{Figure, Table};
 use crate::error::{Error, Result};
+use crate::labels;
 use crate::merge::ModelTable;
-use crate::model::Pipeline;
+use crate::model::{Fit, Pipeline};
 use crate::schema;
 use crate::search::{cross_val_predict, stratified_kfold};
 
@@ -29,11 +30,143 @@ pub struct Thresholds {
     pub promo: f64,
 }
 
+/// Which segment: the one definition of the rules, used by the study (where segments
+/// overlap: a customer may be in the main segment and in a category segment) and by
+/// [`Thresholds::primary`] (one segment per customer, for scoring). Written in results and
+/// model files as its [`name`](Self::name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum SegmentKind {
+    /// `high_risk_high_profit`: at risk and at or above the profit threshold (the main
+    /// segment).
+    HighRiskHighProfit,
+    /// `high_risk_promo_dependent`: at risk and at or above the promo-share threshold.
+    HighRiskPromoDependent,
+    /// `high_risk_category: <category>`: at risk, with this favourite category.
+    HighRiskCategory(String),
+    /// `low_risk`: below the risk threshold (scoring only).
+    LowRisk,
+}
+
+impl SegmentKind {
+    /// The identifier: `high_risk_high_profit`, `high_risk_promo_dependent`,
+    /// `high_risk_category: <category>`, `low_risk`.
+    pub fn name(&self) -> String {
+        match self {
+            SegmentKind::HighRiskHighProfit => "high_risk_high_profit".into(),
+            SegmentKind::HighRiskPromoDependent => "high_risk_promo_dependent".into(),
+            SegmentKind::HighRiskCategory(c) => format!("high_risk_category: {c}"),
+            SegmentKind::LowRisk => "low_risk".into(),
+        }
+    }
+
+    /// The kind named `name` ([`name`](Self::name)), if any.
+    pub fn parse(name: &str) -> Option<SegmentKind> {
+        match name {
+            "high_risk_high_profit" => Some(SegmentKind::HighRiskHighProfit),
+            "high_risk_promo_dependent" => Some(SegmentKind::HighRiskPromoDependent),
+            "low_risk" => Some(SegmentKind::LowRisk),
+            other => other
+                .strip_prefix("high_risk_category: ")
+                .map(|c| SegmentKind::HighRiskCategory(c.to_string())),
+        }
+    }
+
+    /// The Russian title.
+    pub fn title(&self) -> String {
+        match self {
+            SegmentKind::HighRiskHighProfit => labels::SEGMENT_MAIN.into(),
+            SegmentKind::HighRiskPromoDependent => labels::SEGMENT_PROMO.into(),
+            SegmentKind::HighRiskCategory(c) => labels::segment_category(c),
+            SegmentKind::LowRisk => labels::SEGMENT_LOW_RISK.into(),
+        }
+    }
+
+    /// Whether a customer with probability `p`, profit, promo share and favourite
+    /// category belongs to this segment under `t` (segments of the study overlap).
+    pub fn contains(
+        &self,
+        t: &Thresholds,
+        p: f64,
+        profit: f64,
+        promo: f64,
+        category: &str,
+    ) -> bool {
+        let at_risk = p >= t.risk;
+        match self {
+            SegmentKind::HighRiskHighProfit => at_risk && profit >= t.profit,
+            SegmentKind::HighRiskPromoDependent => at_risk && promo >= t.promo,
+            SegmentKind::HighRiskCategory(c) => at_risk && category == c,
+            SegmentKind::LowRisk => !at_risk,
+        }
+    }
+
+    /// The rule in words, with the thresholds.
+    pub fn rule(&self, t: &Thresholds) -> String {
+        match self {
+            SegmentKind::HighRiskHighProfit => format!(
+                "{PROBABILITY} ≥ {:.3} и {} ≥ {:.2} (квантиль {:.2})",
+                t.risk,
+                schema::PROFIT,
+                t.profit,
+                t.profit_quantile
+            ),
+            SegmentKind::HighRiskPromoDependent => format!(
+                "{PROBABILITY} ≥ {:.3} и {} ≥ {:.2}",
+                t.risk,
+                schema::PROMO_SHARE,
+                t.promo
+            ),
+            SegmentKind::HighRiskCategory(c) => format!(
+                "{PROBABILITY} ≥ {:.3} и {} = «{c}»",
+                t.risk,
+                schema::POPULAR_CATEGORY
+            ),
+            SegmentKind::LowRisk => format!("{PROBABILITY} < {:.3}", t.risk),
+        }
+    }
+}
+
+impl From<SegmentKind> for String {
+    fn from(k: SegmentKind) -> String {
+        k.name()
+    }
+}
+
+impl TryFrom<String> for SegmentKind {
+    type Error = String;
+    fn try_from(name: String) -> std::result::Result<Self, String> {
+        SegmentKind::parse(&name).ok_or_else(|| format!("unknown segment {name:?}"))
+    }
+}
+
+impl std::fmt::Display for SegmentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl Thresholds {
+    /// The one segment of a customer, for scoring: the main segment first, then
+    /// promo-dependent, then the at-risk category, else low risk.
+    pub fn primary(&self, p: f64, profit: f64, promo: f64, category: &str) -> SegmentKind {
+        [
+            SegmentKind::HighRiskHighProfit,
+            SegmentKind::HighRiskPromoDependent,
+            SegmentKind::HighRiskCategory(category.to_string()),
+        ]
+        .into_iter()
+        .find(|k| k.contains(self, p, profit, promo, category))
+        .unwrap_or(SegmentKind::LowRisk)
+    }
+}
+
 /// One segment: a rule over the scored customers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Segment {
-    /// Identifier (`high_risk_high_profit`, …).
-    pub name: String,
+    /// Which segment (written as its identifier, `high_risk_high_profit`, …).
+    #[serde(rename = "name")]
+    pub kind: SegmentKind,
     /// Russian title.
     pub title: String,
     /// The rule in words, with the thresholds.
@@ -67,9 +200,82 @@ pub struct Segmentation {
     pub segments: Vec<Segment>,
 }
 
-/// One feature of a segment profile: `(feature, mean in the segment, mean among the
-/// others, difference in %, difference in standard deviations of the feature)`.
-pub type ProfileRow = (String, f64, f64, f64, f64);
+/// One feature of a segment profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProfileRow {
+    /// The feature.
+    pub feature: String,
+    /// Its mean in the segment.
+    pub mean_in: f64,
+    /// Its mean among everyone else.
+    pub mean_out: f64,
+    /// The difference in % of the others' mean (NaN when that mean is 0).
+    pub diff_pct: f64,
+    /// The difference in standard deviations of the feature over all customers.
+    pub diff_sd: f64,
+}
+
+impl Segment {
+    /// The identifier, e.g. `high_risk_high_profit`.
+    pub fn name(&self) -> String {
+        self.kind.name()
+    }
+}
+
+/// How customers are scored and cut into segments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentOptions {
+    /// Stratified folds of the out-of-fold probabilities (every customer scored by a model
+    /// that did not see them). Default 5.
+    pub folds: usize,
+    /// Quantile of profit at or above which a customer counts as highly profitable.
+    /// Default 0.5 (the median).
+    pub profit_quantile: f64,
+    /// Equal bins of the promo-share histogram that Otsu's threshold is computed on.
+    /// Default 50.
+    pub promo_bins: usize,
+    /// Seed of the folds and of Platt scaling. Default 42.
+    pub seed: u64,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> Self {
+        SegmentOptions {
+            folds: 5,
+            profit_quantile: 0.5,
+            promo_bins: 50,
+            seed: 42,
+        }
+    }
+}
+
+impl SegmentOptions {
+    /// Checks every option against its domain.
+    pub fn check(&self) -> Result<()> {
+        if self.folds < 2 {
+            return Err(Error::parameter(
+                "SegmentOptions::folds",
+                self.folds,
+                "at least 2",
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.profit_quantile) {
+            return Err(Error::parameter(
+                "SegmentOptions::profit_quantile",
+                self.profit_quantile,
+                "a number in [0, 1]",
+            ));
+        }
+        if self.promo_bins < 2 {
+            return Err(Error::parameter(
+                "SegmentOptions::promo_bins",
+                self.promo_bins,
+                "at least 2",
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Column of the out-of-fold probability in [`Segmentation::frame`].
 pub const PROBABILITY: &str = "Вероятность_снижения";
@@ -77,25 +283,25 @@ pub const PROBABILITY: &str = "Вероятность_снижения";
 pub const PROFIT_AT_RISK: &str = "Прибыль_под_риском";
 
 impl Segmentation {
-    /// Out-of-fold probabilities of `pipeline` (5 stratified folds over all customers,
-    /// seeded), then the segments with `risk` as the risk threshold and the profit
-    /// threshold at `profit_quantile`.
+    /// Out-of-fold probabilities of `pipeline` (`options.folds` stratified folds over
+    /// all customers, seeded), then the segments with `risk` as the risk threshold.
     pub fn run(
         table: &ModelTable,
         pipeline: &Pipeline,
         risk: f64,
-        profit_quantile: f64,
-        seed: u64,
+        options: &SegmentOptions,
     ) -> Result<Segmentation> {
+        options.check()?;
+        pipeline.model.check()?;
         let y = table.target()?;
-        let folds = stratified_kfold(&y, 5, seed)?;
+        let folds = stratified_kfold(&y, options.folds, options.seed)?;
         let p = cross_val_predict(
-            &pipeline.with_probability(seed),
+            &pipeline.with_probability(options.seed),
             &table.features()?,
             &y,
             &folds,
         )?;
-        Segmentation::from_probabilities(table, &p, risk, profit_quantile)
+        Segmentation::from_probabilities(table, &p, risk, options)
     }
 
     /// Segments customers scored with probabilities `p` (one per model-table row).
@@ -103,24 +309,26 @@ impl Segmentation {
         table: &ModelTable,
         p: &[f64],
         risk: f64,
-        profit_quantile: f64,
+        options: &SegmentOptions,
     ) -> Result<Segmentation> {
+        options.check()?;
+        let profit_quantile = options.profit_quantile;
         if p.len() != table.height() {
-            return Err(Error::InvalidArgument(format!(
-                "{} probabilities for {} customers",
+            return Err(Error::shape(
+                "probabilities for the customers of the model table",
+                table.height(),
                 p.len(),
-                table.height()
-            )));
+            ));
         }
         let profit = table.profit_values()?;
         let mut sorted = profit.clone();
         sorted.sort_by(f64::total_cmp);
-        let promo: Vec<f64> = numeric(&table.frame, schema::PROMO_SHARE)?;
+        let promo: Vec<f64> = crate::frame::f64_values(&table.frame, schema::PROMO_SHARE)?;
         let thresholds = Thresholds {
             risk,
             profit: crate::stats::quantile_sorted(&sorted, profit_quantile),
             profit_quantile,
-            promo: valley(&promo, 50),
+            promo: valley(&promo, options.promo_bins),
         };
         let mut frame = table.frame.clone();
         frame.with_column(Column::new(PROBABILITY.into(), p.to_vec()))?;
@@ -143,70 +351,36 @@ impl Segmentation {
 
     fn build(&self) -> Result<Vec<Segment>> {
         let t = &self.thresholds;
-        let p = numeric(&self.frame, PROBABILITY)?;
-        let profit = numeric(&self.frame, schema::PROFIT)?;
-        let promo = numeric(&self.frame, schema::PROMO_SHARE)?;
-        let category = text(&self.frame, schema::POPULAR_CATEGORY)?;
+        let p = crate::frame::f64_values(&self.frame, PROBABILITY)?;
+        let profit = crate::frame::f64_values(&self.frame, schema::PROFIT)?;
+        let promo = crate::frame::f64_values(&self.frame, schema::PROMO_SHARE)?;
+        let category = crate::frame::str_values(&self.frame, schema::POPULAR_CATEGORY)?;
         let n = p.len();
-        let at_risk = |i: usize| p[i] >= t.risk;
-        let mut rules: Vec<(String, String, String, Vec<usize>)> = vec![
-            (
-                "high_risk_high_profit".into(),
-                "Высокий риск × высокая прибыль".into(),
-                format!(
-                    "{PROBABILITY} ≥ {:.3} и {} ≥ {:.2} (квантиль {:.2})",
-                    t.risk,
-                    schema::PROFIT,
-                    t.profit,
-                    t.profit_quantile
-                ),
-                (0..n)
-                    .filter(|&i| at_risk(i) && profit[i] >= t.profit)
-                    .collect(),
-            ),
-            (
-                "high_risk_promo_dependent".into(),
-                "Высокий риск × зависимость от акций".into(),
-                format!(
-                    "{PROBABILITY} ≥ {:.3} и {} ≥ {:.2}",
-                    t.risk,
-                    schema::PROMO_SHARE,
-                    t.promo
-                ),
-                (0..n)
-                    .filter(|&i| at_risk(i) && promo[i] >= t.promo)
-                    .collect(),
-            ),
+        let mut kinds = vec![
+            SegmentKind::HighRiskHighProfit,
+            SegmentKind::HighRiskPromoDependent,
         ];
         let mut cats = category.clone();
         cats.sort();
         cats.dedup();
-        for c in cats {
-            rules.push((
-                format!("high_risk_category: {c}"),
-                format!("Высокий риск × категория «{c}»"),
-                format!(
-                    "{PROBABILITY} ≥ {:.3} и {} = «{c}»",
-                    t.risk,
-                    schema::POPULAR_CATEGORY
-                ),
-                (0..n).filter(|&i| at_risk(i) && category[i] == c).collect(),
-            ));
-        }
+        kinds.extend(cats.into_iter().map(SegmentKind::HighRiskCategory));
         let y = self.frame.column(schema::TARGET)?.str()?.clone();
-        rules
+        kinds
             .into_iter()
-            .map(|(name, title, rule, members)| {
+            .map(|kind| {
+                let members: Vec<usize> = (0..n)
+                    .filter(|&i| kind.contains(t, p[i], profit[i], promo[i], &category[i]))
+                    .collect();
                 let size = members.len();
                 let declined = members
                     .iter()
                     .filter(|i| y.get(**i) == Some(schema::DECLINED))
                     .count();
-                let offer = self.offer(&name, &members)?;
+                let offer = self.offer(&members)?;
                 Ok(Segment {
-                    name,
-                    title,
-                    rule,
+                    title: kind.title(),
+                    rule: kind.rule(t),
+                    kind,
                     size,
                     share: size as f64 / n.max(1) as f64,
                     decline_rate: declined as f64 / size.max(1) as f64,
@@ -224,9 +398,16 @@ impl Segmentation {
         &self.segments[0]
     }
 
-    /// A segment by name.
-    pub fn segment(&self, name: &str) -> Option<&Segment> {
-        self.segments.iter().find(|s| s.name == name)
+    /// A segment by name ([`SegmentKind::name`]); an unknown name is an error listing
+    /// the segments there are.
+    pub fn segment(&self, name: &str) -> Result<&Segment> {
+        self.segments
+            .iter()
+            .find(|s| s.kind.name() == name)
+            .ok_or_else(|| Error::UnknownSegment {
+                name: name.to_string(),
+                known: self.segments.iter().map(Segment::name).collect(),
+            })
     }
 
     /// Size, share, decline rate, profit and profit at risk of every segment, ranked by
@@ -248,29 +429,22 @@ impl Segmentation {
             })
             .collect();
         Table::from_rows(
-            [
-                "сегмент",
-                "покупателей",
-                "доля",
-                "снизилась (факт)",
-                "прибыль",
-                "прибыль под риском",
-            ]
-            .map(String::from)
-            .to_vec(),
+            labels::SEGMENT_TABLE_HEADERS.map(String::from).to_vec(),
             rows,
         )
-        .title("Сегменты по ожидаемой прибыли под риском (Σ вероятность × прибыль)")
+        .title(labels::SEGMENT_TABLE_TITLE)
     }
 
     /// Every numeric feature: mean in the segment, mean among everyone else and the
     /// difference in % and in standard deviations, largest standardised difference first.
     pub fn profile(&self, name: &str) -> Result<Vec<ProfileRow>> {
-        let seg = self
-            .segment(name)
-            .ok_or_else(|| Error::InvalidArgument(format!("no segment {name:?}")))?;
+        self.profile_of(&self.segment(name)?.members)
+    }
+
+    /// The profile of the customers at `members` (positions into the model table).
+    fn profile_of(&self, members: &[usize]) -> Result<Vec<ProfileRow>> {
         let mut inside = vec![false; self.frame.height()];
-        for i in &seg.members {
+        for i in members {
             inside[*i] = true;
         }
         let features = self.frame.select(
@@ -289,32 +463,36 @@ impl Segmentation {
                 }
                 (a, b)
             };
-            let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len().max(1) as f64;
-            let all = mean(&v);
-            let sd = (v.iter().map(|x| (x - all) * (x - all)).sum::<f64>() / v.len().max(1) as f64)
-                .sqrt();
-            let (ma, mb) = (mean(&a), mean(&b));
+            let (_, sd) = crate::stats::mean_std(&v);
+            let (ma, mb) = (crate::stats::mean(&a), crate::stats::mean(&b));
             let pct = if mb != 0.0 {
                 (ma - mb) / mb.abs() * 100.0
             } else {
                 f64::NAN
             };
             let z = if sd > 0.0 { (ma - mb) / sd } else { 0.0 };
-            rows.push((name, ma, mb, pct, z));
+            rows.push(ProfileRow {
+                feature: name,
+                mean_in: ma,
+                mean_out: mb,
+                diff_pct: pct,
+                diff_sd: z,
+            });
         }
-        rows.sort_by(|a, b| b.4.abs().total_cmp(&a.4.abs()));
+        rows.sort_by(|a, b| b.diff_sd.abs().total_cmp(&a.diff_sd.abs()));
         Ok(rows)
     }
 
     /// [`profile`](Self::profile) as a table.
     pub fn profile_table(&self, name: &str) -> Result<Table> {
-        let seg = self.segment(name).expect("profile checked the name");
+        let seg = self.segment(name)?;
         let rows = self
             .profile(name)?
             .into_iter()
-            .map(|(f, a, b, pct, z)| {
+            .map(|r| {
+                let (a, b, pct, z) = (r.mean_in, r.mean_out, r.diff_pct, r.diff_sd);
                 vec![
-                    f,
+                    r.feature,
                     crate::display::format_real((a * 1000.0).round() / 1000.0),
                     crate::display::format_real((b * 1000.0).round() / 1000.0),
                     if pct.is_finite() {
@@ -326,45 +504,33 @@ impl Segmentation {
                 ]
             })
             .collect();
-        Ok(Table::from_rows(
-            [
-                "признак",
-                "среднее в сегменте",
-                "среднее у остальных",
-                "разница",
-                "разница, σ",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows,
+        Ok(
+            Table::from_rows(labels::PROFILE_HEADERS.map(String::from).to_vec(), rows)
+                .title(labels::profile_title(&seg.title, seg.size)),
         )
-        .title(format!(
-            "Профиль сегмента «{}» ({} покупателей) против остальных",
-            seg.title, seg.size
-        )))
     }
 
     /// The standardised differences of the segment's profile as bars.
     pub fn profile_figure(&self, name: &str) -> Result<Figure> {
-        let seg = self.segment(name).expect("profile checked the name");
+        let seg = self.segment(name)?;
         let rows: Vec<(String, f64, f64)> = self
             .profile(name)?
             .into_iter()
-            .filter(|r| r.0 != PROBABILITY)
-            .map(|(f, _, _, _, z)| (f, z, 0.0))
+            .filter(|r| r.feature != PROBABILITY)
+            .map(|r| (r.feature, r.diff_sd, 0.0))
             .collect();
         crate::plot::importance_bars(
             &rows,
-            &format!("«{}»: чем сегмент отличается от остальных", seg.title),
-            "разница средних, в стандартных отклонениях признака",
+            &labels::profile_figure_title(&seg.title),
+            labels::PROFILE_FIGURE_AXIS,
         )
     }
 
     /// Probability of decline against profit, one dot per customer coloured by the
     /// actual class, with the two thresholds drawn and the main segment's corner shaded.
     pub fn scatter(&self) -> Result<Figure> {
-        let p = numeric(&self.frame, PROBABILITY)?;
-        let profit = numeric(&self.frame, schema::PROFIT)?;
+        let p = crate::frame::f64_values(&self.frame, PROBABILITY)?;
+        let profit = crate::frame::f64_values(&self.frame, schema::PROFIT)?;
         let y: Vec<u8> = self
             .frame
             .column(schema::TARGET)?
@@ -377,42 +543,25 @@ impl Segmentation {
             &profit,
             &y,
             (self.thresholds.risk, self.thresholds.profit),
-            "вероятность снижения (out-of-fold)",
+            labels::SEGMENT_SCATTER_AXIS,
             schema::PROFIT,
-            &format!(
-                "Сегмент «{}»: {} покупателей",
-                self.main().title,
-                self.main().size
-            ),
+            &labels::segment_scatter_title(&self.main().title, self.main().size),
         )
     }
 
     /// The offer for a segment, from its three most different features (largest
     /// standardised differences against everyone else).
-    fn offer(&self, name: &str, members: &[usize]) -> Result<String> {
+    fn offer(&self, members: &[usize]) -> Result<String> {
         if members.is_empty() {
             return Ok("сегмент пуст — предложение не требуется".into());
         }
-        let mut tmp = self.clone_shallow();
-        tmp.segments = vec![Segment {
-            name: name.to_string(),
-            title: String::new(),
-            rule: String::new(),
-            size: members.len(),
-            share: 0.0,
-            decline_rate: 0.0,
-            profit_sum: 0.0,
-            profit_at_risk: 0.0,
-            offer: String::new(),
-            members: members.to_vec(),
-        }];
-        let profile = tmp.profile(name)?;
+        let profile = self.profile_of(members)?;
         let mut parts = Vec::new();
-        for (f, _, _, _, z) in profile
+        for r in profile
             .iter()
-            .filter(|r| r.0 != PROBABILITY && r.0 != schema::PROFIT)
+            .filter(|r| r.feature != PROBABILITY && r.feature != schema::PROFIT)
         {
-            if let Some(text) = offer_for(f, *z)
+            if let Some(text) = offer_for(&r.feature, r.diff_sd)
                 && !parts.contains(&text)
             {
                 parts.push(text);
@@ -428,14 +577,6 @@ impl Segmentation {
             );
         }
         Ok(parts.join("; "))
-    }
-
-    fn clone_shallow(&self) -> Segmentation {
-        Segmentation {
-            frame: self.frame.clone(),
-            thresholds: self.thresholds.clone(),
-            segments: Vec::new(),
-        }
     }
 }
 
@@ -476,20 +617,6 @@ fn offer_for(feature: &str, z: f64) -> Option<String> {
         _ => return None,
     };
     Some(text.to_string())
-}
-
-fn numeric(df: &DataFrame, col: &str) -> Result<Vec<f64>> {
-    let v = df.column(col)?.cast(&DataType::Float64)?;
-    Ok(v.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
-}
-
-fn text(df: &DataFrame, col: &str) -> Result<Vec<String>> {
-    Ok(df
-        .column(col)?
-        .str()?
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect())
 }
 
 /// Otsu's threshold on a histogram of `bins` equal bins: the cut between bins that

@@ -25,9 +25,11 @@ fn shuffled_by_class(y: &[u8], seed: u64) -> [Vec<usize>; 2] {
 /// contributes `round(test_size × class size)` rows to the test part.
 pub fn train_test_split(y: &[u8], test_size: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
     if !(test_size > 0.0 && test_size < 1.0) {
-        return Err(Error::InvalidArgument(format!(
-            "test_size must be in (0, 1), got {test_size}"
-        )));
+        return Err(Error::parameter(
+            "test_size",
+            test_size,
+            "a number in (0, 1)",
+        ));
     }
     let mut train = Vec::new();
     let mut test = Vec::new();
@@ -46,9 +48,11 @@ pub fn train_test_split(y: &[u8], test_size: f64, seed: u64) -> Result<(Vec<usiz
 pub fn stratified_kfold(y: &[u8], k: usize, seed: u64) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
     let smallest = [0u8, 1].map(|c| y.iter().filter(|v| **v == c).count());
     if k < 2 || smallest.iter().any(|n| *n < k) {
-        return Err(Error::InvalidArgument(format!(
-            "k = {k} folds need k ≥ 2 and at least k rows of each class (have {smallest:?})"
-        )));
+        return Err(Error::parameter(
+            "folds",
+            k,
+            format!("k ≥ 2 and at least k rows of each class (have {smallest:?})"),
+        ));
     }
     let mut fold_of = vec![0usize; y.len()];
     let mut next = 0;

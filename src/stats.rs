@@ -366,6 +366,45 @@ pub fn chi2_sf(x: f64, dof: f64) -> f64 {
     gamma_q(dof / 2.0, x / 2.0)
 }
 
+/// Arithmetic mean; 0 for no values.
+pub fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+/// Mean and **population** standard deviation (denominator n), the one the crate uses
+/// wherever it standardises or summarises scores: numpy's default, scikit-learn's
+/// `StandardScaler` and `std_test_score`. [`sample_std`] is the n − 1 version.
+pub fn mean_std(v: &[f64]) -> (f64, f64) {
+    let m = mean(v);
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len().max(1) as f64;
+    (m, var.sqrt())
+}
+
+/// **Sample** standard deviation (denominator n − 1; 0 for fewer than two values), as
+/// pandas' `describe()` reports it; `mean` is the values' mean.
+pub fn sample_std(v: &[f64], mean: f64) -> f64 {
+    let var =
+        v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (v.len() as f64 - 1.0).max(1.0);
+    var.sqrt()
+}
+
+/// The median (the mean of the two middle values for an even count); NaN for no values.
+pub fn median(v: &[f64]) -> f64 {
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let mut v = v.to_vec();
+    let (lower, upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let upper = *upper;
+    if n % 2 == 1 {
+        upper
+    } else {
+        let below = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (below + upper) / 2.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,24 +9,45 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::clean::{Cleaned, CleaningOptions, Rule};
+use crate::corr::PhikOptions;
 use crate::data::{Data, DataDir, FoundBy, RawData, Source};
 use crate::error::{Error, Result};
+use crate::explain::ImportanceOptions;
 use crate::merge::ModelTable;
 use crate::schema::FileId;
 use crate::search::{ModelSelection, SelectionOptions};
+use crate::segment::SegmentOptions;
 
-/// Quantile of profit above which a customer counts as highly profitable.
-pub const PROFIT_QUANTILE: f64 = 0.5;
-
-/// What to run the study on and how.
+/// What to run the study on and how: the options of every step, each with its documented
+/// defaults.
 #[derive(Debug, Clone, Default)]
 pub struct StudyOptions {
-    /// Data directory; `None` discovers it ([`Data::discover`]).
+    /// Data directory; `None` (the default) discovers it ([`Data::discover`]).
     pub data: Option<PathBuf>,
-    /// Cleaning rules' parameters.
+    /// Cleaning rules' parameters (anomaly z, default 10).
     pub cleaning: CleaningOptions,
-    /// Model selection (split, grid, folds, seed).
+    /// φK: bins (default 10) and significance (default hybrid, 1 000 simulations, seed 42).
+    pub correlation: PhikOptions,
+    /// Model selection: test share (0.25), seed (42), folds (5), grid ([`study_grid`](crate::search::study_grid)).
     pub selection: SelectionOptions,
+    /// Permutation importance (10 repeats) and SHAP (50 background rows, 200 evaluations
+    /// per row), seed 42.
+    pub importance: ImportanceOptions,
+    /// Segmentation: out-of-fold folds (5), profit quantile (0.5), seed (42).
+    pub segments: SegmentOptions,
+}
+
+impl StudyOptions {
+    /// The same options with one seed for every random step of the model: the split,
+    /// the folds, Platt scaling, permutation importance, SHAP and the segmentation's
+    /// folds. The φK significance keeps its own seed ([`PhikOptions`]).
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.selection.seed = seed;
+        self.importance.seed = seed;
+        self.importance.shap.seed = seed;
+        self.segments.seed = seed;
+        self
+    }
 }
 
 /// A completed run of the study's steps.
@@ -87,7 +108,7 @@ impl Study {
         let phik = crate::corr::PhikMatrix::compute(
             &table.frame.drop(crate::schema::ID)?,
             &crate::schema::interval_columns(),
-            &crate::corr::PhikOptions::default(),
+            &options.correlation,
         )?;
         timings.push(("correlation".to_string(), t.elapsed().as_secs_f64()));
         let selection = ModelSelection::run(&table, &options.selection, progress)?;
@@ -100,8 +121,8 @@ impl Study {
             &selection.best,
             &test,
             &selection.test_y,
-            10,
-            options.selection.seed,
+            options.importance.repeats,
+            options.importance.seed,
         )?;
         timings.push((
             "permutation_importance".to_string(),
@@ -112,10 +133,7 @@ impl Study {
             &selection.best,
             &test,
             &train,
-            &crate::explain::ShapOptions {
-                seed: options.selection.seed,
-                ..Default::default()
-            },
+            &options.importance.shap,
         )?;
         timings.push(("shap".to_string(), t.elapsed().as_secs_f64()));
         let t = Instant::now();
@@ -123,8 +141,7 @@ impl Study {
             &table,
             &selection.best_cv.pipeline,
             selection.threshold,
-            PROFIT_QUANTILE,
-            options.selection.seed,
+            &options.segments,
         )?;
         timings.push(("segmentation".to_string(), t.elapsed().as_secs_f64()));
         Ok(Study {
@@ -218,17 +235,8 @@ impl Study {
                     columns: self.phik.columns.clone(),
                     matrix: self.phik.significance.clone().unwrap_or_default(),
                 },
-                significance_method: format!("{:?}", self.phik.options.significance),
-                target: self
-                    .phik
-                    .ranking(crate::schema::TARGET)?
-                    .into_iter()
-                    .map(|(feature, phik, significance)| TargetCorrelation {
-                        feature,
-                        phik,
-                        significance,
-                    })
-                    .collect(),
+                significance_method: self.phik.options.significance,
+                target: self.phik.ranking(crate::schema::TARGET)?,
             },
             models: self
                 .selection
@@ -259,18 +267,8 @@ impl Study {
                 }
             },
             importance: ImportanceResult {
-                permutation: self
-                    .permutation
-                    .ranking()
-                    .into_iter()
-                    .map(|(feature, mean, std)| PermutationResult { feature, mean, std })
-                    .collect(),
-                shap: self
-                    .shap
-                    .mean_abs()
-                    .into_iter()
-                    .map(|(feature, mean_abs)| ShapResult { feature, mean_abs })
-                    .collect(),
+                permutation: self.permutation.ranking(),
+                shap: self.shap.mean_abs(),
             },
             segments: self.segmentation.segments.clone(),
             segment_thresholds: self.segmentation.thresholds.clone(),
@@ -308,7 +306,7 @@ impl Study {
             let top: Vec<String> = ranking
                 .iter()
                 .take(5)
-                .map(|(f, p, _)| format!("{f} {p:.2}"))
+                .map(|a| format!("{} {:.2}", a.feature, a.phik))
                 .collect();
             let _ = writeln!(s, "strongest φK with the target: {}", top.join(", "));
         }
@@ -349,7 +347,7 @@ impl Study {
             .mean_abs()
             .iter()
             .take(5)
-            .map(|(f, m)| format!("{f} {m:.3}"))
+            .map(|r| format!("{} {:.3}", r.feature, r.mean_abs))
             .collect();
         let _ = writeln!(s, "largest mean |SHAP|: {}", top.join(", "));
         let top: Vec<String> = self
@@ -357,14 +355,14 @@ impl Study {
             .ranking()
             .iter()
             .take(5)
-            .map(|(f, m, _)| format!("{f} {m:.3}"))
+            .map(|r| format!("{} {:.3}", r.feature, r.mean))
             .collect();
         let _ = writeln!(s, "largest permutation importance: {}", top.join(", "));
         for seg in self.segmentation.segments.iter().take(2) {
             let _ = writeln!(
                 s,
                 "segment {}: {} customers, decline rate {:.1} %, profit {:.1}, profit at risk {:.1}",
-                seg.name,
+                seg.name(),
                 seg.size,
                 seg.decline_rate * 100.0,
                 seg.profit_sum,
@@ -491,10 +489,10 @@ pub struct CorrelationResult {
     pub phik: MatrixResult,
     /// Significance (Z) matrix.
     pub significance: MatrixResult,
-    /// How the significance was computed.
-    pub significance_method: String,
+    /// How the significance was computed (`null`: not computed).
+    pub significance_method: Option<crate::corr::Significance>,
     /// φK of each feature with the target, strongest first.
-    pub target: Vec<TargetCorrelation>,
+    pub target: Vec<crate::corr::Association>,
 }
 
 /// A square matrix with its column names.
@@ -504,17 +502,6 @@ pub struct MatrixResult {
     pub columns: Vec<String>,
     /// Row-major values.
     pub matrix: Vec<Vec<f64>>,
-}
-
-/// `results.json` → `correlation.target[]`.
-#[derive(Debug, Clone, Serialize)]
-pub struct TargetCorrelation {
-    /// Feature name.
-    pub feature: String,
-    /// φK with the target.
-    pub phik: f64,
-    /// Z-score of the association.
-    pub significance: f64,
 }
 
 /// `results.json` → `models[]`: the best pipeline of one family.
@@ -562,28 +549,8 @@ pub struct BestResult {
 /// `results.json` → `importance`, per source feature, most important first.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportanceResult {
-    /// Drop of test ROC-AUC when the feature is shuffled (10 repeats).
-    pub permutation: Vec<PermutationResult>,
+    /// Drop of test ROC-AUC when the feature is shuffled (10 repeats by default).
+    pub permutation: Vec<crate::explain::FeatureDrop>,
     /// Mean |SHAP| of P(«Снизилась») over the test customers.
-    pub shap: Vec<ShapResult>,
-}
-
-/// `results.json` → `importance.permutation[]`.
-#[derive(Debug, Clone, Serialize)]
-pub struct PermutationResult {
-    /// Source feature.
-    pub feature: String,
-    /// Mean drop of ROC-AUC.
-    pub mean: f64,
-    /// Its standard deviation.
-    pub std: f64,
-}
-
-/// `results.json` → `importance.shap[]`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ShapResult {
-    /// Source feature.
-    pub feature: String,
-    /// Mean |SHAP value|.
-    pub mean_abs: f64,
+    pub shap: Vec<crate::explain::MeanAbs>,
 }

@@ -135,5 +135,5 @@ fn phik_is_deterministic() {
     assert_eq!(a, b);
     let ranking = a.ranking(schema::TARGET).unwrap();
     assert_eq!(ranking.len(), 16);
-    assert!(ranking.windows(2).all(|w| w[0].1 >= w[1].1));
+    assert!(ranking.windows(2).all(|w| w[0].phik >= w[1].phik));
 }

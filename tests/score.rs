@@ -71,7 +71,10 @@ fn saved_model_round_trips_and_scores_every_valid_customer() {
             .filter(|l| l.ends_with(&format!(",{}", &record[0])))
             .count();
         assert_eq!(n, in_scores, "{}", &record[0]);
-        assert_eq!(&record[2], loaded.offer_of(&record[0]));
+        assert_eq!(
+            &record[2],
+            loaded.offer_of(&oneclick::segment::SegmentKind::parse(&record[0]).unwrap())
+        );
         total += n;
     }
     assert_eq!(total, 1296);

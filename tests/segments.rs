@@ -3,12 +3,12 @@
 mod common;
 
 use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
-use oneclick::segment::{PROBABILITY, Segmentation};
+use oneclick::segment::{PROBABILITY, SegmentKind, SegmentOptions, Segmentation};
 
 fn segmentation() -> (oneclick::ModelTable, Segmentation) {
     let table = common::synthetic_table();
     let pipeline = Pipeline::new(Scaler::Standard, Svc::new(Kernel::Rbf, 1.0));
-    let s = Segmentation::run(&table, &pipeline, 0.5, 0.5, 42).unwrap();
+    let s = Segmentation::run(&table, &pipeline, 0.5, &SegmentOptions::default()).unwrap();
     (table, s)
 }
 
@@ -28,8 +28,8 @@ fn segments_follow_their_rules_and_add_up() {
     assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
     let profit = table.profit_values().unwrap();
     let main = s.main();
-    assert_eq!(main.name, "high_risk_high_profit");
-    assert!(main.name.contains("profit"));
+    assert_eq!(main.kind, SegmentKind::HighRiskHighProfit);
+    assert_eq!(main.name(), "high_risk_high_profit");
     let expected: Vec<usize> = (0..p.len())
         .filter(|&i| p[i] >= t.risk && profit[i] >= t.profit)
         .collect();
@@ -49,12 +49,12 @@ fn segments_follow_their_rules_and_add_up() {
     let by_category: usize = s
         .segments
         .iter()
-        .filter(|g| g.name.starts_with("high_risk_category"))
+        .filter(|g| matches!(g.kind, SegmentKind::HighRiskCategory(_)))
         .map(|g| g.size)
         .sum();
     assert_eq!(by_category, at_risk_n);
     // profiles compare every numeric feature; offers are grounded in them
-    let profile = s.profile(&main.name).unwrap();
+    let profile = s.profile(&main.name()).unwrap();
     assert!(profile.len() >= 13);
     assert!(!main.offer.is_empty());
     assert!(
@@ -62,4 +62,26 @@ fn segments_follow_their_rules_and_add_up() {
             .to_string()
             .contains("Высокий риск × высокая прибыль")
     );
+    // a mistyped segment name is an error naming the segments there are, never a panic
+    for e in [
+        s.profile_table("high_risk_high_proft").unwrap_err(),
+        s.profile_figure("high_risk_high_proft").unwrap_err(),
+    ] {
+        let e = e.to_string();
+        assert!(e.contains("no segment \"high_risk_high_proft\""), "{e}");
+        assert!(e.contains("high_risk_promo_dependent"), "{e}");
+    }
+    // the scoring rule is the same definition: the first of main, promo, category
+    let promo = oneclick::frame::f64_values(&s.frame, oneclick::schema::PROMO_SHARE).unwrap();
+    let category =
+        oneclick::frame::str_values(&s.frame, oneclick::schema::POPULAR_CATEGORY).unwrap();
+    for i in 0..p.len() {
+        let primary = t.primary(p[i], profit[i], promo[i], &category[i]);
+        let first = s
+            .segments
+            .iter()
+            .find(|g| g.members.contains(&i))
+            .map_or(SegmentKind::LowRisk, |g| g.kind.clone());
+        assert_eq!(primary, first, "customer {i}");
+    }
 }

@@ -7,7 +7,6 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use oneclick::clean::CleaningOptions;
 use oneclick::fetch;
-use oneclick::search::SelectionOptions;
 use oneclick::study::{Study, StudyOptions};
 use oneclick::synth::{self, SynthOptions};
 
@@ -115,11 +114,9 @@ fn run(command: Command) -> oneclick::Result<()> {
             let options = StudyOptions {
                 data,
                 cleaning: CleaningOptions::default().anomaly_z(anomaly_z),
-                selection: SelectionOptions {
-                    seed,
-                    ..Default::default()
-                },
-            };
+                ..StudyOptions::default()
+            }
+            .with_seed(seed);
             let fits = options.selection.candidates.len() * options.selection.search.folds;
             let bar = indicatif::ProgressBar::new(fits as u64).with_style(
                 indicatif::ProgressStyle::with_template(

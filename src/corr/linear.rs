@@ -19,11 +19,7 @@ pub fn numeric_columns(df: &DataFrame) -> Result<Vec<(String, Vec<f64>)>> {
     let mut out = Vec::new();
     for c in df.columns() {
         if c.dtype().is_primitive_numeric() {
-            let v = c.cast(&DataType::Float64)?;
-            out.push((
-                c.name().to_string(),
-                v.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect(),
-            ));
+            out.push((c.name().to_string(), crate::frame::column_f64(c)?));
         }
     }
     Ok(out)

@@ -28,6 +28,18 @@ impl Default for PhikOptions {
     }
 }
 
+/// φK of one feature with the target, with its significance (`results.json` →
+/// `correlation.target[]`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Association {
+    /// Feature name.
+    pub feature: String,
+    /// φK with the target.
+    pub phik: f64,
+    /// Z-score of the association (NaN when significance was not computed).
+    pub significance: f64,
+}
+
 /// φK and significance for every pair of columns of a frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PhikMatrix {
@@ -51,19 +63,18 @@ impl PhikMatrix {
     ) -> Result<PhikMatrix> {
         let interval: Vec<&str> = interval.iter().map(|s| s.as_ref()).collect();
         if options.bins < 2 {
-            return Err(Error::InvalidArgument(format!(
-                "bins must be at least 2, got {}",
-                options.bins
-            )));
+            return Err(Error::parameter(
+                "PhikOptions::bins",
+                options.bins,
+                "at least 2",
+            ));
         }
         let mut columns = Vec::new();
         let mut codes = Vec::new();
         for c in df.columns() {
             let name = c.name().to_string();
             let code = if interval.contains(&name.as_str()) {
-                let v = c.cast(&DataType::Float64)?;
-                let v: Vec<f64> = v.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
-                bin_uniform(&v, options.bins)
+                bin_uniform(&crate::frame::column_f64(c)?, options.bins)
             } else {
                 let keys: Vec<String> = (0..c.len())
                     .map(|i| c.get(i).map(|v| v.to_string()))
@@ -75,9 +86,11 @@ impl PhikMatrix {
         }
         for name in &interval {
             if !columns.iter().any(|c| c == name) {
-                return Err(Error::InvalidArgument(format!(
-                    "interval column {name:?} is not in the frame"
-                )));
+                return Err(Error::UnknownColumn {
+                    what: "φK: interval columns".into(),
+                    column: name.to_string(),
+                    known: columns.clone(),
+                });
             }
         }
         let k = columns.len();
@@ -114,22 +127,25 @@ impl PhikMatrix {
         self.columns
             .iter()
             .position(|c| c == column)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!("column {column:?} is not in the matrix"))
+            .ok_or_else(|| Error::UnknownColumn {
+                what: "φK matrix".into(),
+                column: column.to_string(),
+                known: self.columns.clone(),
             })
     }
 
     /// φK of every other column with `target`, strongest first.
-    pub fn ranking(&self, target: &str) -> Result<Vec<(String, f64, f64)>> {
+    pub fn ranking(&self, target: &str) -> Result<Vec<Association>> {
         let t = self.index(target)?;
-        let mut out: Vec<(String, f64, f64)> = (0..self.columns.len())
+        let mut out: Vec<Association> = (0..self.columns.len())
             .filter(|&j| j != t)
-            .map(|j| {
-                let z = self.significance.as_ref().map_or(f64::NAN, |s| s[t][j]);
-                (self.columns[j].clone(), self.phik[t][j], z)
+            .map(|j| Association {
+                feature: self.columns[j].clone(),
+                phik: self.phik[t][j],
+                significance: self.significance.as_ref().map_or(f64::NAN, |s| s[t][j]),
             })
             .collect();
-        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.sort_by(|a, b| b.phik.total_cmp(&a.phik).then(a.feature.cmp(&b.feature)));
         Ok(out)
     }
 
@@ -160,9 +176,10 @@ impl PhikMatrix {
         let rows = self
             .ranking(target)?
             .into_iter()
-            .map(|(c, p, z)| {
+            .map(|a| {
+                let (p, z) = (a.phik, a.significance);
                 vec![
-                    c,
+                    a.feature,
                     format!("{p:.3}"),
                     if z.is_nan() {
                         "—".into()

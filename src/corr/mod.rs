@@ -7,7 +7,7 @@
 //! 1. [`phik_from_table`] — the kernel, on an r×c contingency table;
 //! 2. [`phik_from_codes`] — on two arrays of category codes (interval variables binned
 //!    first with [`bin_uniform`]);
-//! 3. [`PhikMatrix::compute`] — on a frame, every pair, with the significance matrix.
+//! 3. [`Association, PhikMatrix::compute`] — on a frame, every pair, with the significance matrix.
 //!
 //! The kernel: the observed Pearson χ² (Yates-corrected for 2×2 tables, as
 //! `scipy.stats.chi2_contingency` does) is compared with the χ² that a bivariate normal
@@ -22,7 +22,7 @@
 //! Z-score.
 //!
 //! Files: `phik` (layers 1 and 2: the kernel, binning, codes), `significance`,
-//! `matrix` (layer 3, [`PhikMatrix`]) and `linear` (Spearman/Pearson matrices, VIF). The
+//! `matrix` (layer 3, [`Association, PhikMatrix`]) and `linear` (Spearman/Pearson matrices, VIF). The
 //! special functions ([`bvn_cdf`], [`chi2_sf`], …) live in [`crate::stats`] and are
 //! re-exported here.
 
@@ -33,7 +33,7 @@ mod significance;
 
 pub use crate::stats::{bvn_cdf, bvn_upper, chi2_sf, gamma_q, ln_gamma};
 pub use linear::{Method, correlation_matrix, numeric_columns, vif};
-pub use matrix::{PhikMatrix, PhikOptions};
+pub use matrix::{Association, PhikMatrix, PhikOptions};
 pub use phik::{
     bin_uniform, codes_of, g_statistic, pearson_chi2, phik_from_codes, phik_from_table,
 };

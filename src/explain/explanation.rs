@@ -5,6 +5,15 @@ use ndarray::{Array1, Array2, Axis};
 use crate::display::{Figure, Table};
 use crate::error::Result;
 
+/// Mean |SHAP value| of one feature (`results.json` → `importance.shap[]`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MeanAbs {
+    /// Source feature.
+    pub feature: String,
+    /// Mean |SHAP value| over the explained rows.
+    pub mean_abs: f64,
+}
+
 /// SHAP values of explained rows: the contract between computing and plotting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
@@ -47,19 +56,17 @@ impl Explanation {
     }
 
     /// `(feature, mean |SHAP|)`, largest first.
-    pub fn mean_abs(&self) -> Vec<(String, f64)> {
-        let mut r: Vec<(String, f64)> = self
+    pub fn mean_abs(&self) -> Vec<MeanAbs> {
+        let mut r: Vec<MeanAbs> = self
             .feature_names
             .iter()
             .enumerate()
-            .map(|(j, f)| {
-                (
-                    f.clone(),
-                    self.values.column(j).mapv(f64::abs).mean().unwrap_or(0.0),
-                )
+            .map(|(j, f)| MeanAbs {
+                feature: f.clone(),
+                mean_abs: self.values.column(j).mapv(f64::abs).mean().unwrap_or(0.0),
             })
             .collect();
-        r.sort_by(|a, b| b.1.total_cmp(&a.1));
+        r.sort_by(|a, b| b.mean_abs.total_cmp(&a.mean_abs));
         r
     }
 
@@ -69,23 +76,28 @@ impl Explanation {
         let rows = self
             .mean_abs()
             .into_iter()
-            .map(|(f, m)| {
-                let j = self.feature_names.iter().position(|n| *n == f).unwrap_or(0);
-                let r = crate::stats::pearson(
-                    &self.data.column(j).to_vec(),
-                    &self.values.column(j).to_vec(),
-                );
-                vec![
-                    f,
-                    format!("{m:.4}"),
-                    format!("{:+.4}", self.values.column(j).mean().unwrap_or(0.0)),
-                    if r.is_finite() {
-                        format!("{r:+.2}")
-                    } else {
-                        "—".into()
-                    },
-                ]
-            })
+            .map(
+                |MeanAbs {
+                     feature: f,
+                     mean_abs: m,
+                 }| {
+                    let j = self.feature_names.iter().position(|n| *n == f).unwrap_or(0);
+                    let r = crate::stats::pearson(
+                        &self.data.column(j).to_vec(),
+                        &self.values.column(j).to_vec(),
+                    );
+                    vec![
+                        f,
+                        format!("{m:.4}"),
+                        format!("{:+.4}", self.values.column(j).mean().unwrap_or(0.0)),
+                        if r.is_finite() {
+                            format!("{r:+.2}")
+                        } else {
+                            "—".into()
+                        },
+                    ]
+                },
+            )
             .collect();
         Table::from_rows(
             vec![
@@ -109,7 +121,7 @@ impl Explanation {
         let r: Vec<(String, f64, f64)> = self
             .mean_abs()
             .into_iter()
-            .map(|(f, m)| (f, m, 0.0))
+            .map(|r| (r.feature, r.mean_abs, 0.0))
             .collect();
         crate::plot::importance_bars(
             &r,
@@ -124,7 +136,12 @@ impl Explanation {
         let order: Vec<usize> = self
             .mean_abs()
             .iter()
-            .map(|(f, _)| self.feature_names.iter().position(|n| n == f).unwrap_or(0))
+            .map(|r| {
+                self.feature_names
+                    .iter()
+                    .position(|n| *n == r.feature)
+                    .unwrap_or(0)
+            })
             .collect();
         crate::plot::beeswarm(
             &order

@@ -12,6 +12,18 @@ use crate::error::{Error, Result};
 use crate::metrics::roc_auc;
 use crate::model::{Classifier, FittedPipeline};
 
+/// The drop of ROC-AUC when one feature is shuffled (`results.json` →
+/// `importance.permutation[]`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FeatureDrop {
+    /// Source feature.
+    pub feature: String,
+    /// Mean drop of ROC-AUC over the repeats.
+    pub mean: f64,
+    /// Its (population) standard deviation.
+    pub std: f64,
+}
+
 /// Drops in ROC-AUC when one source feature is shuffled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PermutationImportance {
@@ -39,9 +51,7 @@ pub fn permutation_importance(
     seed: u64,
 ) -> Result<PermutationImportance> {
     if n_repeats == 0 {
-        return Err(Error::InvalidArgument(
-            "n_repeats must be at least 1".into(),
-        ));
+        return Err(Error::parameter("n_repeats", n_repeats, "at least 1"));
     }
     let x = model.transform(features)?;
     let baseline = roc_auc(y, &model.model.decision_function(x.view())?.to_vec())?;
@@ -74,17 +84,7 @@ pub fn permutation_importance(
                 .collect::<Result<Vec<f64>>>()
         })
         .collect::<Result<_>>()?;
-    let (mean, std) = scores
-        .iter()
-        .map(|s| {
-            let n = s.len() as f64;
-            let m = s.iter().sum::<f64>() / n;
-            (
-                m,
-                (s.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt(),
-            )
-        })
-        .unzip();
+    let (mean, std) = scores.iter().map(|s| crate::stats::mean_std(s)).unzip();
     Ok(PermutationImportance {
         features: names,
         baseline,
@@ -96,11 +96,15 @@ pub fn permutation_importance(
 
 impl PermutationImportance {
     /// `(feature, mean, std)`, largest mean first.
-    pub fn ranking(&self) -> Vec<(String, f64, f64)> {
-        let mut r: Vec<(String, f64, f64)> = (0..self.features.len())
-            .map(|i| (self.features[i].clone(), self.mean[i], self.std[i]))
+    pub fn ranking(&self) -> Vec<FeatureDrop> {
+        let mut r: Vec<FeatureDrop> = (0..self.features.len())
+            .map(|i| FeatureDrop {
+                feature: self.features[i].clone(),
+                mean: self.mean[i],
+                std: self.std[i],
+            })
             .collect();
-        r.sort_by(|a, b| b.1.total_cmp(&a.1));
+        r.sort_by(|a, b| b.mean.total_cmp(&a.mean));
         r
     }
 
@@ -109,14 +113,10 @@ impl PermutationImportance {
         let rows = self
             .ranking()
             .into_iter()
-            .map(|(f, m, s)| vec![f, format!("{m:.4}"), format!("{s:.4}")])
+            .map(|r| vec![r.feature, format!("{:.4}", r.mean), format!("{:.4}", r.std)])
             .collect();
         Table::from_rows(
-            vec![
-                "признак".into(),
-                "падение ROC-AUC (среднее)".into(),
-                "std".into(),
-            ],
+            crate::labels::IMPORTANCE_HEADERS.map(String::from).to_vec(),
             rows,
         )
         .title(format!(
@@ -131,7 +131,7 @@ impl PermutationImportance {
         let r = self.ranking();
         crate::plot::importance_bars(
             &r.iter()
-                .map(|(f, m, s)| (f.clone(), *m, *s))
+                .map(|r| (r.feature.clone(), r.mean, r.std))
                 .collect::<Vec<_>>(),
             "Перестановочная важность (падение ROC-AUC)",
             "падение ROC-AUC при перемешивании признака",

@@ -20,8 +20,30 @@ mod importance;
 mod shap;
 mod walk;
 
-pub use explanation::Explanation;
-pub use importance::{PermutationImportance, permutation_importance};
+pub use explanation::{Explanation, MeanAbs};
+
+/// How the study measures what drives the predictions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportanceOptions {
+    /// Shuffles per feature in permutation importance. Default 10.
+    pub repeats: usize,
+    /// Seed of the shuffles. Default 42.
+    pub seed: u64,
+    /// Permutation SHAP: background rows (default 50), evaluations per row (default 200),
+    /// seed (default 42).
+    pub shap: ShapOptions,
+}
+
+impl Default for ImportanceOptions {
+    fn default() -> Self {
+        ImportanceOptions {
+            repeats: 10,
+            seed: 42,
+            shap: ShapOptions::default(),
+        }
+    }
+}
+pub use importance::{FeatureDrop, PermutationImportance, permutation_importance};
 pub use shap::{ShapOptions, background_rows, exact_shapley, permutation_shap};
 
 use crate::error::{Error, Result};
@@ -35,9 +57,15 @@ pub(crate) fn groups(model: &FittedPipeline, names: &[String]) -> Result<Vec<Vec
         .map(|n| {
             let cols: Vec<usize> = (0..sources.len()).filter(|j| &sources[*j] == n).collect();
             if cols.is_empty() {
-                Err(Error::InvalidArgument(format!(
-                    "feature {n:?} is not an input of the fitted pipeline"
-                )))
+                Err(Error::UnknownColumn {
+                    what: "inputs of the fitted pipeline".into(),
+                    column: n.clone(),
+                    known: {
+                        let mut s = sources.clone();
+                        s.dedup();
+                        s
+                    },
+                })
             } else {
                 Ok(cols)
             }

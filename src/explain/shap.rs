@@ -50,8 +50,14 @@ pub fn permutation_shap(
     options: &ShapOptions,
 ) -> Result<Explanation> {
     if options.background == 0 || background.height() == 0 {
-        return Err(Error::InvalidArgument(
-            "SHAP needs at least one background row".into(),
+        return Err(Error::parameter(
+            "ShapOptions::background (and the background frame's rows)",
+            format!(
+                "{} ({} rows given)",
+                options.background,
+                background.height()
+            ),
+            "at least 1",
         ));
     }
     let names: Vec<String> = explain
@@ -140,9 +146,7 @@ fn feature_values(df: &DataFrame, names: &[String]) -> Result<(Array2<f64>, Vec<
                 labels[i][j] = s;
             }
         } else {
-            let v = c.cast(&DataType::Float64)?;
-            for (i, x) in v.f64()?.iter().enumerate() {
-                let x = x.unwrap_or(f64::NAN);
+            for (i, x) in crate::frame::column_f64(c)?.into_iter().enumerate() {
                 data[[i, j]] = x;
                 labels[i][j] = crate::display::format_real((x * 1000.0).round() / 1000.0);
             }
@@ -162,9 +166,11 @@ pub fn exact_shapley(
 ) -> Result<Vec<f64>> {
     let m = groups.len();
     if m > 16 {
-        return Err(Error::InvalidArgument(format!(
-            "exact Shapley values for {m} > 16 groups"
-        )));
+        return Err(Error::parameter(
+            "exact_shapley: feature groups",
+            m,
+            "at most 16 (2^m coalitions are enumerated)",
+        ));
     }
     let value = |mask: usize| -> Result<f64> {
         let mut z = background.clone();

@@ -32,7 +32,7 @@ pub use shap::{beeswarm, importance_bars, waterfall};
 use plotters::style::RGBColor;
 
 use crate::display::Figure;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::merge::ModelTable;
 use crate::schema;
 
@@ -114,14 +114,7 @@ pub fn feature_by_class(table: &ModelTable, column: &str) -> Result<Figure> {
 
 /// A numeric column of the model table as `f64`.
 pub fn numeric(table: &ModelTable, column: &str) -> Result<Vec<f64>> {
-    let c = table.frame.column(column)?;
-    if !c.dtype().is_primitive_numeric() {
-        return Err(Error::InvalidArgument(format!(
-            "column {column:?} is not numeric"
-        )));
-    }
-    let v = c.cast(&polars::prelude::DataType::Float64)?;
-    Ok(v.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+    crate::frame::f64_values(&table.frame, column)
 }
 
 /// Box plot of a numeric model-table feature by class.

@@ -197,7 +197,7 @@ pub fn cross_validate(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let (mean, std) = mean_std(&scores[i]);
+            let (mean, std) = crate::stats::mean_std(&scores[i]);
             CvResult {
                 pipeline: p.clone(),
                 fold_scores: scores[i].clone(),
@@ -273,13 +273,6 @@ fn run_job(candidates: &[Pipeline], d: &FoldData, fold: usize, job: &Job) -> Vec
         .into_iter()
         .map(|(i, s)| (i, fold, s, secs))
         .collect()
-}
-
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
-    (mean, var.sqrt())
 }
 
 /// Out-of-fold P(1) for every row: each fold's rows scored by `pipeline` fitted on the

@@ -54,7 +54,13 @@ pub fn saved_model(
 ) -> oneclick::score::SavedModel {
     use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
     let pipeline = Pipeline::new(Scaler::Standard, Svc::new(Kernel::Rbf, 1.0));
-    let s = oneclick::segment::Segmentation::run(table, &pipeline, 0.5, 0.5, 42).unwrap();
+    let s = oneclick::segment::Segmentation::run(
+        table,
+        &pipeline,
+        0.5,
+        &oneclick::segment::SegmentOptions::default(),
+    )
+    .unwrap();
     oneclick::score::SavedModel {
         format: oneclick::score::FORMAT.into(),
         pipeline: fitted,
@@ -62,7 +68,11 @@ pub fn saved_model(
         offers: s
             .segments
             .iter()
-            .map(|g| (g.name.clone(), g.title.clone(), g.offer.clone()))
+            .map(|g| oneclick::score::SegmentOffer {
+                segment: g.kind.clone(),
+                title: g.title.clone(),
+                offer: g.offer.clone(),
+            })
             .collect(),
         features: table.feature_names(),
         trained_on: "synthetic".into(),

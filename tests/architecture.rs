@@ -1,0 +1,152 @@
+//! The crate's modules import one way: each module uses only modules listed above it in
+//! the layer table of `src/lib.rs` (the table a newcomer reads), so the table stays true
+//! and no import cycle can come back.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Module names in the order of the table in lib.rs's overview.
+fn layer_order(lib: &str) -> Vec<String> {
+    lib.lines()
+        .filter_map(|l| l.strip_prefix("//! | "))
+        .filter_map(|row| {
+            let cell = row.split(" | ").next()?;
+            let name = cell.trim_matches(|c| c == '[' || c == ']' || c == '`');
+            (!name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .then(|| name.to_string())
+        })
+        .filter(|n| n != "module")
+        .collect()
+}
+
+/// The crate modules a source file imports (`crate::x`, `crate::{x, y::z}`), outside
+/// comments and test modules.
+fn imports(source: &str) -> BTreeSet<String> {
+    let code: String = source
+        .split("#[cfg(test)]")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = BTreeSet::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group
+                .find("};")
+                .or_else(|| group.find('}'))
+                .unwrap_or(group.len());
+            let mut depth = 0;
+            let mut item = String::new();
+            for c in group[..end].chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        out.insert(item.trim().split("::").next().unwrap_or("").to_string());
+                        item.clear();
+                        continue;
+                    }
+                    _ => {}
+                }
+                if depth == 0 {
+                    item.push(c);
+                }
+            }
+            out.insert(item.trim().split("::").next().unwrap_or("").to_string());
+        } else {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            out.insert(name);
+        }
+    }
+    out.retain(|m| !m.is_empty() && m != "self" && m != "super");
+    out
+}
+
+fn module_of(path: &Path, src: &Path) -> Option<String> {
+    let rel = path.strip_prefix(src).ok()?;
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    Some(first.trim_end_matches(".rs").to_string())
+}
+
+fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_module_imports_only_modules_above_it_in_the_layer_table() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let order = layer_order(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
+    assert!(
+        order.len() >= 20,
+        "layer table not found in lib.rs: {order:?}"
+    );
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for path in files {
+        let Some(module) = module_of(&path, &src) else {
+            continue;
+        };
+        if module == "lib" || module == "bin" || module == "prelude" {
+            continue;
+        }
+        seen.insert(module.clone());
+        let Some(level) = order.iter().position(|m| *m == module) else {
+            problems.push(format!("module {module} is missing from the layer table"));
+            continue;
+        };
+        for dep in imports(&std::fs::read_to_string(&path).unwrap()) {
+            if dep == module {
+                continue;
+            }
+            match order.iter().position(|m| *m == dep) {
+                Some(d) if d < level => {}
+                Some(_) => problems.push(format!(
+                    "{}: {module} imports {dep}, which is not above it in the layer table",
+                    path.strip_prefix(&src).unwrap().display()
+                )),
+                None => problems.push(format!("{module} imports {dep}, not in the layer table")),
+            }
+        }
+    }
+    for m in &order {
+        if m != "prelude" && !seen.contains(m) {
+            problems.push(format!(
+                "the layer table lists {m}, which has no source file"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn no_hand_written_source_file_is_over_700_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            let generated = text.starts_with("// @generated");
+            let lines = text.lines().count();
+            (!generated && lines > 700).then(|| format!("{} ({lines} lines)", p.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these files: {long:?}");
+}
