@@ -196,7 +196,10 @@ fn missing_columns_and_other_features_are_refused() {
     let e = score(&other, &common::synthetic_dir())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("differ from the model's"), "{e}");
+    assert!(
+        e.contains("features of the snapshot: expected") && e.contains("(the model's), found"),
+        "{e}"
+    );
 }
 
 /// The fitted part of a saved model's JSON.

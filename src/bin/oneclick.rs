@@ -35,10 +35,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Robust z-score above which a period's revenue counts as an anomaly.
-        #[arg(long, default_value_t = 10.0, value_name = "Z")]
+        #[arg(long, default_value_t = CleaningOptions::default().anomaly_z, value_name = "Z")]
         anomaly_z: f64,
-        /// Seed of the train/test split, the folds and Platt scaling.
-        #[arg(long, default_value_t = 42)]
+        /// Seed of every random step of the model: the train/test split, the folds, Platt
+        /// scaling, permutation importance, SHAP and the segmentation's folds.
+        #[arg(long, default_value_t = oneclick::segment::SegmentOptions::default().seed)]
         seed: u64,
         /// Also store the chosen fitted pipeline with the segment thresholds and offers
         /// (JSON) for `oneclick score`.
