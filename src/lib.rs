@@ -8,7 +8,8 @@
 //!
 //! Modules in layer order: each imports only modules above it in this table (checked by
 //! `tests/architecture.rs`), so data flows one way — schema → data → clean → merge →
-//! corr/eda → prep → split → model → search → explain → segment → study → report/score →
+//! corr/eda → prep → split → model → search → explain → segment → offers → study →
+//! report/score →
 //! the `oneclick` binary.
 //!
 //! | module | owns | may import |
@@ -36,6 +37,7 @@
 //! | [`search`] | grid/random search on ROC-AUC, leaderboard, [`search::ModelSelection`] | above |
 //! | [`explain`] | permutation importance, permutation SHAP → [`explain::Explanation`] | above |
 //! | [`segment`] | out-of-fold risk × profit, [`segment::SegmentKind`], profiles, offers | above |
+//! | [`offers`] | levers, per-customer reasons and offers (what-if), money, A/B plan | above |
 //! | [`study`] | the whole study in order, [`study::StudyOptions`], `results.json` | above |
 //! | [`report`] | self-contained `index.html` + SVG figures from a [`study::Study`] | above |
 //! | [`score`] | saved model, scoring of new snapshots | above |
@@ -71,6 +73,7 @@ pub mod labels;
 pub mod merge;
 pub mod metrics;
 pub mod model;
+pub mod offers;
 mod par;
 pub mod plot;
 pub mod prelude;

@@ -120,18 +120,11 @@ fn html_with(study: &Study, figs: &[(String, Figure)]) -> Result<String> {
     let _ = writeln!(h, "{}", table(&seg.table()));
     h.push_str(&fig("segment_profile"));
     let _ = writeln!(h, "{}", table(&seg.profile_table(&main.name())?));
-    let _ = writeln!(h, "<h3>Предложения</h3><ul>");
-    for sg in &seg.segments {
-        let _ = writeln!(
-            h,
-            "<li><b>{}</b> ({} покупателей, прибыль под риском {:.1}): {}</li>",
-            escape(&sg.title),
-            sg.size,
-            sg.profit_at_risk,
-            escape(&sg.offer)
-        );
-    }
-    let _ = writeln!(h, "</ul>");
+    let _ = writeln!(h, "<h3>Предложения по покупателям</h3>");
+    let _ = writeln!(h, "{}", table(&study.offers.money_table()));
+    let _ = writeln!(h, "{}", table(&study.offers.customers_table(15)));
+    let _ = writeln!(h, "{}", table(&study.offers.sensitivity_table()));
+    let _ = writeln!(h, "{}", table(&study.offers.ab_table()));
     let _ = writeln!(
         h,
         "<h2>6. Выводы</h2><pre>{}</pre>",
@@ -183,7 +176,18 @@ pub fn conclusions(study: &Study) -> Result<String> {
         main.profit_sum,
         main.profit_at_risk
     );
-    let _ = writeln!(t, "5. Предложение для него: {}.", main.offer);
+    let o = &study.offers;
+    let _ = writeln!(
+        t,
+        "5. Предложения по покупателям (сценарий модели, не причинный эффект): {} из {} покупателей под риском получают предложение, которое окупается; ожидаемый эффект {:.1} {} при потере {:.0} % прибыли за {:.0} мес. и сдвиге рычага на {:.0} %.",
+        o.total.targeted,
+        o.total.at_risk,
+        o.total.net_gain,
+        o.assumptions.profit_unit,
+        o.assumptions.loss_share * 100.0,
+        o.assumptions.horizon_months,
+        o.assumptions.lever_shift * 100.0
+    );
     Ok(t)
 }
 

@@ -1,6 +1,8 @@
 //! A stored study model and scoring of new snapshots: the chosen fitted pipeline, the
-//! segment thresholds and offers, written as JSON by `oneclick study --save-model` and
-//! applied by `oneclick score` to the four files of a new month.
+//! segment thresholds, the typical levels the levers move towards and the offers'
+//! assumptions, written as JSON by `oneclick study --save-model` and applied by
+//! `oneclick score` to the four files of a new month: every customer gets a probability,
+//! a segment, up to three reasons and one offer with its expected gain.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,23 +13,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{Classifier, FittedPipeline};
+use crate::offers::{LEVERS, OfferOptions, Typical};
 use crate::segment::{SegmentKind, Thresholds};
 
-/// Format tag of the model file (2: offers as named objects, segments by identifier).
+/// Format tag of the model file (2: per-customer offers — typical levels and the offers'
+/// assumptions stored with the model; segments by identifier).
 pub const FORMAT: &str = "oneclick-model/2";
 
-/// The offer of one segment, as stored with a model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SegmentOffer {
-    /// Which segment.
-    pub segment: SegmentKind,
-    /// Its Russian title.
-    pub title: String,
-    /// The offer (Russian).
-    pub offer: String,
-}
+/// Reasons kept per scored customer.
+pub const REASONS: usize = 3;
 
-/// Everything needed to score and segment a new snapshot.
+/// Everything needed to score, explain and segment a new snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedModel {
     /// [`FORMAT`].
@@ -36,8 +32,10 @@ pub struct SavedModel {
     pub pipeline: FittedPipeline,
     /// Segment thresholds.
     pub thresholds: Thresholds,
-    /// The offer of each segment of the study.
-    pub offers: Vec<SegmentOffer>,
+    /// Typical levels of the training customers whose activity held.
+    pub typical: Typical,
+    /// The offers' assumptions (horizon, loss share, cost, lever shift).
+    pub assumptions: OfferOptions,
     /// Feature columns the pipeline expects, in order.
     pub features: Vec<String>,
     /// Where the model was trained (data source and file checksums).
@@ -45,22 +43,15 @@ pub struct SavedModel {
 }
 
 impl SavedModel {
-    /// The study's chosen pipeline with its segment thresholds and offers.
+    /// The study's chosen pipeline with its segment thresholds, typical levels and the
+    /// offers' assumptions.
     pub fn from_study(study: &crate::study::Study) -> SavedModel {
         SavedModel {
             format: FORMAT.to_string(),
             pipeline: study.selection.best.clone(),
             thresholds: study.segmentation.thresholds.clone(),
-            offers: study
-                .segmentation
-                .segments
-                .iter()
-                .map(|s| SegmentOffer {
-                    segment: s.kind.clone(),
-                    title: s.title.clone(),
-                    offer: s.offer.clone(),
-                })
-                .collect(),
+            typical: study.offers.typical.clone(),
+            assumptions: study.offers.assumptions.clone(),
             features: study.table.feature_names(),
             trained_on: format!(
                 "{}: {}",
@@ -123,21 +114,15 @@ impl SavedModel {
         }
         m.pipeline
             .check()
+            .and_then(|_| m.typical.check(&m.features))
+            .and_then(|_| m.assumptions.check())
             .map_err(|e| file_error(format!("inconsistent model file: {e}")))?;
         Ok(m)
     }
-
-    /// The offer of a segment (empty for `low_risk`).
-    pub fn offer_of(&self, segment: &SegmentKind) -> &str {
-        self.offers
-            .iter()
-            .find(|o| o.segment == *segment)
-            .map_or("", |o| o.offer.as_str())
-    }
 }
 
-/// One scored customer. Segment names and offers are shared between the customers of a
-/// segment (a million rows hold a handful of strings).
+/// One scored customer. Segment names are shared between the customers of a segment (a
+/// million rows hold a handful of strings); levers are indices into [`LEVERS`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
     /// Customer id.
@@ -146,8 +131,14 @@ pub struct Scored {
     pub probability: f64,
     /// Segment name.
     pub segment: Arc<str>,
-    /// The segment's offer (empty for `low_risk`).
-    pub offer: Arc<str>,
+    /// Up to [`REASONS`] reasons `(lever index, effect)`, strongest first.
+    pub reasons: [Option<(u8, f64)>; REASONS],
+    /// The offer's lever (index into [`LEVERS`]), if any.
+    pub lever: Option<u8>,
+    /// The favourite category (the variant of the offer).
+    pub category: Arc<str>,
+    /// Expected gain of the offer under the model's assumptions (0 without one).
+    pub expected_gain: f64,
 }
 
 /// The result of scoring a snapshot.
@@ -157,8 +148,8 @@ pub struct Scores {
     pub rows: Vec<Scored>,
     /// Customers removed by cleaning (not scored): `(id, reason)`.
     pub not_scored: Vec<(i64, String)>,
-    /// Wall-clock seconds per stage: `load`, `clean`, `merge`, `transform`, `predict`,
-    /// `segment`.
+    /// Wall-clock seconds per stage: `load`, `clean`, `merge`, `transform`, `predict`
+    /// (with the what-if of every lever), `segment` (with reasons and offers).
     pub timings: Vec<(&'static str, f64)>,
 }
 
@@ -214,8 +205,14 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
         other => other,
     })?;
     lap("transform");
-    let p = model.pipeline.model.predict_proba(x.view())?;
+    let wi = crate::offers::what_if_matrix(
+        &model.pipeline,
+        x.view(),
+        &model.typical,
+        model.assumptions.lever_shift,
+    )?;
     drop(x);
+    let p = &wi.p;
     if let Some(i) = p.iter().position(|v| !(0.0..=1.0).contains(v)) {
         return Err(customer(
             i,
@@ -231,40 +228,61 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
     lap("predict");
     let profit = table.profit_values()?;
     let promo = crate::frame::f64_values(&table.frame, crate::schema::PROMO_SHARE)?;
-    let category = table
-        .frame
-        .column(crate::schema::POPULAR_CATEGORY)?
-        .str()?
-        .clone();
-    // One shared (name, offer) per segment met in the snapshot.
-    let mut labels: std::collections::HashMap<SegmentKind, (Arc<str>, Arc<str>)> =
-        std::collections::HashMap::new();
-    let segments: Vec<SegmentKind> = (0..ids.len())
+    let category = crate::frame::str_values(&features, crate::schema::POPULAR_CATEGORY)?;
+    let consent = crate::offers::consent(&features)?;
+    let o = &model.assumptions;
+    let max_reasons = o.max_reasons.min(REASONS);
+    // Each row on its own (order-preserving collect): thread-independent.
+    let decided: Vec<(SegmentKind, [Option<(u8, f64)>; REASONS], Option<u8>, f64)> = (0..ids.len())
         .into_par_iter()
         .map(|i| {
-            model
+            let segment = model
                 .thresholds
-                .primary(p[i], profit[i], promo[i], category.get(i).unwrap_or(""))
+                .primary(p[i], profit[i], promo[i], &category[i]);
+            let (reasons, lever) =
+                crate::offers::choose(wi.full.row(i), wi.partial.row(i), consent[i], max_reasons);
+            let mut r = [None; REASONS];
+            for (slot, reason) in r.iter_mut().zip(&reasons) {
+                let k = LEVERS
+                    .iter()
+                    .position(|l| l.id == reason.lever)
+                    .unwrap_or(0);
+                *slot = Some((k as u8, reason.effect));
+            }
+            let gain = lever.map_or(0.0, |k| {
+                wi.partial[[i, k]] * profit[i] * o.horizon_months * o.loss_share - o.offer_cost
+            });
+            (segment, r, lever.map(|k| k as u8), gain)
         })
         .collect();
-    let rows = segments
+    // One shared name per segment and per category met in the snapshot.
+    let mut names: std::collections::HashMap<SegmentKind, Arc<str>> =
+        std::collections::HashMap::new();
+    let mut categories: Vec<Arc<str>> = Vec::new();
+    let rows = decided
         .into_iter()
         .enumerate()
-        .map(|(i, segment)| {
-            let (segment, offer) = labels
+        .map(|(i, (segment, reasons, lever, expected_gain))| {
+            let segment = names
                 .entry(segment)
-                .or_insert_with_key(|kind| {
-                    (
-                        Arc::from(kind.name().as_str()),
-                        Arc::from(model.offer_of(kind)),
-                    )
-                })
+                .or_insert_with_key(|kind| Arc::from(kind.name().as_str()))
                 .clone();
+            let category = match categories.iter().find(|c| ***c == *category[i]) {
+                Some(c) => c.clone(),
+                None => {
+                    let c: Arc<str> = Arc::from(category[i].as_str());
+                    categories.push(c.clone());
+                    c
+                }
+            };
             Scored {
                 id: ids[i],
                 probability: p[i],
                 segment,
-                offer,
+                reasons,
+                lever,
+                category,
+                expected_gain,
             }
         })
         .collect();
@@ -283,76 +301,138 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
 }
 
 impl Scores {
-    /// Customers per segment with the segment's offer, largest first (ties by name).
-    pub fn segments(&self) -> Vec<(Arc<str>, usize, Arc<str>)> {
-        let mut counts: Vec<(Arc<str>, usize, Arc<str>)> = Vec::new();
+    /// Customers per segment, largest first (ties by name), with how many have an offer
+    /// that pays for itself.
+    pub fn segments(&self) -> Vec<(Arc<str>, usize, usize)> {
+        let mut counts: Vec<(Arc<str>, usize, usize)> = Vec::new();
         for r in &self.rows {
+            let paying = usize::from(r.lever.is_some() && r.expected_gain > 0.0);
             match counts
                 .iter_mut()
                 .find(|(s, _, _)| Arc::ptr_eq(s, &r.segment))
             {
-                Some(c) => c.1 += 1,
-                None => counts.push((r.segment.clone(), 1, r.offer.clone())),
+                Some(c) => {
+                    c.1 += 1;
+                    c.2 += paying;
+                }
+                None => counts.push((r.segment.clone(), 1, paying)),
             }
         }
         counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         counts
     }
 
-    /// The file [`write_csv`](Self::write_csv) puts the offers in, beside `path`:
+    /// The file [`write_csv`](Self::write_csv) puts the segment sizes in, beside `path`:
     /// `scores.csv` → `scores.segments.csv`.
     pub fn segments_path(path: &Path) -> std::path::PathBuf {
+        Self::beside(path, "segments")
+    }
+
+    /// The file [`write_csv`](Self::write_csv) puts the lever titles and offers in,
+    /// beside `path`: `scores.csv` → `scores.levers.csv`.
+    pub fn levers_path(path: &Path) -> std::path::PathBuf {
+        Self::beside(path, "levers")
+    }
+
+    fn beside(path: &Path, what: &str) -> std::path::PathBuf {
         let stem = path
             .file_stem()
             .map_or_else(|| "scores".into(), |s| s.to_string_lossy().to_string());
-        path.with_file_name(format!("{stem}.segments.csv"))
+        path.with_file_name(format!("{stem}.{what}.csv"))
     }
 
-    /// Writes `id,probability,segment` to `path` and `segment,customers,offer` to
-    /// [`segments_path`](Self::segments_path) (each atomically): the offer is a property
-    /// of the segment, so it is stored once per segment rather than once per customer
-    /// (join on `segment`). Rows are formatted in parallel chunks and joined in order,
-    /// so the file does not depend on the thread count.
+    /// Writes, each atomically:
+    /// - `path`: `id,probability,segment,reason_1,effect_1,reason_2,effect_2,reason_3,effect_3,lever,category,expected_gain`
+    ///   (lever identifiers; effects and gain with 6 decimals; empty where none);
+    /// - [`levers_path`](Self::levers_path): `lever,title,actionable,needs_consent,category,offer`,
+    ///   every lever once and each actionable lever once per category met (the texts, once);
+    /// - [`segments_path`](Self::segments_path): `segment,customers,with_offer`.
+    ///
+    /// Rows are formatted in parallel chunks and joined in order, so the files do not
+    /// depend on the thread count.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
-        let segments = self.segments();
+        let csv_err = |e: csv::Error| Error::io(path, e.into());
         let chunks: Vec<Result<Vec<u8>>> = self
             .rows
             .par_chunks(16_384)
             .map(|rows| {
                 let mut w = csv::WriterBuilder::new()
                     .has_headers(false)
-                    .from_writer(Vec::with_capacity(rows.len() * 40));
-                let mut probability = String::new();
+                    .from_writer(Vec::with_capacity(rows.len() * 96));
+                let mut fields: Vec<String> = vec![String::new(); 12];
                 for r in rows {
-                    probability.clear();
+                    for f in fields.iter_mut() {
+                        f.clear();
+                    }
                     // Writing into a String cannot fail.
-                    let _ = write!(probability, "{:.6}", r.probability);
-                    w.write_record([r.id.to_string().as_str(), probability.as_str(), &r.segment])
-                        .map_err(|e| Error::io(path, e.into()))?;
+                    let _ = write!(fields[0], "{}", r.id);
+                    let _ = write!(fields[1], "{:.6}", r.probability);
+                    fields[2].push_str(&r.segment);
+                    for (k, reason) in r.reasons.iter().enumerate() {
+                        if let Some((lever, effect)) = reason {
+                            fields[3 + 2 * k].push_str(LEVERS[usize::from(*lever)].id);
+                            let _ = write!(fields[4 + 2 * k], "{effect:.6}");
+                        }
+                    }
+                    if let Some(lever) = r.lever {
+                        fields[9].push_str(LEVERS[usize::from(lever)].id);
+                        let _ = write!(fields[11], "{:.6}", r.expected_gain);
+                    }
+                    fields[10].push_str(&r.category);
+                    w.write_record(&fields).map_err(csv_err)?;
                 }
                 w.into_inner().map_err(|e| Error::io(path, e.into_error()))
             })
             .collect();
-        let mut bytes = b"id,probability,segment\n".to_vec();
+        let mut bytes = b"id,probability,segment,reason_1,effect_1,reason_2,effect_2,reason_3,effect_3,lever,category,expected_gain\n".to_vec();
         for c in chunks {
             bytes.extend_from_slice(&c?);
         }
+        let mut categories: Vec<&str> = self.rows.iter().map(|r| &*r.category).collect();
+        categories.sort_unstable();
+        categories.dedup();
+        let mut levers = csv::Writer::from_writer(Vec::new());
+        levers
+            .write_record([
+                "lever",
+                "title",
+                "actionable",
+                "needs_consent",
+                "category",
+                "offer",
+            ])
+            .map_err(csv_err)?;
+        for l in &LEVERS {
+            let flags = [l.actionable.to_string(), l.needs_consent.to_string()];
+            if l.actionable {
+                for c in &categories {
+                    levers
+                        .write_record([l.id, l.title, &flags[0], &flags[1], c, &l.offer_for(c)])
+                        .map_err(csv_err)?;
+                }
+            } else {
+                levers
+                    .write_record([l.id, l.title, &flags[0], &flags[1], "", ""])
+                    .map_err(csv_err)?;
+            }
+        }
+        let levers = levers
+            .into_inner()
+            .map_err(|e| Error::io(path, e.into_error()))?;
         let mut summary = csv::Writer::from_writer(Vec::new());
-        let offers = std::iter::once(["segment".to_string(), "customers".into(), "offer".into()])
-            .chain(
-                segments
-                    .iter()
-                    .map(|(s, n, offer)| [s.to_string(), n.to_string(), offer.to_string()]),
-            );
-        for record in offers {
+        summary
+            .write_record(["segment", "customers", "with_offer"])
+            .map_err(csv_err)?;
+        for (s, n, paying) in self.segments() {
             summary
-                .write_record(&record)
-                .map_err(|e| Error::io(path, e.into()))?;
+                .write_record([s.to_string(), n.to_string(), paying.to_string()])
+                .map_err(csv_err)?;
         }
         let summary = summary
             .into_inner()
             .map_err(|e| Error::io(path, e.into_error()))?;
         crate::io::write_creating_dir(&Self::segments_path(path), &summary)?;
+        crate::io::write_atomically(&Self::levers_path(path), &levers)?;
         crate::io::write_atomically(path, &bytes)
     }
 }

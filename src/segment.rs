@@ -1,6 +1,6 @@
 //! Who to act on: out-of-fold probabilities of decline for every customer, joined with
-//! profit, cut into segments with thresholds taken from the data, profiled against
-//! everyone else, and given an offer grounded in how the segment differs.
+//! profit, cut into segments with thresholds taken from the data and profiled against
+//! everyone else. What to offer each customer is [`crate::offers`]' part.
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -181,8 +181,6 @@ pub struct Segment {
     pub profit_sum: f64,
     /// Σ P(decline) × profit: expected profit at risk.
     pub profit_at_risk: f64,
-    /// The personalised offer (Russian), from the features where the segment differs.
-    pub offer: String,
     /// Positions (into the model table) of its customers.
     #[serde(skip)]
     pub members: Vec<usize>,
@@ -376,7 +374,6 @@ impl Segmentation {
                     .iter()
                     .filter(|i| y.get(**i) == Some(schema::DECLINED))
                     .count();
-                let offer = self.offer(&members)?;
                 Ok(Segment {
                     title: kind.title(),
                     rule: kind.rule(t),
@@ -386,7 +383,6 @@ impl Segmentation {
                     decline_rate: declined as f64 / size.max(1) as f64,
                     profit_sum: members.iter().map(|i| profit[*i]).sum(),
                     profit_at_risk: members.iter().map(|i| p[*i] * profit[*i]).sum(),
-                    offer,
                     members,
                 })
             })
@@ -548,75 +544,6 @@ impl Segmentation {
             &labels::segment_scatter_title(&self.main().title, self.main().size),
         )
     }
-
-    /// The offer for a segment, from its three most different features (largest
-    /// standardised differences against everyone else).
-    fn offer(&self, members: &[usize]) -> Result<String> {
-        if members.is_empty() {
-            return Ok("сегмент пуст — предложение не требуется".into());
-        }
-        let profile = self.profile_of(members)?;
-        let mut parts = Vec::new();
-        for r in profile
-            .iter()
-            .filter(|r| r.feature != PROBABILITY && r.feature != schema::PROFIT)
-        {
-            if let Some(text) = offer_for(&r.feature, r.diff_sd)
-                && !parts.contains(&text)
-            {
-                parts.push(text);
-            }
-            if parts.len() == 3 {
-                break;
-            }
-        }
-        if parts.is_empty() {
-            parts.push(
-                "общая программа удержания: персональная подборка и напоминание о магазине"
-                    .to_string(),
-            );
-        }
-        Ok(parts.join("; "))
-    }
-}
-
-/// What to offer when a segment differs in `feature` by `z` standard deviations
-/// (only differences of at least 0.3 σ count).
-fn offer_for(feature: &str, z: f64) -> Option<String> {
-    if z.abs() < 0.3 {
-        return None;
-    }
-    let low = z < 0.0;
-    let text = match (feature, low) {
-        (schema::PAGES_PER_VISIT, true)
-        | ("Минут_предыдущий_месяц", true)
-        | ("Минут_текущий_месяц", true) => {
-            "вернуть на сайт: персональная подборка товаров в рассылке и на главной странице, баллы за визит"
-        }
-        (schema::CATEGORIES_PER_VISIT, true) => {
-            "расширить интерес: рекомендации из соседних категорий и скидка на первую покупку в новой категории"
-        }
-        (schema::UNPAID_ITEMS, false) => {
-            "довести до покупки: напоминание о брошенной корзине и ограниченная по времени скидка на товары из корзины"
-        }
-        (schema::PROMO_SHARE, false) => {
-            "удержать без постоянных скидок: ранний доступ к акциям и персональные промокоды на любимые категории вместо общих распродаж"
-        }
-        (schema::MARKETING_6M, true) | (schema::MARKETING_CURRENT, true) => {
-            "восстановить контакт: чаще и персональнее коммуницировать (рассылки, push) с товарами любимой категории"
-        }
-        (schema::SERVICE_ERRORS, false) => {
-            "извиниться за сбои: бонусные баллы и приоритетная поддержка"
-        }
-        ("Выручка_текущий_месяц", true)
-        | ("Выручка_предыдущий_месяц", true)
-        | ("Выручка_препредыдущий_месяц", true) => {
-            "поднять средний чек: бесплатная доставка от порога и наборы товаров"
-        }
-        (schema::DURATION, true) => "закрепить новичков: приветственная программа лояльности",
-        _ => return None,
-    };
-    Some(text.to_string())
 }
 
 /// Otsu's threshold on a histogram of `bins` equal bins: the cut between bins that
@@ -670,16 +597,5 @@ mod tests {
         let t = valley(&v, 50);
         assert!(t > 0.3 && t < 0.9, "{t}");
         assert!(v.iter().filter(|x| **x >= t).count() == 80);
-    }
-
-    #[test]
-    fn offers_follow_the_direction_of_the_difference() {
-        assert!(
-            offer_for(schema::UNPAID_ITEMS, 0.8)
-                .unwrap()
-                .contains("корзин")
-        );
-        assert!(offer_for(schema::UNPAID_ITEMS, -0.8).is_none());
-        assert!(offer_for(schema::PAGES_PER_VISIT, 0.1).is_none());
     }
 }

@@ -14,6 +14,7 @@ use crate::data::{Data, DataDir, FoundBy, RawData, Source};
 use crate::error::{Error, Result};
 use crate::explain::ImportanceOptions;
 use crate::merge::ModelTable;
+use crate::offers::{OfferOptions, OfferPlan};
 use crate::schema::FileId;
 use crate::search::{ModelSelection, SelectionOptions};
 use crate::segment::SegmentOptions;
@@ -35,6 +36,9 @@ pub struct StudyOptions {
     pub importance: ImportanceOptions,
     /// Segmentation: out-of-fold folds (5), profit quantile (0.5), seed (42).
     pub segments: SegmentOptions,
+    /// The offers' assumptions: horizon (3 months), loss share (0.5), offer cost (0.2),
+    /// lever shift (0.5), A/B α (0.05) and power (0.8).
+    pub offers: OfferOptions,
 }
 
 impl StudyOptions {
@@ -71,6 +75,8 @@ pub struct Study {
     pub shap: crate::explain::Explanation,
     /// Out-of-fold risk × profit segments of every customer.
     pub segmentation: crate::segment::Segmentation,
+    /// Reasons, offers and money of every at-risk customer; the A/B plan.
+    pub offers: OfferPlan,
     /// Seconds per stage, in run order.
     pub timings: Vec<(String, f64)>,
 }
@@ -144,6 +150,9 @@ impl Study {
             &options.segments,
         )?;
         timings.push(("segmentation".to_string(), t.elapsed().as_secs_f64()));
+        let t = Instant::now();
+        let offers = OfferPlan::build(&table, &segmentation, &selection.best, &options.offers)?;
+        timings.push(("offers".to_string(), t.elapsed().as_secs_f64()));
         Ok(Study {
             data_dir,
             raw,
@@ -154,6 +163,7 @@ impl Study {
             permutation,
             shap,
             segmentation,
+            offers,
             timings,
         })
     }
@@ -272,6 +282,7 @@ impl Study {
             },
             segments: self.segmentation.segments.clone(),
             segment_thresholds: self.segmentation.thresholds.clone(),
+            offers: self.offers.clone(),
             timings: self.timings.iter().cloned().collect(),
         })
     }
@@ -405,6 +416,8 @@ pub struct Results {
     pub segments: Vec<crate::segment::Segment>,
     /// Their thresholds.
     pub segment_thresholds: crate::segment::Thresholds,
+    /// Levers, per-customer reasons and offers, money, A/B plan.
+    pub offers: OfferPlan,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
+use oneclick::offers::LEVERS;
 use oneclick::schema::{FileId, POPULAR_CATEGORY};
 use oneclick::score::{SavedModel, Scores, score};
 use polars::prelude::*;
@@ -47,37 +48,69 @@ fn saved_model_round_trips_and_scores_every_valid_customer() {
         .pipeline
         .predict_proba(&table.features().unwrap())
         .unwrap();
-    for (r, p) in scores.rows.iter().zip(p.iter()) {
+    let consent: Vec<bool> =
+        oneclick::frame::str_values(&table.features().unwrap(), oneclick::schema::ALLOW_MESSAGES)
+            .unwrap()
+            .iter()
+            .map(|v| v == "да")
+            .collect();
+    let mut offers = 0;
+    for ((r, p), consent) in scores.rows.iter().zip(p.iter()).zip(&consent) {
         assert_eq!(r.probability, *p);
         assert_eq!(&*r.segment == "low_risk", *p < model.thresholds.risk);
-        assert_eq!(r.offer.is_empty(), &*r.segment == "low_risk");
+        // reasons raise the risk, strongest first; the offer is an actionable lever the
+        // customer's consent allows
+        let effects: Vec<f64> = r.reasons.iter().flatten().map(|(_, e)| *e).collect();
+        assert!(effects.iter().all(|e| *e > 0.0));
+        assert!(effects.windows(2).all(|w| w[0] >= w[1]));
+        if let Some(k) = r.lever {
+            let lever = &LEVERS[usize::from(k)];
+            assert!(lever.actionable);
+            assert!(*consent || !lever.needs_consent, "{}", r.id);
+            offers += 1;
+        } else {
+            assert_eq!(r.expected_gain, 0.0);
+        }
     }
+    assert!(offers > 100, "{offers}");
 
     let out = dir.path().join("scores.csv");
     scores.write_csv(&out).unwrap();
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.starts_with("id,probability,segment\n"));
+    assert!(text.starts_with(
+        "id,probability,segment,reason_1,effect_1,reason_2,effect_2,reason_3,effect_3,lever,category,expected_gain\n"
+    ));
     assert_eq!(text.lines().count(), 1297);
-    // offers once per segment, with sizes that add up to the scored customers
+    let mut per_segment: std::collections::BTreeMap<String, usize> = Default::default();
+    for record in csv::Reader::from_reader(text.as_bytes()).records() {
+        let record = record.unwrap();
+        assert_eq!(record.len(), 12);
+        *per_segment.entry(record[2].to_string()).or_default() += 1;
+        if !record[9].is_empty() {
+            assert!(LEVERS.iter().any(|l| l.id == &record[9]));
+        }
+    }
+    // sizes once per segment, adding up to the scored customers
     let summary = std::fs::read_to_string(Scores::segments_path(&out)).unwrap();
-    assert!(summary.starts_with("segment,customers,offer\n"));
-    let mut reader = csv::Reader::from_reader(summary.as_bytes());
+    assert!(summary.starts_with("segment,customers,with_offer\n"));
     let mut total = 0;
-    for record in reader.records() {
+    for record in csv::Reader::from_reader(summary.as_bytes()).records() {
         let record = record.unwrap();
         let n: usize = record[1].parse().unwrap();
-        let in_scores = text
-            .lines()
-            .filter(|l| l.ends_with(&format!(",{}", &record[0])))
-            .count();
-        assert_eq!(n, in_scores, "{}", &record[0]);
-        assert_eq!(
-            &record[2],
-            loaded.offer_of(&oneclick::segment::SegmentKind::parse(&record[0]).unwrap())
-        );
+        assert_eq!(Some(&n), per_segment.get(&record[0]), "{}", &record[0]);
         total += n;
     }
     assert_eq!(total, 1296);
+    // the texts once per lever (and category variant) in the side file
+    let levers = std::fs::read_to_string(Scores::levers_path(&out)).unwrap();
+    assert!(levers.starts_with("lever,title,actionable,needs_consent,category,offer\n"));
+    for l in &LEVERS {
+        assert!(
+            levers.contains(&format!("{},{}", l.id, l.title)),
+            "{}",
+            l.id
+        );
+    }
 
     // not a model file / another format version
     std::fs::write(&path, b"{}").unwrap();

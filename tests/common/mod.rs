@@ -46,7 +46,7 @@ pub fn copy_data(from: &Path) -> tempfile::TempDir {
     dir
 }
 
-/// A saved model around `fitted` with the segments and offers of an RBF SVC segmentation
+/// A saved model around `fitted` with the segment thresholds of an RBF SVC segmentation
 /// of `table` (the study's shape, without running the whole study).
 pub fn saved_model(
     table: &oneclick::ModelTable,
@@ -65,15 +65,8 @@ pub fn saved_model(
         format: oneclick::score::FORMAT.into(),
         pipeline: fitted,
         thresholds: s.thresholds.clone(),
-        offers: s
-            .segments
-            .iter()
-            .map(|g| oneclick::score::SegmentOffer {
-                segment: g.kind.clone(),
-                title: g.title.clone(),
-                offer: g.offer.clone(),
-            })
-            .collect(),
+        typical: oneclick::offers::Typical::of(table).unwrap(),
+        assumptions: oneclick::offers::OfferOptions::default(),
         features: table.feature_names(),
         trained_on: "synthetic".into(),
     }
