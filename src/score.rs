@@ -121,6 +121,9 @@ impl SavedModel {
     }
 }
 
+/// Segment, reasons, offer lever and expected gain of one customer.
+type Decided = (SegmentKind, [Option<(u8, f64)>; REASONS], Option<u8>, f64);
+
 /// One scored customer. Segment names are shared between the customers of a segment (a
 /// million rows hold a handful of strings); levers are indices into [`LEVERS`].
 #[derive(Debug, Clone, PartialEq)]
@@ -233,7 +236,7 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
     let o = &model.assumptions;
     let max_reasons = o.max_reasons.min(REASONS);
     // Each row on its own (order-preserving collect): thread-independent.
-    let decided: Vec<(SegmentKind, [Option<(u8, f64)>; REASONS], Option<u8>, f64)> = (0..ids.len())
+    let decided: Vec<Decided> = (0..ids.len())
         .into_par_iter()
         .map(|i| {
             let segment = model
