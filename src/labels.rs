@@ -21,6 +21,13 @@ pub const CUSTOMER: Noun = Noun {
     many: "покупателей",
 };
 
+/// «месяц».
+pub const MONTH: Noun = Noun {
+    one: "месяц",
+    few: "месяца",
+    many: "месяцев",
+};
+
 /// «строка».
 pub const ROW: Noun = Noun {
     one: "строка",

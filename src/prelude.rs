@@ -17,6 +17,7 @@ pub use crate::metrics::{Confusion, roc_auc};
 pub use crate::model::{
     Classifier, Fit, FittedModel, FittedPipeline, Kernel, Model, Pipeline, Scaler,
 };
+pub use crate::offers::{self, OfferOptions, OfferPlan};
 pub use crate::plot;
 pub use crate::schema::{self, FeatureGroup, FileId};
 pub use crate::search::{self, ModelSelection, SelectionOptions};

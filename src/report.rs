@@ -71,6 +71,11 @@ fn html_with(study: &Study, figs: &[(String, Figure)]) -> Result<String> {
         escape(study.raw.source.as_str()),
         escape(&study.data_dir.path.display().to_string())
     );
+    let _ = writeln!(
+        h,
+        "<h2>Ответ для бизнеса</h2><pre>{}</pre>",
+        escape(&business_answer(study)?)
+    );
     let _ = writeln!(h, "<h2>1. Данные и предобработка</h2>");
     let _ = writeln!(h, "{}", table(&study.cleaned.report.table()));
     let _ = writeln!(
@@ -132,6 +137,109 @@ fn html_with(study: &Study, figs: &[(String, Figure)]) -> Result<String> {
     );
     let _ = writeln!(h, "</body></html>");
     Ok(h)
+}
+
+/// The business answer in Russian, every number from this run: whom to target, why (the
+/// levers with their direction), what to offer, the money at stake and the expected
+/// effect under the stated assumptions, how to verify it.
+pub fn business_answer(study: &Study) -> Result<String> {
+    use crate::labels::CUSTOMER;
+    let o = &study.offers;
+    let a = &o.assumptions;
+    let unit = &a.profit_unit;
+    let end = if unit.ends_with('.') { "" } else { "." };
+    let main = study.segmentation.main();
+    let main_money = &o.by_segment[0].money;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "Кого удерживать. Под риском снижения активности (вероятность ≥ {:.3}) — {} из {}; их прибыль {:.1} {unit} в месяц. Главный сегмент «{}» — {} с прибылью не ниже медианы, {:.1} {unit} в месяц; в данных активность снизилась у {:.1} % из них.",
+        study.segmentation.thresholds.risk,
+        CUSTOMER.count(o.total.at_risk as u64),
+        study.table.height(),
+        o.total.profit_month,
+        main.title,
+        CUSTOMER.count(main.size as u64),
+        main_money.profit_month,
+        main.decline_rate * 100.0
+    );
+    let mut reasons: Vec<(&str, usize)> = Vec::new();
+    for c in &o.customers {
+        if let Some(r) = c.reasons.first() {
+            match reasons.iter_mut().find(|(l, _)| *l == r.lever) {
+                Some(x) => x.1 += 1,
+                None => reasons.push((r.lever, 1)),
+            }
+        }
+    }
+    reasons.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+    let why: Vec<String> = reasons
+        .iter()
+        .take(3)
+        .filter_map(|(id, n)| {
+            crate::offers::lever(id).map(|l| {
+                format!(
+                    "{} ({}: {})",
+                    l.title.to_lowercase(),
+                    l.risk_when,
+                    CUSTOMER.count(*n as u64)
+                )
+            })
+        })
+        .collect();
+    let _ = writeln!(
+        t,
+        "Почему. Главная причина риска по модели (что сильнее всего снизит вероятность, если приблизить к уровню удержавшихся покупателей): {}.",
+        why.join("; ")
+    );
+    let offers: Vec<String> = o.by_segment[0]
+        .levers
+        .iter()
+        .filter(|l| l.lever != "none")
+        .filter_map(|l| {
+            crate::offers::lever(l.lever).map(|x| {
+                format!(
+                    "{} — {}",
+                    x.title.to_lowercase(),
+                    CUSTOMER.count(l.customers as u64)
+                )
+            })
+        })
+        .collect();
+    let _ = writeln!(
+        t,
+        "Что предложить. Каждому — одно предложение по его сильнейшей управляемой причине, в варианте его любимой категории; тем, кто не разрешил сообщения, — без рассылок. В главном сегменте: {}.",
+        offers.join(", ")
+    );
+    let _ = writeln!(
+        t,
+        "Деньги (сценарий модели, не причинный эффект). Если снижение активности стоит {:.0} % прибыли за {}, ожидаемая потеря покупателей под риском — {:.1} {unit}{end} Если предложение сдвигает свой рычаг на {:.0} % пути к уровню удержавшихся и стоит {} {unit}, оно окупается у {} и даёт {:.1} {unit} за вычетом затрат ({:.1} {unit} в главном сегменте). При других допущениях — таблица чувствительности.",
+        a.loss_share * 100.0,
+        crate::labels::MONTH.count(a.horizon_months.round() as u64),
+        o.total.expected_loss,
+        a.lever_shift * 100.0,
+        crate::display::format_real(a.offer_cost),
+        CUSTOMER.count(o.total.targeted as u64),
+        o.total.net_gain,
+        main_money.net_gain
+    );
+    let ab = &o.ab_test;
+    let _ = writeln!(
+        t,
+        "Как проверить. A/B-тест в главном сегменте: метрика — доля покупателей, чья активность снизилась за три месяца; без предложения модель ждёт {:.1} %, сценарий — {:.1} %; при α = {} и мощности {} нужно {} в каждую группу, в сегменте {} — {}.",
+        ab.p_control * 100.0,
+        ab.p_treatment * 100.0,
+        crate::display::format_real(ab.alpha),
+        crate::display::format_real(ab.power),
+        ab.n_per_arm.map_or("—".to_string(), |n| CUSTOMER.count(n)),
+        CUSTOMER.count(ab.segment_size as u64),
+        if ab.enough {
+            "хватает"
+        } else {
+            "не хватает"
+        }
+    );
+    Ok(t)
 }
 
 /// The study's conclusions in Russian, every number from this run.

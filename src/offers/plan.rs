@@ -218,8 +218,10 @@ pub struct OfferPlan {
     pub ab_test_at_risk: AbTest,
     /// Main segment: declined against held, largest standardised difference first.
     pub main_contrast: Vec<Contrast>,
+    /// Per favourite category: at-risk customers and how many are promo-dependent.
+    pub by_category: Vec<CategoryNote>,
     /// The category whose at-risk customers are most promo-dependent, if it stands out
-    /// (≥ 1.25 × the overall share).
+    /// (at least 10 at-risk customers and ≥ 1.25 × the overall share).
     pub category_note: Option<CategoryNote>,
 }
 
@@ -329,7 +331,17 @@ impl OfferPlan {
         let everyone: Vec<usize> = (0..all.len()).collect();
         let ab_test_at_risk = plan_for("at_risk", &everyone)?;
         let main_contrast = contrast(&features, &main.members, &base.declined)?;
-        let category_note = category_note(&all, segmentation, &base);
+        let by_category = by_category(segmentation, &base);
+        let category_note = by_category
+            .iter()
+            .filter(|n| n.at_risk >= 10)
+            .max_by(|a, b| {
+                share(a)
+                    .total_cmp(&share(b))
+                    .then(b.category.cmp(&a.category))
+            })
+            .filter(|n| share(n) >= 1.25 * n.overall_share)
+            .cloned();
         Ok(OfferPlan {
             assumptions: options.clone(),
             levers: LEVERS.to_vec(),
@@ -341,6 +353,7 @@ impl OfferPlan {
             ab_test,
             ab_test_at_risk,
             main_contrast,
+            by_category,
             category_note,
         })
     }
@@ -480,13 +493,13 @@ fn contrast(
     Ok(out)
 }
 
-fn category_note(all: &[CustomerOffer], s: &Segmentation, base: &Inputs) -> Option<CategoryNote> {
-    let at: Vec<usize> = (0..all.len())
+fn by_category(s: &Segmentation, base: &Inputs) -> Vec<CategoryNote> {
+    let at: Vec<usize> = (0..base.p.len())
         .filter(|i| base.p[*i] >= s.thresholds.risk)
         .collect();
     let dependent = |i: &usize| base.promo[*i] >= s.thresholds.promo;
     let overall = at.iter().filter(|i| dependent(i)).count() as f64 / at.len().max(1) as f64;
-    let mut cats: Vec<&str> = at.iter().map(|i| base.category[*i].as_str()).collect();
+    let mut cats: Vec<&str> = base.category.iter().map(String::as_str).collect();
     cats.sort();
     cats.dedup();
     cats.into_iter()
@@ -499,15 +512,9 @@ fn category_note(all: &[CustomerOffer], s: &Segmentation, base: &Inputs) -> Opti
                 overall_share: overall,
             }
         })
-        .filter(|n| n.at_risk >= 10)
-        .max_by(|a, b| {
-            share(a)
-                .total_cmp(&share(b))
-                .then(b.category.cmp(&a.category))
-        })
-        .filter(|n| share(n) >= 1.25 * overall)
+        .collect()
 }
 
-fn share(n: &CategoryNote) -> f64 {
+pub(crate) fn share(n: &CategoryNote) -> f64 {
     n.promo_dependent as f64 / n.at_risk.max(1) as f64
 }

@@ -271,4 +271,91 @@ impl OfferPlan {
         )
         .title("Главный сегмент изнутри: чем снизившиеся отличаются от удержавшихся")
     }
+
+    /// Promo dependence of the at-risk customers by favourite category.
+    pub fn category_table(&self) -> Table {
+        let rows = self
+            .by_category
+            .iter()
+            .map(|n| {
+                vec![
+                    n.category.clone(),
+                    n.at_risk.to_string(),
+                    n.promo_dependent.to_string(),
+                    pct(super::plan::share(n)),
+                ]
+            })
+            .collect();
+        Table::from_rows(
+            ["категория", "под риском", "зависимы от акций", "доля"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        )
+        .title(format!(
+            "Зависимость от акций среди покупателей под риском по категориям (всего {})",
+            pct(self.by_category.first().map_or(0.0, |n| n.overall_share))
+        ))
+    }
+
+    /// The notebook's answer in Russian sentences, every number from this plan.
+    pub fn summary(&self) -> String {
+        use crate::labels::CUSTOMER;
+        let a = &self.assumptions;
+        let unit = &a.profit_unit;
+        let main = &self.by_segment[0];
+        let mut s = String::new();
+        let top = main
+            .levers
+            .iter()
+            .find(|l| l.lever != "none")
+            .map_or("—".to_string(), |l| {
+                format!(
+                    "«{}» ({})",
+                    title(l.lever),
+                    CUSTOMER.count(l.customers as u64)
+                )
+            });
+        s.push_str(&format!(
+            "Под риском — {}, их прибыль {} {unit} в месяц; при потере {:.0} % прибыли за {} ожидаемая потеря — {} {unit}{}\n",
+            CUSTOMER.count(self.total.at_risk as u64),
+            money(self.total.profit_month),
+            a.loss_share * 100.0,
+            crate::labels::MONTH.count(a.horizon_months.round() as u64),
+            money(self.total.expected_loss),
+            if unit.ends_with('.') { "" } else { "." }
+        ));
+        s.push_str(&format!(
+            "В главном сегменте «{}» — {} под риском; чаще всего предложение — {}.\n",
+            main.title,
+            CUSTOMER.count(main.money.at_risk as u64),
+            top
+        ));
+        s.push_str(&format!(
+            "Окупаемое предложение получают {}; ожидаемый эффект за вычетом затрат — {} {unit} (сценарий модели при сдвиге рычага на {:.0} % и стоимости {} {unit}; не причинный эффект).\n",
+            CUSTOMER.count(self.total.targeted as u64),
+            money(self.total.net_gain),
+            a.lever_shift * 100.0,
+            format_real(a.offer_cost)
+        ));
+        let ab = &self.ab_test;
+        s.push_str(&format!(
+            "A/B-тест в главном сегменте: нужно {} в каждую группу, в сегменте {} — {}.\n",
+            ab.n_per_arm.map_or("—".to_string(), |n| CUSTOMER.count(n)),
+            CUSTOMER.count(ab.segment_size as u64),
+            if ab.enough {
+                "хватает"
+            } else {
+                "не хватает"
+            }
+        ));
+        match &self.category_note {
+            Some(n) => s.push_str(&format!(
+                "Категория «{}»: зависимы от акций {} из {} под риском — для них персональные промокоды на эту категорию вместо общих распродаж.\n",
+                n.category, n.promo_dependent, n.at_risk
+            )),
+            None => s.push_str("Ни одна категория не выделяется зависимостью от акций: отдельной категорийной рекомендации нет.\n"),
+        }
+        s
+    }
 }
