@@ -190,3 +190,53 @@ fn bad_assumptions_are_errors_naming_the_parameter() {
     }
     assert!(OfferOptions::default().check().is_ok());
 }
+
+#[test]
+fn the_rbf_fast_path_of_moved_rows_equals_scoring_moved_copies() {
+    use oneclick::model::{Classifier, Kernel, Move, Svc};
+    let table = common::synthetic_table();
+    let features = table.features().unwrap();
+    let pipeline = Pipeline::new(
+        Scaler::Standard,
+        Svc::new(Kernel::Rbf, 1.0).with_probability(3),
+    )
+    .fit(&features, &table.target().unwrap())
+    .unwrap();
+    let x = pipeline.transform(&features).unwrap();
+    let moves = vec![
+        Move {
+            cols: vec![0, 3],
+            target: vec![0.5, -1.0],
+            shift: 1.0,
+        },
+        Move {
+            cols: vec![2],
+            target: vec![2.0],
+            shift: 0.5,
+        },
+        Move {
+            cols: vec![],
+            target: vec![],
+            shift: 0.5,
+        },
+    ];
+    let fast = pipeline
+        .model
+        .predict_proba_moves(x.view(), &moves)
+        .unwrap();
+    // column 0 is the model's own probability, bit for bit
+    assert_eq!(
+        fast.column(0).to_owned(),
+        pipeline.model.predict_proba(x.view()).unwrap()
+    );
+    for (v, m) in moves.iter().enumerate() {
+        let slow = pipeline
+            .model
+            .predict_proba(m.apply(x.view()).view())
+            .unwrap();
+        let gap = (&fast.column(1 + v) - &slow)
+            .mapv(f64::abs)
+            .fold(0.0f64, |a, b| a.max(*b));
+        assert!(gap < 1e-12, "move {v}: {gap}");
+    }
+}

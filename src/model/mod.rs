@@ -28,7 +28,7 @@ mod tree;
 pub use knn::{FittedKnn, Knn};
 pub use logistic::{FittedLogistic, LogisticRegression};
 pub(crate) use svc::platt;
-pub use svc::{FittedSvc, Kernel, Svc};
+pub use svc::{FittedSvc, Kernel, Move, Svc};
 pub use tree::{DecisionTree, FittedTree};
 
 use ndarray::{Array1, Array2, ArrayView2};
@@ -142,6 +142,22 @@ impl FittedModel {
     /// Parameters in one line, e.g. `k=7` or `kernel=rbf, C=1`.
     pub fn params_text(&self) -> String {
         params_text(&self.params())
+    }
+
+    /// P(class 1) of every row as it is (column 0) and after each [`Move`] of some
+    /// columns (column 1 + v). An RBF SVC shares the squared distances between the moves;
+    /// other models score a moved copy of `x` per move.
+    pub fn predict_proba_moves(&self, x: ArrayView2<f64>, moves: &[Move]) -> Result<Array2<f64>> {
+        if let FittedModel::Svc(m) = self {
+            return m.predict_proba_moves(x, moves);
+        }
+        let mut out = Array2::zeros((x.nrows(), 1 + moves.len()));
+        out.column_mut(0).assign(&self.predict_proba(x)?);
+        for (v, m) in moves.iter().enumerate() {
+            out.column_mut(1 + v)
+                .assign(&self.predict_proba(m.apply(x).view())?);
+        }
+        Ok(out)
     }
 }
 

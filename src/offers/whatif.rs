@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::levers::LEVERS;
 use crate::error::{Error, Result};
 use crate::merge::ModelTable;
-use crate::model::{Classifier, FittedPipeline};
+use crate::model::{FittedPipeline, Move};
 use crate::schema;
 
 /// A feature's typical level: a number, or a category.
@@ -199,30 +199,40 @@ pub fn what_if_matrix(
         |&c| -> Result<(Vec<f64>, Array2<f64>, Array2<f64>)> {
             let rows = c * CHUNK..((c + 1) * CHUNK).min(n);
             let xc = x.slice(s![rows.clone(), ..]);
-            let p = pipeline.model.predict_proba(xc)?;
-            let mut full = Array2::zeros((rows.len(), LEVERS.len()));
-            let mut partial = Array2::zeros((rows.len(), LEVERS.len()));
+            // Per lever with columns: the full move, then (numeric levers) the partial one.
+            let mut moves = Vec::new();
+            let mut slots = Vec::new();
             for (k, (lever, cols)) in LEVERS.iter().zip(&columns).enumerate() {
                 if cols.is_empty() {
                     continue;
                 }
-                let mut moved = xc.to_owned();
-                for &j in cols {
-                    moved.column_mut(j).fill(t[j]);
-                }
-                let pf = pipeline.model.predict_proba(moved.view())?;
-                full.column_mut(k).assign(&(&p - &pf));
-                if lever.target.is_some() {
-                    partial
+                let target: Vec<f64> = cols.iter().map(|j| t[*j]).collect();
+                moves.push(Move {
+                    cols: cols.clone(),
+                    target: target.clone(),
+                    shift: 1.0,
+                });
+                let partial = lever.target.is_none().then(|| {
+                    moves.push(Move {
+                        cols: cols.clone(),
+                        target,
+                        shift,
+                    });
+                    moves.len()
+                });
+                slots.push((k, moves.len() - usize::from(partial.is_some()), partial));
+            }
+            let scored = pipeline.model.predict_proba_moves(xc, &moves)?;
+            let p = scored.column(0).to_owned();
+            let mut full = Array2::zeros((rows.len(), LEVERS.len()));
+            let mut partial = Array2::zeros((rows.len(), LEVERS.len()));
+            for (k, f, q) in slots {
+                full.column_mut(k).assign(&(&p - &scored.column(f)));
+                match q {
+                    Some(q) => partial.column_mut(k).assign(&(&p - &scored.column(q))),
+                    None => partial
                         .column_mut(k)
-                        .assign(&full.column(k).mapv(|d| shift * d));
-                } else {
-                    let mut part = xc.to_owned();
-                    for &j in cols {
-                        part.column_mut(j).mapv_inplace(|v| v + shift * (t[j] - v));
-                    }
-                    let pp = pipeline.model.predict_proba(part.view())?;
-                    partial.column_mut(k).assign(&(&p - &pp));
+                        .assign(&full.column(k).mapv(|d| shift * d)),
                 }
             }
             Ok((p.to_vec(), full, partial))

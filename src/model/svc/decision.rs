@@ -115,6 +115,137 @@ fn rbf_decision_generic(f: &SvcState, x: ArrayView2<f64>) -> Array1<f64> {
     Array1::from(out)
 }
 
+/// A change of some columns of every row: `x'_j = x_j + shift · (target_j − x_j)` for the
+/// columns `cols` (with `shift = 1`, exactly `target_j`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Move {
+    /// Columns that change.
+    pub cols: Vec<usize>,
+    /// Their target values, one per column.
+    pub target: Vec<f64>,
+    /// How far towards the target, in [0, 1].
+    pub shift: f64,
+}
+
+impl Move {
+    /// The moved value of column `cols[k]` whose current value is `v`.
+    #[inline(always)]
+    pub fn value(&self, k: usize, v: f64) -> f64 {
+        if self.shift == 1.0 {
+            self.target[k]
+        } else {
+            v + self.shift * (self.target[k] - v)
+        }
+    }
+
+    /// `x` with the move applied to every row.
+    pub fn apply(&self, x: ArrayView2<f64>) -> ndarray::Array2<f64> {
+        let mut moved = x.to_owned();
+        for (k, &j) in self.cols.iter().enumerate() {
+            moved.column_mut(j).mapv_inplace(|v| self.value(k, v));
+        }
+        moved
+    }
+}
+
+/// RBF decision values of every row as it is (column 0, bit for bit [`decision`]'s) and
+/// after each move (column 1 + v), sharing the squared distances: a move of the columns C
+/// changes each squared distance by Σ_{j∈C} (s_j − x'_j)² − (s_j − x_j)², so only those
+/// terms and the kernel values are computed again. Rows are computed one after another
+/// (callers parallelise over row chunks).
+pub(super) fn rbf_decision_moves(
+    f: &SvcState,
+    x: ArrayView2<f64>,
+    moves: &[Move],
+) -> ndarray::Array2<f64> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        return unsafe { rbf_decision_moves_avx2(f, x, moves) };
+    }
+    rbf_decision_moves_generic(f, x, moves)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn rbf_decision_moves_avx2(
+    f: &SvcState,
+    x: ArrayView2<f64>,
+    moves: &[Move],
+) -> ndarray::Array2<f64> {
+    rbf_decision_moves_generic(f, x, moves)
+}
+
+#[inline(always)]
+fn weighted_sum(kernel: &[f64], coef: &[f64], rho: f64) -> f64 {
+    let n_sv = kernel.len();
+    let mut lanes = [0.0f64; 4];
+    let full = n_sv / 4 * 4;
+    for (k, a) in kernel[..full]
+        .chunks_exact(4)
+        .zip(coef[..full].chunks_exact(4))
+    {
+        for l in 0..4 {
+            lanes[l] += a[l] * k[l];
+        }
+    }
+    for s in full..n_sv {
+        lanes[s - full] += coef[s] * kernel[s];
+    }
+    ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) - rho
+}
+
+#[inline(always)]
+fn rbf_decision_moves_generic(
+    f: &SvcState,
+    x: ArrayView2<f64>,
+    moves: &[Move],
+) -> ndarray::Array2<f64> {
+    let n_sv = f.support.nrows();
+    let width = f.support.ncols();
+    let support_t: Vec<f64> = f.support.t().iter().copied().collect();
+    let coef: Vec<f64> = f.dual_coef.iter().copied().collect();
+    let x = x.as_standard_layout();
+    let values = x.as_slice().unwrap_or(&[]);
+    let mut dist = vec![0.0f64; n_sv];
+    let mut kernel = vec![0.0f64; n_sv];
+    let mut out = ndarray::Array2::zeros((x.nrows(), 1 + moves.len()));
+    for i in 0..x.nrows() {
+        let row = &values[i * width..(i + 1) * width];
+        dist.fill(0.0);
+        for j in 0..width {
+            let xj = row[j];
+            let column = &support_t[j * n_sv..(j + 1) * n_sv];
+            for s in 0..n_sv {
+                let t = column[s] - xj;
+                dist[s] += t * t;
+            }
+        }
+        for s in 0..n_sv {
+            kernel[s] = exp_neg(-f.gamma * dist[s]);
+        }
+        out[[i, 0]] = weighted_sum(&kernel, &coef, f.rho);
+        for (v, m) in moves.iter().enumerate() {
+            kernel.copy_from_slice(&dist);
+            for (k, &j) in m.cols.iter().enumerate() {
+                let xj = row[j];
+                let moved = m.value(k, xj);
+                let column = &support_t[j * n_sv..(j + 1) * n_sv];
+                for s in 0..n_sv {
+                    let before = column[s] - xj;
+                    let after = column[s] - moved;
+                    kernel[s] += after * after - before * before;
+                }
+            }
+            for d in kernel.iter_mut() {
+                *d = exp_neg(-f.gamma * d.max(0.0));
+            }
+            out[[i, 1 + v]] = weighted_sum(&kernel, &coef, f.rho);
+        }
+    }
+    out
+}
+
 /// eˣ for x ≤ 0, written so that it vectorises: Cody–Waite reduction x = k·ln 2 + r
 /// (|r| ≤ ln 2 / 2), a degree-13 Taylor polynomial of eʳ, and 2ᵏ put together from bits.
 /// Within 2 ulp of the correctly rounded value for −708 ≤ x ≤ 0 (tested); below −708

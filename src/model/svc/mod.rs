@@ -3,6 +3,8 @@
 //! the search. The solver and the decision function live in their own files.
 
 mod decision;
+
+pub use decision::Move;
 mod solver;
 
 use linfa::composing::platt_scaling::{Platt, platt_newton_method};
@@ -296,6 +298,37 @@ impl FittedSvc {
             ));
         }
         Ok(())
+    }
+
+    /// Decision values of every row as it is (column 0) and after each move (column
+    /// 1 + v). For an RBF kernel the squared distances are shared between the moves (only
+    /// the moved columns' terms are recomputed); other kernels score each moved copy.
+    pub fn decision_moves(&self, x: ArrayView2<f64>, moves: &[Move]) -> Result<Array2<f64>> {
+        check_width("svc", self.fitted.support.ncols(), x)?;
+        if self.params.kernel == Kernel::Rbf {
+            return Ok(decision::rbf_decision_moves(&self.fitted, x, moves));
+        }
+        let mut out = Array2::zeros((x.nrows(), 1 + moves.len()));
+        out.column_mut(0)
+            .assign(&decision::decision(self.params.kernel, &self.fitted, x));
+        for (v, m) in moves.iter().enumerate() {
+            out.column_mut(1 + v).assign(&decision::decision(
+                self.params.kernel,
+                &self.fitted,
+                m.apply(x).view(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// [`decision_moves`](Self::decision_moves) through Platt's sigmoid.
+    pub fn predict_proba_moves(&self, x: ArrayView2<f64>, moves: &[Move]) -> Result<Array2<f64>> {
+        let (a, b) = self.fitted.platt.ok_or_else(|| Error::Unsupported {
+            model: "svc".into(),
+            reason: "fitted without probability; use Svc::with_probability for predict_proba"
+                .into(),
+        })?;
+        Ok(self.decision_moves(x, moves)?.mapv(|d| platt(a, b, d)))
     }
 
     /// γ, support vectors, αᵢyᵢ, ρ and Platt's (A, B) of an RBF model.
