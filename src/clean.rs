@@ -25,6 +25,7 @@ use polars::prelude::*;
 
 use crate::data::{IdIndex, RawData};
 use crate::error::{Error, Result};
+use crate::labels;
 use crate::schema::{self, CategorySpec, FileId, Kind};
 
 /// Parameters of the cleaning rules.
@@ -90,11 +91,11 @@ impl Rule {
     /// Short Russian name, for the notebooks' tables.
     pub fn name_ru(self) -> &'static str {
         match self {
-            Rule::Typo => "опечатка",
-            Rule::DuplicateRows => "дубликаты строк",
-            Rule::MissingValues => "пропуски",
-            Rule::Inactive => "неактивный покупатель",
-            Rule::Anomaly => "аномальная выручка",
+            Rule::Typo => labels::RULE_TYPO,
+            Rule::DuplicateRows => labels::RULE_DUPLICATE_ROWS,
+            Rule::MissingValues => labels::RULE_MISSING_VALUES,
+            Rule::Inactive => labels::RULE_INACTIVE,
+            Rule::Anomaly => labels::RULE_ANOMALY,
         }
     }
 }
@@ -186,21 +187,8 @@ impl CleaningReport {
                 ]
             })
             .collect();
-        crate::display::Table::from_rows(
-            [
-                "правило",
-                "файл",
-                "столбец",
-                "замена",
-                "строк",
-                "подробности",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-            rows,
-        )
-        .title("Отчёт об очистке")
+        crate::display::Table::from_rows(labels::CLEANING_HEADERS.map(String::from).to_vec(), rows)
+            .title(labels::CLEANING_TITLE)
     }
 
     /// Rows per file before and after cleaning.
@@ -218,13 +206,10 @@ impl CleaningReport {
             })
             .collect();
         crate::display::Table::from_rows(
-            ["файл", "строк до", "строк после", "удалено"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            labels::CLEANING_ROWS_HEADERS.map(String::from).to_vec(),
             rows,
         )
-        .title("Строки до и после очистки")
+        .title(labels::CLEANING_ROWS_TITLE)
     }
 
     /// The dropped customers with the reason.
@@ -240,14 +225,8 @@ impl CleaningReport {
                 ]
             })
             .collect();
-        crate::display::Table::from_rows(
-            ["id", "правило", "причина"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            rows,
-        )
-        .title("Удалённые покупатели")
+        crate::display::Table::from_rows(labels::DROPPED_HEADERS.map(String::from).to_vec(), rows)
+            .title(labels::DROPPED_TITLE)
     }
 
     /// evcxr's display hook: the entries table.

@@ -10,6 +10,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::labels;
 
 /// Rows shown at each end of a long frame.
 const EDGE_ROWS: usize = 5;
@@ -126,7 +127,7 @@ impl Table {
             if !caption.is_empty() {
                 caption.push_str(" — ");
             }
-            caption.push_str(&format!("{r} rows × {c} columns"));
+            caption.push_str(&labels::table_shape(r, c));
         }
         h.push_str("<table>");
         if !caption.is_empty() {
@@ -153,8 +154,9 @@ impl Table {
                 && at == i
             {
                 h.push_str(&format!(
-                    "<tr><td colspan=\"{}\" style=\"text-align:center\">… {skipped} more rows …</td></tr>",
-                    self.columns.len()
+                    "<tr><td colspan=\"{}\" style=\"text-align:center\">{}</td></tr>",
+                    self.columns.len(),
+                    labels::rows_skipped(skipped)
                 ));
             }
             h.push_str("<tr>");
@@ -175,8 +177,9 @@ impl Table {
             && at >= self.rows.len()
         {
             h.push_str(&format!(
-                "<tr><td colspan=\"{}\" style=\"text-align:center\">… {skipped} more rows</td></tr>",
-                self.columns.len()
+                "<tr><td colspan=\"{}\" style=\"text-align:center\">{}</td></tr>",
+                self.columns.len(),
+                labels::rows_skipped_at_end(skipped)
             ));
         }
         h.push_str("</tbody></table></div>");
@@ -226,7 +229,7 @@ impl fmt::Display for Table {
             writeln!(f, "{t}")?;
         }
         if let Some((r, c)) = self.shape {
-            writeln!(f, "shape: ({r}, {c})")?;
+            writeln!(f, "{}", labels::table_shape_plain(r, c))?;
         }
         line(f, &self.columns)?;
         if !self.dtypes.is_empty() {
@@ -236,14 +239,14 @@ impl fmt::Display for Table {
             if let Some((at, skipped)) = self.gap
                 && at == i
             {
-                writeln!(f, "… {skipped} more rows …")?;
+                writeln!(f, "{}", labels::rows_skipped(skipped))?;
             }
             line(f, row)?;
         }
         if let Some((at, skipped)) = self.gap
             && at >= self.rows.len()
         {
-            writeln!(f, "… {skipped} more rows")?;
+            writeln!(f, "{}", labels::rows_skipped_at_end(skipped))?;
         }
         Ok(())
     }

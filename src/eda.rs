@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use crate::display::{Table, format_value};
 use crate::error::Result;
+use crate::labels;
 use crate::schema;
 
 /// Frequency of each value of a column, most frequent first (ties by value), with shares.
@@ -29,8 +30,8 @@ pub fn value_counts(df: &DataFrame, column: &str) -> Result<DataFrame> {
         rows.len(),
         vec![
             Column::new(column.into(), values),
-            Column::new("количество".into(), count),
-            Column::new("доля".into(), share),
+            Column::new(labels::VALUE_COUNT.into(), count),
+            Column::new(labels::VALUE_SHARE.into(), share),
         ],
     )?)
 }
@@ -50,9 +51,9 @@ pub fn missing_values(frames: &[(&str, &DataFrame)]) -> Result<DataFrame> {
     Ok(DataFrame::new(
         table.len(),
         vec![
-            Column::new("таблица".into(), table),
-            Column::new("столбец".into(), column),
-            Column::new("пропусков".into(), missing),
+            Column::new(labels::MISSING_TABLE.into(), table),
+            Column::new(labels::MISSING_COLUMN.into(), column),
+            Column::new(labels::MISSING_COUNT.into(), missing),
         ],
     )?)
 }
@@ -111,12 +112,7 @@ pub fn duplicate_summary(frames: &[(&str, &DataFrame)]) -> Result<Table> {
         ]);
     }
     Ok(Table::from_rows(
-        vec![
-            "таблица".into(),
-            "строк".into(),
-            "уникальных id".into(),
-            "полных дубликатов".into(),
-        ],
+        labels::DUPLICATES_HEADERS.map(String::from).to_vec(),
         rows,
     ))
 }
@@ -148,7 +144,7 @@ pub fn describe(df: &DataFrame) -> Result<DataFrame> {
         names.push(name);
     }
     let labels = ["count", "mean", "std", "min", "25%", "50%", "75%", "max"];
-    let mut columns = vec![Column::new("столбец".into(), names)];
+    let mut columns = vec![Column::new(labels::MISSING_COLUMN.into(), names)];
     for (l, v) in labels.iter().zip(stats) {
         columns.push(Column::new((*l).into(), v));
     }
@@ -187,27 +183,27 @@ pub fn compare_classes(table: &crate::merge::ModelTable) -> Result<DataFrame> {
         n,
         vec![
             Column::new(
-                "признак".into(),
+                labels::COMPARE_FEATURE.into(),
                 rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
             ),
             Column::new(
-                "среднее: Прежний уровень".into(),
+                labels::compare_mean(schema::SAME_LEVEL).into(),
                 rows.iter().map(|r| r.1[0]).collect::<Vec<_>>(),
             ),
             Column::new(
-                "среднее: Снизилась".into(),
+                labels::compare_mean(schema::DECLINED).into(),
                 rows.iter().map(|r| r.1[1]).collect::<Vec<_>>(),
             ),
             Column::new(
-                "медиана: Прежний уровень".into(),
+                labels::compare_median(schema::SAME_LEVEL).into(),
                 rows.iter().map(|r| r.1[2]).collect::<Vec<_>>(),
             ),
             Column::new(
-                "медиана: Снизилась".into(),
+                labels::compare_median(schema::DECLINED).into(),
                 rows.iter().map(|r| r.1[3]).collect::<Vec<_>>(),
             ),
             Column::new(
-                "разница средних, %".into(),
+                labels::COMPARE_MEAN_DIFF.into(),
                 rows.iter().map(|r| r.2 * 100.0).collect::<Vec<_>>(),
             ),
         ],

@@ -16,8 +16,8 @@
 //! |---|---|---|
 //! | [`error`] | the one [`Error`] enum | — |
 //! | [`stats`] | distributions, ranks, mean/std (one denominator each, documented), median, special functions | — |
-//! | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) | error |
-//! | [`labels`] | Russian titles, headers, numeral agreement | — |
+//! | [`labels`] | Russian titles, headers, chart labels, numeral agreement | — |
+//! | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) | error, labels |
 //! | [`frame`] | polars column helpers (a column as `f64`s / strings) | error |
 //! | [`io`] | atomic writes | error |
 //! | `par` | rayon with a chosen thread count, order-preserving | — |

@@ -11,6 +11,7 @@ use polars::prelude::*;
 
 use crate::clean::{Cleaned, column_ids, index_of};
 use crate::error::{Error, Result};
+use crate::labels;
 use crate::schema::{self, FileId};
 
 /// One row per customer: `id`, the target, the features; profit kept alongside.
@@ -95,39 +96,36 @@ impl ModelTable {
             + self.profit.null_count();
         let mut rows = vec![
             check(
-                "одна строка на покупателя",
-                format!("{} строк, {} уникальных id", ids.len(), distinct.len()),
+                labels::MERGE_CHECK_ONE_ROW,
+                labels::merge_rows_and_ids(ids.len(), distinct.len()),
                 ids.len() == distinct.len(),
             ),
-            check("нет пропусков", format!("{nulls} пропусков"), nulls == 0),
+            check(
+                labels::MERGE_CHECK_NO_MISSING,
+                labels::merge_missing(nulls),
+                nulls == 0,
+            ),
         ];
         for file in FileId::ALL {
             let df = cleaned.frame(file);
             let theirs: std::collections::BTreeSet<i64> = column_ids(df)?.into_iter().collect();
             let per = file.periods().len().max(1);
             rows.push(check(
-                &format!("все покупатели {file}"),
-                format!(
-                    "{} покупателей × {per} = {} строк",
-                    theirs.len(),
-                    df.height()
-                ),
+                &labels::merge_check_all_customers(file),
+                labels::merge_customers_times_periods(theirs.len(), per, df.height()),
                 theirs == distinct && df.height() == distinct.len() * per,
             ));
         }
         rows.push(check(
-            "прибыль у каждого",
-            format!("{} значений", self.profit.len()),
+            labels::MERGE_CHECK_PROFIT,
+            labels::merge_values(self.profit.len()),
             self.profit.len() == ids.len(),
         ));
         Ok(crate::display::Table::from_rows(
-            ["проверка", "факт", "итог"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            labels::MERGE_CHECKS_HEADERS.map(String::from).to_vec(),
             rows,
         )
-        .title("Проверки объединения"))
+        .title(labels::MERGE_CHECKS_TITLE))
     }
 
     /// The frame with `Прибыль` appended (for display and segmentation).
@@ -141,7 +139,7 @@ impl ModelTable {
     pub fn evcxr_display(&self) {
         match self.with_profit() {
             Ok(df) => crate::display::Table::frame(&df)
-                .title("Объединённая таблица (Прибыль — справочно, не признак)")
+                .title(labels::merged_table_title(schema::PROFIT))
                 .evcxr_display(),
             Err(e) => eprintln!("{e}"),
         }
@@ -152,7 +150,12 @@ fn check(name: &str, fact: String, ok: bool) -> Vec<String> {
     vec![
         name.to_string(),
         fact,
-        if ok { "ok" } else { "НЕ ПРОЙДЕНА" }.to_string(),
+        if ok {
+            labels::CHECK_PASSED
+        } else {
+            labels::CHECK_FAILED
+        }
+        .to_string(),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Classification metrics: ROC-AUC (tie-aware), the ROC curve, the confusion matrix.
 
 use crate::error::{Error, Result};
+use crate::labels;
 
 fn check(y: &[u8], score: &[f64]) -> Result<(usize, usize)> {
     if y.len() != score.len() {
@@ -171,21 +172,28 @@ impl Confusion {
         use crate::schema::{DECLINED, SAME_LEVEL};
         crate::display::Table::from_rows(
             vec![
-                "факт \\ прогноз".to_string(),
-                format!("прогноз: {DECLINED}"),
-                format!("прогноз: {SAME_LEVEL}"),
+                labels::CONFUSION_CORNER.to_string(),
+                labels::confusion_predicted(DECLINED),
+                labels::confusion_predicted(SAME_LEVEL),
             ],
             vec![
-                vec![format!("факт: {DECLINED}"), self.tp.to_string(), self.fn_.to_string()],
-                vec![format!("факт: {SAME_LEVEL}"), self.fp.to_string(), self.tn.to_string()],
+                vec![
+                    labels::confusion_actual(DECLINED),
+                    self.tp.to_string(),
+                    self.fn_.to_string(),
+                ],
+                vec![
+                    labels::confusion_actual(SAME_LEVEL),
+                    self.fp.to_string(),
+                    self.tn.to_string(),
+                ],
             ],
         )
-        .title(format!(
-            "Матрица ошибок: точность (precision) {:.3}, полнота (recall) {:.3}, F1 {:.3}, доля верных {:.3}",
+        .title(labels::confusion_title(
             self.precision(),
             self.recall(),
             self.f1(),
-            self.accuracy()
+            self.accuracy(),
         ))
     }
 }

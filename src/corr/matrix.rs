@@ -6,6 +6,7 @@ use super::phik::{bin_uniform, codes_of, crosstab, phik_from_table};
 use super::significance::{Significance, significance_from_table};
 use crate::display::Table;
 use crate::error::{Error, Result};
+use crate::labels;
 
 /// Options of [`PhikMatrix::compute`].
 #[derive(Debug, Clone, PartialEq)]
@@ -190,13 +191,9 @@ impl PhikMatrix {
             })
             .collect();
         Ok(Table::from_rows(
-            vec![
-                "признак".into(),
-                "φK с целевым".into(),
-                "значимость, Z".into(),
-            ],
+            labels::PHIK_RANKING_HEADERS.map(String::from).to_vec(),
             rows,
         )
-        .title(format!("Связь признаков с «{target}»")))
+        .title(labels::phik_ranking_title(target)))
     }
 }

@@ -36,6 +36,7 @@ use std::path::PathBuf;
 use polars::prelude::*;
 
 use crate::error::Result;
+use crate::labels;
 use crate::schema::FileId;
 
 /// Environment variable that points the study at a data directory.
@@ -195,35 +196,14 @@ impl RawData {
                         LineEnding::Mixed => "LF+CRLF",
                     }
                     .to_string(),
-                    if info.format.bom { "да" } else { "нет" }.to_string(),
+                    labels::yes_no(info.format.bom).to_string(),
                     format!("{}…", &info.sha256[..16]),
-                    if info.sha256 == info.file.original_sha256() {
-                        "да"
-                    } else {
-                        "нет"
-                    }
-                    .to_string(),
+                    labels::yes_no(info.sha256 == info.file.original_sha256()).to_string(),
                 ]
             })
             .collect();
-        crate::display::Table::from_rows(
-            [
-                "файл",
-                "строк",
-                "столбцов",
-                "разделитель",
-                "десятичный знак",
-                "концы строк",
-                "BOM",
-                "sha256",
-                "совпадает с оригиналом",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-            rows,
-        )
-        .title(self.source.describe_ru())
+        crate::display::Table::from_rows(labels::FILES_HEADERS.map(String::from).to_vec(), rows)
+            .title(self.source.describe_ru())
     }
 
     /// evcxr's display hook: the files table.

@@ -4,6 +4,7 @@ use ndarray::{Array1, Array2, Axis};
 
 use crate::display::{Figure, Table};
 use crate::error::Result;
+use crate::labels;
 
 /// Mean |SHAP value| of one feature (`results.json` → `importance.shap[]`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -99,21 +100,13 @@ impl Explanation {
                 },
             )
             .collect();
-        Table::from_rows(
-            vec![
-                "признак".into(),
-                "среднее |SHAP|".into(),
-                "среднее SHAP".into(),
-                "корр. значения и SHAP".into(),
-            ],
-            rows,
+        Table::from_rows(labels::SHAP_HEADERS.map(String::from).to_vec(), rows).title(
+            labels::shap_table_title(
+                &self.output_name,
+                self.rows(),
+                self.base_values.mean().unwrap_or(f64::NAN),
+            ),
         )
-        .title(format!(
-            "SHAP для {} (строк: {}; базовое значение {:.3})",
-            self.output_name,
-            self.rows(),
-            self.base_values.mean().unwrap_or(f64::NAN)
-        ))
     }
 
     /// Mean |SHAP| per feature.
@@ -125,8 +118,8 @@ impl Explanation {
             .collect();
         crate::plot::importance_bars(
             &r,
-            &format!("SHAP: средний вклад в {} по модулю", self.output_name),
-            "среднее |SHAP|",
+            &labels::shap_bar_title(&self.output_name),
+            labels::SHAP_BAR_AXIS,
         )
     }
 
@@ -154,7 +147,7 @@ impl Explanation {
                     )
                 })
                 .collect::<Vec<_>>(),
-            &format!("SHAP: вклад признаков в {}", self.output_name),
+            &labels::shap_beeswarm_title(&self.output_name),
         )
     }
 

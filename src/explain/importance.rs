@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::groups;
 use crate::display::{Figure, Table};
 use crate::error::{Error, Result};
+use crate::labels;
 use crate::metrics::roc_auc;
 use crate::model::{Classifier, FittedPipeline};
 
@@ -115,15 +116,9 @@ impl PermutationImportance {
             .into_iter()
             .map(|r| vec![r.feature, format!("{:.4}", r.mean), format!("{:.4}", r.std)])
             .collect();
-        Table::from_rows(
-            crate::labels::IMPORTANCE_HEADERS.map(String::from).to_vec(),
-            rows,
+        Table::from_rows(labels::IMPORTANCE_HEADERS.map(String::from).to_vec(), rows).title(
+            labels::importance_title(self.baseline, self.scores.first().map_or(0, Vec::len)),
         )
-        .title(format!(
-            "Перестановочная важность: ROC-AUC без перестановок {:.4}, {} перестановок на признак",
-            self.baseline,
-            self.scores.first().map_or(0, Vec::len)
-        ))
     }
 
     /// Horizontal bars of the mean drop with ±std error bars.
@@ -133,8 +128,8 @@ impl PermutationImportance {
             &r.iter()
                 .map(|r| (r.feature.clone(), r.mean, r.std))
                 .collect::<Vec<_>>(),
-            "Перестановочная важность (падение ROC-AUC)",
-            "падение ROC-AUC при перемешивании признака",
+            labels::IMPORTANCE_FIGURE_TITLE,
+            labels::IMPORTANCE_FIGURE_AXIS,
         )
     }
 }

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::walk::Evaluator;
 use super::{Explanation, groups};
 use crate::error::{Error, Result};
+use crate::labels;
 use crate::model::FittedPipeline;
 
 /// Settings of [`permutation_shap`].
@@ -108,7 +109,7 @@ pub fn permutation_shap(
         data,
         labels,
         feature_names: names,
-        output_name: "P(«Снизилась»)".to_string(),
+        output_name: labels::shap_output(crate::schema::DECLINED),
     })
 }
 

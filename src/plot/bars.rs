@@ -6,6 +6,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{class_label, class_style, style};
 use crate::display::Figure;
 use crate::error::Result;
+use crate::labels;
 
 /// Horizontal grouped bars: for each category, the share of each class's customers in it.
 /// `categories` are shown in the given order (pass them sorted as they should appear).
@@ -50,7 +51,7 @@ pub fn count_by_class(
             }),
         )?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{column}: доли по классам"), (style::FONT, 18))
+            .caption(labels::bars_title(column), (style::FONT, 18))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(label_width.min(330))
@@ -60,7 +61,7 @@ pub fn count_by_class(
             .disable_y_mesh()
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(categories, *y))
-            .x_desc("доля покупателей класса")
+            .x_desc(labels::CLASS_SHARE_AXIS)
             .x_label_formatter(&|x| format!("{:.0} %", x * 100.0))
             .label_style((style::FONT, 12))
             .draw()?;

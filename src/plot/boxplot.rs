@@ -5,6 +5,7 @@ use plotters::prelude::*;
 use super::{class_label, class_style, style};
 use crate::display::Figure;
 use crate::error::Result;
+use crate::labels;
 use crate::stats::quantile_sorted;
 
 /// One box per class: quartiles, whiskers at 1.5 IQR, outliers as points.
@@ -36,7 +37,7 @@ pub fn boxplot_by_class(values: &[f64], target: &[u8], column: &str) -> Result<F
     let pad = (hi - lo) * 0.06;
     Figure::draw(style::WIDTH, 300, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("{column}: размах по классам"), (style::FONT, 18))
+            .caption(labels::boxplot_title(column), (style::FONT, 18))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(130)

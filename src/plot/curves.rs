@@ -5,6 +5,7 @@ use plotters::prelude::*;
 use super::style;
 use crate::display::Figure;
 use crate::error::Result;
+use crate::labels;
 
 /// Lines `(label, points)` of mean CV ROC-AUC against a hyper-parameter; `log_x` puts
 /// the x axis on a log₁₀ scale (for C). `best` marks one point.
@@ -46,7 +47,7 @@ pub fn validation_curves(
             } else {
                 x_label.to_string()
             })
-            .y_desc("ROC-AUC (среднее по фолдам)")
+            .y_desc(labels::CURVES_AXIS)
             .x_label_formatter(&|v| {
                 if log_x {
                     crate::display::format_real((10f64.powf(*v) * 1000.0).round() / 1000.0)

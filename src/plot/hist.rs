@@ -5,6 +5,7 @@ use plotters::prelude::*;
 use super::{class_label, class_style, style};
 use crate::display::Figure;
 use crate::error::Result;
+use crate::labels;
 
 /// Overlaid histograms of `values` for each class of `target` (1 = «Снизилась»), as the
 /// share of the class in each bin, so classes of different sizes compare directly.
@@ -44,10 +45,7 @@ pub fn histogram_by_class(
     let top = shares.iter().flatten().copied().fold(0.0, f64::max) * 1.15 + 1e-9;
     Figure::draw(style::WIDTH, style::HEIGHT, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("{column}: распределение по классам"),
-                (style::FONT, 18),
-            )
+            .caption(labels::histogram_title(column), (style::FONT, 18))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
@@ -56,7 +54,7 @@ pub fn histogram_by_class(
             .configure_mesh()
             .disable_x_mesh()
             .x_desc(column)
-            .y_desc("доля покупателей класса")
+            .y_desc(labels::CLASS_SHARE_AXIS)
             .x_label_formatter(&|x| style::thousands(*x))
             .y_label_formatter(&|y| format!("{:.0} %", y * 100.0))
             .label_style((style::FONT, 12))

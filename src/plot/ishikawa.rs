@@ -7,6 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::style;
 use crate::display::Figure;
 use crate::error::Result;
+use crate::labels;
 use crate::schema::{self, FeatureGroup};
 
 /// The fishbone diagram from [`schema::feature_groups`].
@@ -18,7 +19,7 @@ pub fn ishikawa() -> Result<Figure> {
         let head_x = w - 190;
         let ink = style::NEUTRAL;
         root.draw(&Text::new(
-            "Что влияет на покупательскую активность",
+            labels::ISHIKAWA_TITLE,
             (20, 14),
             (style::FONT, 18),
         ))?;
@@ -35,10 +36,7 @@ pub fn ishikawa() -> Result<Figure> {
             [(head_x, spine_y - 34), (w - 12, spine_y + 34)],
             style::DECLINED.stroke_width(2),
         ))?;
-        for (k, line) in ["Покупательская", "активность", "снизилась?"]
-            .iter()
-            .enumerate()
-        {
+        for (k, line) in labels::ISHIKAWA_HEAD.iter().enumerate() {
             root.draw(&Text::new(
                 line.to_string(),
                 ((head_x + w - 12) / 2, spine_y - 18 + 18 * k as i32),

@@ -7,6 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::style;
 use crate::display::Figure;
 use crate::error::Result;
+use crate::labels;
 use crate::schema;
 
 /// Deterministic horizontal jitter of a customer's point within its month's strip.
@@ -41,7 +42,7 @@ pub fn revenue_by_period(
     let max = revenue.iter().copied().fold(0.0f64, f64::max) * 1.08 + 1.0;
     Figure::draw(style::WIDTH, style::HEIGHT, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("Выручка покупателей по месяцам", (style::FONT, 20))
+            .caption(labels::REVENUE_TITLE, (style::FONT, 20))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(70)
@@ -58,7 +59,7 @@ pub fn revenue_by_period(
                     String::new()
                 }
             })
-            .y_desc("Выручка")
+            .y_desc(schema::REVENUE)
             .y_label_formatter(&|y| super::style::thousands(*y))
             .label_style((style::FONT, 13))
             .draw()?;

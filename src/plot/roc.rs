@@ -5,6 +5,7 @@ use plotters::prelude::*;
 use super::style;
 use crate::display::Figure;
 use crate::error::Result;
+use crate::labels;
 
 /// A ROC curve from `(false positive rate, true positive rate)` points in increasing
 /// order, with the chance diagonal and the AUC in the legend.
@@ -26,8 +27,8 @@ pub fn roc_curves(curves: &[Curve], title: &str) -> Result<Figure> {
             .build_cartesian_2d(0.0..1.0f64, 0.0..1.0f64)?;
         chart
             .configure_mesh()
-            .x_desc("доля ложноположительных (FPR)")
-            .y_desc("доля истинноположительных (TPR)")
+            .x_desc(labels::ROC_AXIS_X)
+            .y_desc(labels::ROC_AXIS_Y)
             .label_style((style::FONT, 12))
             .draw()?;
         chart.draw_series(LineSeries::new(

@@ -6,6 +6,7 @@ use plotters::prelude::*;
 use super::{class_label, class_style, style};
 use crate::display::Figure;
 use crate::error::Result;
+use crate::labels;
 
 /// One dot per point, coloured by class (with opacity `alpha`), one legend entry per class.
 fn draw_classes(
@@ -60,7 +61,7 @@ pub fn scatter_by_class(
     let (y0, y1) = span(y, 0.05);
     Figure::draw(style::WIDTH, style::HEIGHT + 40, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("{y_label} и {x_label}"), (style::FONT, 18))
+            .caption(labels::scatter_title(x_label, y_label), (style::FONT, 18))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(64)
@@ -121,7 +122,7 @@ pub fn threshold_scatter(
                 vec![(tx, y0), (tx, y1)],
                 style::ALERT.stroke_width(2),
             )))?
-            .label(format!("порог вероятности {tx:.3}"))
+            .label(labels::probability_threshold(tx))
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], style::ALERT.stroke_width(2))
             });
@@ -130,7 +131,7 @@ pub fn threshold_scatter(
                 vec![(x0, ty), (x1, ty)],
                 style::NEUTRAL.stroke_width(2),
             )))?
-            .label(format!("порог прибыли {ty:.2}"))
+            .label(labels::profit_threshold(ty))
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], style::NEUTRAL.stroke_width(2))
             });

@@ -6,6 +6,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::style;
 use crate::display::Figure;
 use crate::error::Result;
+use crate::labels;
 
 fn label_width(labels: &[String]) -> u32 {
     (labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32 * 7 + 16).min(360)
@@ -87,7 +88,7 @@ pub fn beeswarm(features: &[(String, Vec<f64>, Vec<f64>)], title: &str) -> Resul
             .disable_y_mesh()
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(&labels, *y))
-            .x_desc("SHAP (вклад в вероятность снижения)")
+            .x_desc(labels::BEESWARM_AXIS)
             .label_style((style::FONT, 12))
             .draw()?;
         chart.draw_series(std::iter::once(PathElement::new(
@@ -149,12 +150,12 @@ pub fn beeswarm(features: &[(String, Vec<f64>, Vec<f64>)], title: &str) -> Resul
         }
         let font = (style::FONT, 12).into_font().color(&BLACK);
         strip.draw(&Text::new(
-            "низкое значение признака",
+            labels::BEESWARM_LOW,
             (x0 - 6, 13),
             font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
         strip.draw(&Text::new(
-            "высокое",
+            labels::BEESWARM_HIGH,
             (x0 + 211, 13),
             font.pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
@@ -195,7 +196,7 @@ pub fn waterfall(items: &[(String, f64)], base: f64, title: &str, output: &str) 
             .disable_y_mesh()
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(&labels, *y))
-            .x_desc(format!("{output}: базовое {base:.3} → прогноз {fx:.3}"))
+            .x_desc(labels::waterfall_axis(output, base, fx))
             .label_style((style::FONT, 12))
             .draw()?;
         for (x, label) in [(base, "E[f]"), (fx, "f(x)")] {

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use super::take_rows;
 use crate::display::Table;
 use crate::error::{Error, Result};
+use crate::labels;
 use crate::metrics::roc_auc;
 use crate::model::{Classifier, Fit, Model, Pipeline, Scaler, WorkGroup, params_text};
 use crate::prep::ColumnTransformer;
@@ -403,11 +404,10 @@ impl SearchResult {
     pub fn leaderboard(&self, top: usize) -> Table {
         table(
             self.sorted().into_iter().take(top),
-            format!(
-                "Лучшие {} из {} кандидатов ({}-кратная стратифицированная кросс-валидация, ROC-AUC)",
+            labels::leaderboard_title(
                 top.min(self.results.len()),
                 self.results.len(),
-                self.folds.len()
+                self.folds.len(),
             ),
         )
     }
@@ -416,7 +416,7 @@ impl SearchResult {
     pub fn family_table(&self) -> Table {
         table(
             self.best_per_family().into_iter(),
-            "Лучший кандидат каждого семейства".to_string(),
+            labels::FAMILY_BEST_TITLE.to_string(),
         )
     }
 }
@@ -432,23 +432,9 @@ fn table<'a>(rows: impl Iterator<Item = &'a CvResult>, title: String) -> Table {
                 format!("{:.4}", r.mean),
                 format!("{:.4}", r.std),
                 // with its unit, so notebook comparisons treat the row as a timing
-                format!("{:.1} мс", r.seconds * 1e3),
+                labels::ms_per_fold(r.seconds * 1e3),
             ]
         })
         .collect();
-    Table::from_rows(
-        [
-            "место",
-            "семейство",
-            "скейлер",
-            "параметры",
-            "ROC-AUC (среднее)",
-            "ROC-AUC (std)",
-            "время на фолд",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
-    )
-    .title(title)
+    Table::from_rows(labels::LEADERBOARD_HEADERS.map(String::from).to_vec(), rows).title(title)
 }

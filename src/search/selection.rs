@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use crate::display::{Figure, Table};
 use crate::error::{Error, Result};
+use crate::labels;
 use crate::merge::ModelTable;
 use crate::metrics::{Confusion, RocPoint, f1_threshold, roc_auc, roc_curve};
 use crate::model::{FittedPipeline, Pipeline, params_text};
@@ -189,21 +190,8 @@ impl ModelSelection {
                 ]
             })
             .collect();
-        Table::from_rows(
-            [
-                "семейство",
-                "скейлер",
-                "параметры",
-                "ROC-AUC CV",
-                "std CV",
-                "ROC-AUC тест",
-                "выбрана",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows,
-        )
-        .title("Лучшая модель каждого семейства: кросс-валидация и тестовая выборка")
+        Table::from_rows(labels::FAMILIES_HEADERS.map(String::from).to_vec(), rows)
+            .title(labels::FAMILIES_TITLE)
     }
 
     /// Test ROC curves of every family's best pipeline, the chosen one first.
@@ -227,7 +215,7 @@ impl ModelSelection {
             let chosen = curves.remove(k);
             curves.insert(0, chosen);
         }
-        crate::plot::roc_curves(&curves, "ROC-кривые на тестовой выборке")
+        crate::plot::roc_curves(&curves, labels::ROC_FIGURE_TITLE)
     }
 
     /// The chosen threshold against 0.5 on the test part.
@@ -243,25 +231,13 @@ impl ModelSelection {
             ]
         };
         Table::from_rows(
-            [
-                "порог",
-                "отмечено «Снизилась»",
-                "precision",
-                "recall",
-                "F1",
-                "accuracy",
-            ]
-            .map(String::from)
-            .to_vec(),
+            labels::threshold_headers(crate::schema::DECLINED),
             vec![
                 row("0.5".to_string(), &self.confusion_half),
-                row(
-                    format!("{:.3} (max F1 на OOF)", self.threshold),
-                    &self.confusion,
-                ),
+                row(labels::threshold_max_f1(self.threshold), &self.confusion),
             ],
         )
-        .title("Тестовая выборка при двух порогах")
+        .title(labels::THRESHOLD_TITLE)
     }
 
     /// Mean CV ROC-AUC against the main hyper-parameter of `family` (`knn`: k;
@@ -309,19 +285,16 @@ impl ModelSelection {
             .find(|b| b.family() == family);
         let best_point = best.map(|b| (b.pipeline.model.main_param().0, b.mean));
         let (x_label, log_x) = match family {
-            "knn" => ("k (число соседей)", false),
-            "decision_tree" => (
-                "max_depth (лучшее по min_samples_split × min_samples_leaf)",
-                false,
-            ),
-            _ => ("C", true),
+            "knn" => (labels::CURVE_AXIS_KNN, false),
+            "decision_tree" => (labels::CURVE_AXIS_TREE, false),
+            _ => (labels::CURVE_AXIS_C, true),
         };
         crate::plot::validation_curves(
             &series,
             x_label,
             log_x,
             best_point,
-            &format!("{family}: ROC-AUC на кросс-валидации"),
+            &labels::curve_title(family),
         )
     }
 }
