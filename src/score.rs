@@ -208,11 +208,13 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
         other => other,
     })?;
     lap("transform");
+    let consent = crate::offers::consent(&features)?;
     let wi = crate::offers::what_if_matrix(
         &model.pipeline,
         x.view(),
         &model.typical,
         model.assumptions.lever_shift,
+        &consent,
     )?;
     drop(x);
     let p = &wi.p;
@@ -232,7 +234,6 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
     let profit = table.profit_values()?;
     let promo = crate::frame::f64_values(&table.frame, crate::schema::PROMO_SHARE)?;
     let category = crate::frame::str_values(&features, crate::schema::POPULAR_CATEGORY)?;
-    let consent = crate::offers::consent(&features)?;
     let o = &model.assumptions;
     let max_reasons = o.max_reasons.min(REASONS);
     // Each row on its own (order-preserving collect): thread-independent.

@@ -137,14 +137,16 @@ fn mode<'a>(values: impl Iterator<Item = &'a str>) -> String {
 /// level (`full`) and when they move `shift` of the way there (`partial`; for a
 /// categorical lever, `shift × full`: the share of customers the offer converts).
 /// Positive = moving the lever lowers the risk. A lever none of whose features the
-/// pipeline uses has 0.
+/// pipeline uses has 0. `partial` is computed only where an offer needs it — along a
+/// row's offer candidates until the first whose partial move lowers the risk — and is
+/// NaN elsewhere.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WhatIf {
     /// P(«Снизилась») of each row as it is.
     pub p: Vec<f64>,
     /// Rows × levers: drop when the lever moves all the way.
     pub full: Array2<f64>,
-    /// Rows × levers: drop when the lever moves `shift` of the way.
+    /// Rows × levers: drop when the lever moves `shift` of the way (NaN where not needed).
     pub partial: Array2<f64>,
     /// The shift of `partial`.
     pub shift: f64,
@@ -167,16 +169,26 @@ pub fn what_if(
         pipeline.transform(features)?.view(),
         typical,
         shift,
+        &consent(features)?,
     )
 }
 
-/// [`what_if`] on features already transformed by `pipeline`.
+/// [`what_if`] on features already transformed by `pipeline`, with each row's consent to
+/// messages (which decides the levers an offer may use).
 pub fn what_if_matrix(
     pipeline: &FittedPipeline,
     x: ndarray::ArrayView2<f64>,
     typical: &Typical,
     shift: f64,
+    consent: &[bool],
 ) -> Result<WhatIf> {
+    if consent.len() != x.nrows() {
+        return Err(Error::shape(
+            "consent flags for the rows",
+            x.nrows(),
+            consent.len(),
+        ));
+    }
     if !(shift.is_finite() && (0.0..=1.0).contains(&shift)) {
         return Err(Error::parameter("lever_shift", shift, "a share in [0, 1]"));
     }
@@ -199,40 +211,85 @@ pub fn what_if_matrix(
         |&c| -> Result<(Vec<f64>, Array2<f64>, Array2<f64>)> {
             let rows = c * CHUNK..((c + 1) * CHUNK).min(n);
             let xc = x.slice(s![rows.clone(), ..]);
-            // Per lever with columns: the full move, then (numeric levers) the partial one.
-            let mut moves = Vec::new();
-            let mut slots = Vec::new();
-            for (k, (lever, cols)) in LEVERS.iter().zip(&columns).enumerate() {
-                if cols.is_empty() {
-                    continue;
-                }
-                let target: Vec<f64> = cols.iter().map(|j| t[*j]).collect();
-                moves.push(Move {
-                    cols: cols.clone(),
-                    target: target.clone(),
+            // Every lever with columns moved all the way, in one pass.
+            let levers: Vec<usize> = (0..LEVERS.len())
+                .filter(|k| !columns[*k].is_empty())
+                .collect();
+            let target = |k: usize| -> Vec<f64> { columns[k].iter().map(|j| t[*j]).collect() };
+            let moves: Vec<Move> = levers
+                .iter()
+                .map(|&k| Move {
+                    cols: columns[k].clone(),
+                    target: target(k),
                     shift: 1.0,
-                });
-                let partial = lever.target.is_none().then(|| {
-                    moves.push(Move {
-                        cols: cols.clone(),
-                        target,
-                        shift,
-                    });
-                    moves.len()
-                });
-                slots.push((k, moves.len() - usize::from(partial.is_some()), partial));
-            }
+                })
+                .collect();
             let scored = pipeline.model.predict_proba_moves(xc, &moves)?;
             let p = scored.column(0).to_owned();
             let mut full = Array2::zeros((rows.len(), LEVERS.len()));
-            let mut partial = Array2::zeros((rows.len(), LEVERS.len()));
-            for (k, f, q) in slots {
-                full.column_mut(k).assign(&(&p - &scored.column(f)));
-                match q {
-                    Some(q) => partial.column_mut(k).assign(&(&p - &scored.column(q))),
-                    None => partial
-                        .column_mut(k)
-                        .assign(&full.column(k).mapv(|d| shift * d)),
+            for (v, &k) in levers.iter().enumerate() {
+                full.column_mut(k).assign(&(&p - &scored.column(1 + v)));
+            }
+            // The partial move only where an offer needs it: along each row's candidates
+            // (actionable levers its consent allows, raising its risk, strongest first)
+            // until one whose partial move lowers the risk; NaN elsewhere.
+            let mut partial = Array2::from_elem((rows.len(), LEVERS.len()), f64::NAN);
+            let candidates: Vec<Vec<usize>> = (0..rows.len())
+                .map(|i| {
+                    let mut c: Vec<usize> = levers
+                        .iter()
+                        .copied()
+                        .filter(|k| {
+                            let l = &LEVERS[*k];
+                            l.actionable
+                                && (consent[rows.start + i] || !l.needs_consent)
+                                && full[[i, *k]] > 0.0
+                        })
+                        .collect();
+                    c.sort_by(|a, b| full[[i, *b]].total_cmp(&full[[i, *a]]).then(a.cmp(b)));
+                    c
+                })
+                .collect();
+            let mut next = vec![0usize; rows.len()];
+            loop {
+                // Rows waiting for the partial move of lever k.
+                let mut waiting: Vec<Vec<usize>> = vec![Vec::new(); LEVERS.len()];
+                for i in 0..rows.len() {
+                    if let Some(&k) = candidates[i].get(next[i]) {
+                        waiting[k].push(i);
+                    }
+                }
+                if waiting.iter().all(Vec::is_empty) {
+                    break;
+                }
+                for (k, members) in waiting.iter().enumerate() {
+                    if members.is_empty() {
+                        continue;
+                    }
+                    let values: Vec<f64> = if LEVERS[k].target.is_some() {
+                        // a category cannot move part of the way: the share of customers
+                        // the offer converts
+                        members.iter().map(|i| shift * full[[*i, k]]).collect()
+                    } else {
+                        let sub = xc.select(ndarray::Axis(0), members);
+                        let moved = pipeline.model.predict_proba_moves(
+                            sub.view(),
+                            &[Move {
+                                cols: columns[k].clone(),
+                                target: target(k),
+                                shift,
+                            }],
+                        )?;
+                        members
+                            .iter()
+                            .enumerate()
+                            .map(|(r, i)| p[*i] - moved[[r, 1]])
+                            .collect()
+                    };
+                    for (i, v) in members.iter().zip(values) {
+                        partial[[*i, k]] = v;
+                        next[*i] = if v > 0.0 { usize::MAX } else { next[*i] + 1 };
+                    }
                 }
             }
             Ok((p.to_vec(), full, partial))
