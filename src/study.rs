@@ -380,6 +380,31 @@ impl Study {
                 seg.profit_at_risk
             );
         }
+        let o = &self.offers;
+        let a = &o.assumptions;
+        let _ = writeln!(
+            s,
+            "offers (model-based scenario; loss share {}, lever shift {}, offer cost {}): {} of {} at-risk customers targeted, expected loss {:.1}, net expected gain {:.1} ({})",
+            a.loss_share,
+            a.lever_shift,
+            a.offer_cost,
+            o.total.targeted,
+            o.total.at_risk,
+            o.total.expected_loss,
+            o.total.net_gain,
+            a.profit_unit
+        );
+        let ab = &o.ab_test;
+        let _ = writeln!(
+            s,
+            "A/B test ({}): decline {:.3} → {:.3}, {} per arm, segment {} ({})",
+            ab.segment,
+            ab.p_control,
+            ab.p_treatment,
+            ab.n_per_arm.map_or("-".to_string(), |n| n.to_string()),
+            ab.segment_size,
+            if ab.enough { "enough" } else { "not enough" }
+        );
         let t: Vec<String> = self
             .timings
             .iter()

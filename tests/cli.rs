@@ -406,10 +406,19 @@ fn score_writes_scores_and_offers_or_nothing() {
     assert!(stdout.contains("stages: model"), "{stdout}");
     let scores = std::fs::read_to_string(&out).unwrap();
     assert_eq!(scores.lines().count(), 1297);
-    let offers = std::fs::read_to_string(dir.path().join("scores.segments.csv")).unwrap();
     assert!(
-        offers.starts_with("segment,customers,offer\nlow_risk,"),
-        "{offers}"
+        scores.starts_with("id,probability,segment,reason_1,"),
+        "{scores}"
+    );
+    let segments = std::fs::read_to_string(dir.path().join("scores.segments.csv")).unwrap();
+    assert!(
+        segments.starts_with("segment,customers,with_offer\nlow_risk,"),
+        "{segments}"
+    );
+    let levers = std::fs::read_to_string(dir.path().join("scores.levers.csv")).unwrap();
+    assert!(
+        levers.contains("engagement,Вовлечённость на сайте,true,false,"),
+        "{levers}"
     );
 
     // bad data: exit 1, the loader's message, nothing written
@@ -434,4 +443,5 @@ fn score_writes_scores_and_offers_or_nothing() {
         "{stderr}"
     );
     assert!(!out2.exists() && !dir.path().join("other.segments.csv").exists());
+    assert!(!dir.path().join("other.levers.csv").exists());
 }

@@ -41,14 +41,17 @@ enum Command {
         /// scaling, permutation importance, SHAP and the segmentation's folds.
         #[arg(long, default_value_t = oneclick::segment::SegmentOptions::default().seed)]
         seed: u64,
-        /// Also store the chosen fitted pipeline with the segment thresholds and offers
-        /// (JSON) for `oneclick score`.
+        /// Also store the chosen fitted pipeline with the segment thresholds, the typical
+        /// levels the levers move towards and the offers' assumptions (JSON) for
+        /// `oneclick score`.
         #[arg(long, value_name = "FILE")]
         save_model: Option<PathBuf>,
     },
     /// Score a new snapshot (the same four files) with a model saved by `study
-    /// --save-model`: writes id, probability of decline and segment as CSV, and the
-    /// segments' sizes and offers beside it (FILE.segments.csv). The snapshot is
+    /// --save-model`: writes per customer the probability of decline, the segment, up to
+    /// three reasons (lever and effect), the offer's lever and its expected gain (a
+    /// model-based scenario) as CSV, the lever titles and offer texts once beside it
+    /// (FILE.levers.csv) and the segments' sizes (FILE.segments.csv). The snapshot is
     /// validated and cleaned like the study's data; customers removed by cleaning are
     /// listed, not scored. Customer ids need not be those of the training data (every
     /// valid customer is scored); a missing column or a category the model has not seen
@@ -60,8 +63,8 @@ enum Command {
         /// Directory with the four CSV files of the snapshot.
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
-        /// Output CSV file (`id,probability,segment`); the offers go to
-        /// FILE.segments.csv (`segment,customers,offer`).
+        /// Output CSV file (`id,probability,segment,reason_1,effect_1,…,lever,category,expected_gain`);
+        /// FILE.levers.csv holds the texts, FILE.segments.csv the segment sizes.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
@@ -163,11 +166,16 @@ fn run(command: Command) -> oneclick::Result<()> {
                 .collect();
             println!("  stages: {}", stages.join(", "));
             println!(
-                "  offers per segment → {}",
+                "  reasons, offer lever and expected gain per customer in {}; lever titles and offers in {}",
+                out.display(),
+                oneclick::score::Scores::levers_path(&out).display()
+            );
+            println!(
+                "  customers per segment (with an offer that pays for itself) → {}",
                 oneclick::score::Scores::segments_path(&out).display()
             );
-            for (s, n, _) in scores.segments() {
-                println!("  {s}: {n}");
+            for (s, n, paying) in scores.segments() {
+                println!("  {s}: {n} ({paying})");
             }
             if !scores.not_scored.is_empty() {
                 println!(
