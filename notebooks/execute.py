@@ -276,7 +276,7 @@ def main() -> int:
         metavar="TEXT",
         help="expect every notebook to stop at its data cell with an error containing TEXT",
     )
-    ap.add_argument("--kernel", default="rust")
+    ap.add_argument("--kernel", default="oneclick-rust")
     ap.add_argument("--cell-timeout", type=float, default=3600.0)
     ap.add_argument("--timings", action="store_true", help="print the seconds each cell took")
     args = ap.parse_args()
@@ -339,7 +339,7 @@ def main() -> int:
                     stopped = count
                 previous = cell
             elapsed = time.monotonic() - start
-            nb.metadata["kernelspec"] = {"display_name": "Rust", "language": "rust", "name": args.kernel}
+            nb.metadata["kernelspec"] = {"display_name": "Rust (oneclick)", "language": "rust", "name": args.kernel}
             nb.metadata["language_info"] = {
                 "codemirror_mode": "rust",
                 "file_extension": ".rs",

@@ -21,7 +21,11 @@
 #                                 `cargo install --locked` (about 10 minutes, once per machine)
 #   notebooks/.jupyter/           the Rust kernel's registration (project-local JUPYTER_PATH)
 #   rust-src                      rustup component (evcxr's code completion)
-# Compiled cell dependencies are kept in $ONECLICK_EVCXR_TMPDIR (default target/evcxr/).
+#   ~/.local/share/jupyter/kernels/oneclick-rust/
+#                                 the same kernel for your own Jupyter / VS Code, its
+#                                 environment in kernel.json (see README)
+# Compiled cell dependencies are kept in $ONECLICK_EVCXR_TMPDIR (default
+# ~/.cache/oneclick/evcxr-tmp/).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -62,25 +66,48 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
   rustup component add rust-src || say "warning: could not add rust-src; code completion will be limited"
 fi
 
-# 4. Register the kernel in a project-local Jupyter path
-export JUPYTER_PATH=$HERE/.jupyter
-export JUPYTER_DATA_DIR=$HERE/.jupyter
-export JUPYTER_CONFIG_DIR=$HERE/.jupyter/config
-export EVCXR_CONFIG_DIR=$HERE/evcxr
-# Keep the compiled cell dependencies between sessions.
-export EVCXR_TMPDIR=${ONECLICK_EVCXR_TMPDIR:-$(dirname "$HERE")/target/evcxr}
+# 4. Register the kernel, with its environment in kernel.json ("env"), under the name the
+#    notebooks ask for (oneclick-rust): in the user's Jupyter data directory, so that a
+#    JupyterLab or VS Code started by hand and plain `jupyter nbconvert --execute` find it
+#    and start it exactly as this script does; and project-locally for this script.
+USER_KERNELS=$("$VENV/bin/jupyter" --data-dir)/kernels
+# Keep the compiled cell dependencies between sessions (a stock evcxr kernel builds them
+# anew in a fresh temporary directory every time: ~7 minutes per notebook opened).
+EVCXR_TMPDIR=${ONECLICK_EVCXR_TMPDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/oneclick/evcxr-tmp}
 mkdir -p "$EVCXR_TMPDIR"
+EVCXR_TMPDIR=$(cd "$EVCXR_TMPDIR" && pwd)
 # The cells' libraries find the Rust standard library through a relative rpath that cargo
 # computes for target/.../deps/ but evcxr loads the copy one directory up; when the build
 # directory shares a prefix with the toolchain (e.g. both under $HOME) that path is wrong
 # and dlopen fails. Point the loader at the toolchain's libraries explicitly.
 sysroot=$(rustc --print sysroot)
 host=$(rustc -vV | sed -n 's/^host: //p')
-export LD_LIBRARY_PATH="$sysroot/lib/rustlib/$host/lib:$sysroot/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-"$EVCXR_ROOT/bin/evcxr_jupyter" --install >/dev/null
+KERNEL_LD_LIBRARY_PATH="$sysroot/lib/rustlib/$host/lib:$sysroot/lib"
+staging=$(mktemp -d)
+JUPYTER_PATH=$staging "$EVCXR_ROOT/bin/evcxr_jupyter" --install >/dev/null
+for dest in "$USER_KERNELS/oneclick-rust" "$HERE/.jupyter/kernels/oneclick-rust"; do
+  mkdir -p "$dest"
+  cp -r "$staging/kernels/rust/." "$dest/"
+  "$VENV/bin/python" - "$dest/kernel.json" "$HERE/evcxr" "$EVCXR_TMPDIR" "$KERNEL_LD_LIBRARY_PATH" <<'PY'
+import json, sys
+path, config, tmpdir, libs = sys.argv[1:]
+spec = json.load(open(path))
+spec["display_name"] = "Rust (oneclick)"
+spec["env"] = {"EVCXR_CONFIG_DIR": config, "EVCXR_TMPDIR": tmpdir, "LD_LIBRARY_PATH": libs}
+spec.setdefault("metadata", {})["oneclick"] = "registered by notebooks/run.sh"
+json.dump(spec, open(path, "w"), indent=2)
+PY
+done
+rm -rf "$staging"
+export JUPYTER_PATH=$HERE/.jupyter
+export JUPYTER_DATA_DIR=$HERE/.jupyter
+export JUPYTER_CONFIG_DIR=$HERE/.jupyter/config
+export EVCXR_CONFIG_DIR=$HERE/evcxr
+export EVCXR_TMPDIR
+export LD_LIBRARY_PATH="$KERNEL_LD_LIBRARY_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 if [ "$setup_only" = 1 ]; then
-  say "set up; open the notebooks with: notebooks/run.sh --lab"
+  say "set up; the kernel «Rust (oneclick)» is registered for your own Jupyter and VS Code too (see README); or: notebooks/run.sh --lab"
   exit 0
 fi
 if [ "$lab" = 1 ]; then

@@ -353,6 +353,20 @@ impl Figure {
     }
 }
 
+/// Rich display of any polars [`DataFrame`] in a notebook: with `use
+/// oneclick::prelude::*;` a frame as the last expression of a cell renders as an HTML
+/// table (the first and last rows of a long frame, with its shape), not as Debug text.
+pub trait FrameDisplay {
+    /// evcxr's display hook.
+    fn evcxr_display(&self);
+}
+
+impl FrameDisplay for DataFrame {
+    fn evcxr_display(&self) {
+        Table::frame(self).evcxr_display();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,6 +92,11 @@ pub use clean::{Cleaned, CleaningOptions, CleaningReport};
 pub use data::{Data, DataDir, RawData, Source};
 pub use error::{Error, Result};
 pub use merge::ModelTable;
+/// polars, the crate every table of the study is built with, re-exported so that notebook
+/// cells filter, group, sort and join the study's frames with polars' own API through the
+/// one copy of polars linked into `oneclick` (a separate `:dep polars` in a cell would be
+/// a second, incompatible copy): `use oneclick::polars::prelude::*;`.
+pub use polars;
 /// The array crate of the model matrices (`prep`, `model`, `explain`), re-exported so
 /// notebooks and users name the same version.
 pub use ndarray;

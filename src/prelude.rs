@@ -3,7 +3,7 @@
 pub use crate::clean::{Cleaned, CleaningOptions, CleaningReport, Rule};
 pub use crate::corr::{PhikMatrix, PhikOptions, Significance};
 pub use crate::data::{Data, DataDir, FileFormat, FileInfo, RawData, Source};
-pub use crate::display::{Figure, Table, ToTable};
+pub use crate::display::{Figure, FrameDisplay, Table, ToTable};
 pub use crate::eda::{
     compare_classes, describe, duplicate_summary, largest, missing_values, rows_of_customers,
     value_counts,
@@ -24,4 +24,8 @@ pub use crate::search::{self, ModelSelection, SelectionOptions};
 pub use crate::segment::{Segment, SegmentKind, SegmentOptions, Segmentation, Thresholds};
 pub use crate::study::{Study, StudyOptions};
 pub use crate::synth::SynthOptions;
-pub use polars::prelude::{Column, DataFrame, DataType, NamedFrom, Series};
+pub use crate::polars;
+pub use polars::prelude::{
+    ChunkCompareEq, ChunkCompareIneq, Column, DataFrame, DataType, IntoColumn, NamedFrom, Series,
+    SortMultipleOptions, df,
+};
