@@ -30,6 +30,49 @@ pub const MONTH: Noun = Noun {
     many: "месяцев",
 };
 
+/// Headers of the table of effect directions.
+pub const DIRECTION_HEADERS: [&str; 3] = ["признак", "среднее |SHAP|", "направление влияния"];
+
+/// Title of the table of effect directions.
+pub fn direction_title(top: usize) -> String {
+    format!("В какую сторону влияют {top} самых важных признаков (SHAP)")
+}
+
+/// The direction of a categorical feature: mean SHAP value per category.
+pub fn direction_by_category(parts: &str) -> String {
+    format!("средний вклад по категориям: {parts}")
+}
+
+/// The direction of a numeric feature from the correlation `r` of its value with its
+/// SHAP value.
+pub fn direction_numeric(r: f64) -> String {
+    let text = if r <= -0.3 {
+        "чем больше значение, тем НИЖЕ вероятность снижения"
+    } else if r >= 0.3 {
+        "чем больше значение, тем ВЫШЕ вероятность снижения"
+    } else {
+        "влияние немонотонно"
+    };
+    format!("{text} (корреляция значения и вклада {r:+.2})")
+}
+
+/// Headers of the table of search candidates by family.
+pub fn grid_headers(folds: usize) -> Vec<String> {
+    vec![
+        "семейство".into(),
+        "кандидатов".into(),
+        format!("обучений (× {folds} фолдов)"),
+    ]
+}
+
+/// Title of the table of search candidates by family.
+pub const GRID_TITLE: &str = "Кандидаты по семействам";
+
+/// A progress line of a long cell: «what: done/total, N с».
+pub fn progress_line(what: &str, done: usize, total: usize, seconds: f64) -> String {
+    format!("{what}: {done}/{total}, {seconds:.0} с")
+}
+
 /// «строка».
 pub const ROW: Noun = Noun {
     one: "строка",

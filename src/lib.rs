@@ -21,6 +21,7 @@
 //! | [`frame`] | polars column helpers (a column as `f64`s / strings) | error |
 //! | [`io`] | atomic writes | error |
 //! | `par` | rayon with a chosen thread count, order-preserving | — |
+//! | [`progress`] | progress lines of long notebook cells | labels |
 //! | [`schema`] | the data's vocabulary: columns, periods, categories, typos, feature groups | display |
 //! | [`data`] | discovery, format sniffing, parsing, validation → [`RawData`] | above |
 //! | [`synth`] | the embedded synthetic data, same schema and quirks | above |
@@ -78,6 +79,7 @@ mod par;
 pub mod plot;
 pub mod prelude;
 pub mod prep;
+pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod score;
@@ -92,11 +94,11 @@ pub use clean::{Cleaned, CleaningOptions, CleaningReport};
 pub use data::{Data, DataDir, RawData, Source};
 pub use error::{Error, Result};
 pub use merge::ModelTable;
+/// The array crate of the model matrices (`prep`, `model`, `explain`), re-exported so
+/// notebooks and users name the same version.
+pub use ndarray;
 /// polars, the crate every table of the study is built with, re-exported so that notebook
 /// cells filter, group, sort and join the study's frames with polars' own API through the
 /// one copy of polars linked into `oneclick` (a separate `:dep polars` in a cell would be
 /// a second, incompatible copy): `use oneclick::polars::prelude::*;`.
 pub use polars;
-/// The array crate of the model matrices (`prep`, `model`, `explain`), re-exported so
-/// notebooks and users name the same version.
-pub use ndarray;

@@ -19,12 +19,13 @@ pub use crate::model::{
 };
 pub use crate::offers::{self, OfferOptions, OfferPlan};
 pub use crate::plot;
+pub use crate::polars;
+pub use crate::progress::Progress;
 pub use crate::schema::{self, FeatureGroup, FileId};
-pub use crate::search::{self, ModelSelection, SelectionOptions};
+pub use crate::search::{self, ModelSelection, SearchOptions, SelectionOptions};
 pub use crate::segment::{Segment, SegmentKind, SegmentOptions, Segmentation, Thresholds};
 pub use crate::study::{Study, StudyOptions};
 pub use crate::synth::SynthOptions;
-pub use crate::polars;
 pub use polars::prelude::{
     ChunkCompareEq, ChunkCompareIneq, Column, DataFrame, DataType, IntoColumn, NamedFrom, Series,
     SortMultipleOptions, df,

@@ -11,7 +11,7 @@ use crate::labels;
 use crate::merge::ModelTable;
 use crate::model::{Fit, Pipeline};
 use crate::schema;
-use crate::search::{cross_val_predict, stratified_kfold};
+use crate::search::{cross_val_predict_with_progress, stratified_kfold};
 
 /// The thresholds that define the segments (stored with a saved model, so new snapshots
 /// are segmented the same way).
@@ -289,15 +289,27 @@ impl Segmentation {
         risk: f64,
         options: &SegmentOptions,
     ) -> Result<Segmentation> {
+        Segmentation::run_with_progress(table, pipeline, risk, options, None)
+    }
+
+    /// [`run`](Self::run), calling `progress` with 1 for every fold fitted and scored.
+    pub fn run_with_progress(
+        table: &ModelTable,
+        pipeline: &Pipeline,
+        risk: f64,
+        options: &SegmentOptions,
+        progress: Option<&(dyn Fn(usize) + Sync)>,
+    ) -> Result<Segmentation> {
         options.check()?;
         pipeline.model.check()?;
         let y = table.target()?;
         let folds = stratified_kfold(&y, options.folds, options.seed)?;
-        let p = cross_val_predict(
+        let p = cross_val_predict_with_progress(
             &pipeline.with_probability(options.seed),
             &table.features()?,
             &y,
             &folds,
+            progress,
         )?;
         Segmentation::from_probabilities(table, &p, risk, options)
     }

@@ -71,6 +71,58 @@ impl Explanation {
         r
     }
 
+    /// The direction of each of the `top` strongest features' effect: for a categorical
+    /// feature (text values) the mean SHAP value of each category, largest first; for a
+    /// numeric one the correlation of its value with its SHAP value (≤ −0.3: the larger
+    /// the value, the lower the output; ≥ 0.3: the higher; else not monotone).
+    pub fn direction_table(&self, top: usize) -> Table {
+        let rows = self
+            .mean_abs()
+            .into_iter()
+            .take(top)
+            .map(|MeanAbs { feature, mean_abs }| {
+                let j = self
+                    .feature_names
+                    .iter()
+                    .position(|n| *n == feature)
+                    .unwrap_or(0);
+                let categorical =
+                    (0..self.rows()).any(|i| self.labels[i][j].parse::<f64>().is_err());
+                let direction = if categorical {
+                    let mut cats: Vec<(String, f64, usize)> = Vec::new();
+                    for i in 0..self.rows() {
+                        let v = self.values[[i, j]];
+                        match cats.iter_mut().find(|c| c.0 == self.labels[i][j]) {
+                            Some(c) => {
+                                c.1 += v;
+                                c.2 += 1;
+                            }
+                            None => cats.push((self.labels[i][j].clone(), v, 1)),
+                        }
+                    }
+                    cats.sort_by(|a, b| (b.1 / b.2 as f64).total_cmp(&(a.1 / a.2 as f64)));
+                    let parts: Vec<String> = cats
+                        .iter()
+                        .map(|(c, s, n)| format!("{c} {:+.3}", s / *n as f64))
+                        .collect();
+                    crate::labels::direction_by_category(&parts.join(", "))
+                } else {
+                    let r = crate::stats::pearson(
+                        &self.data.column(j).to_vec(),
+                        &self.values.column(j).to_vec(),
+                    );
+                    crate::labels::direction_numeric(r)
+                };
+                vec![feature, format!("{mean_abs:.3}"), direction]
+            })
+            .collect();
+        Table::from_rows(
+            crate::labels::DIRECTION_HEADERS.map(String::from).to_vec(),
+            rows,
+        )
+        .title(crate::labels::direction_title(top))
+    }
+
     /// Mean |SHAP| and mean signed SHAP of each feature, with the correlation between
     /// the feature's value and its SHAP value (the direction of its effect).
     pub fn table(&self) -> Table {

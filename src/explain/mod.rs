@@ -44,7 +44,9 @@ impl Default for ImportanceOptions {
     }
 }
 pub use importance::{FeatureDrop, PermutationImportance, permutation_importance};
-pub use shap::{ShapOptions, background_rows, exact_shapley, permutation_shap};
+pub use shap::{
+    ShapOptions, background_rows, exact_shapley, permutation_shap, permutation_shap_with_progress,
+};
 
 use crate::error::{Error, Result};
 use crate::model::FittedPipeline;

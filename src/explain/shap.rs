@@ -50,6 +50,17 @@ pub fn permutation_shap(
     background: &DataFrame,
     options: &ShapOptions,
 ) -> Result<Explanation> {
+    permutation_shap_with_progress(model, explain, background, options, None)
+}
+
+/// [`permutation_shap`], calling `progress` with 1 for every explained row finished.
+pub fn permutation_shap_with_progress(
+    model: &FittedPipeline,
+    explain: &DataFrame,
+    background: &DataFrame,
+    options: &ShapOptions,
+    progress: Option<&(dyn Fn(usize) + Sync)>,
+) -> Result<Explanation> {
     if options.background == 0 || background.height() == 0 {
         return Err(Error::parameter(
             "ShapOptions::background (and the background frame's rows)",
@@ -94,6 +105,9 @@ pub fn permutation_shap(
                 for (k, &g) in order.iter().enumerate() {
                     values[g] += (out[k + 1] - out[k]) + (out[m + k] - out[m + k + 1]);
                 }
+            }
+            if let Some(p) = progress {
+                p(1);
             }
             Ok(values
                 .iter()

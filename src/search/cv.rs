@@ -285,12 +285,27 @@ pub fn cross_val_predict(
     y: &[u8],
     folds: &[(Vec<usize>, Vec<usize>)],
 ) -> Result<Vec<f64>> {
+    cross_val_predict_with_progress(pipeline, features, y, folds, None)
+}
+
+/// [`cross_val_predict`], calling `progress` with 1 for every fold finished.
+pub fn cross_val_predict_with_progress(
+    pipeline: &Pipeline,
+    features: &DataFrame,
+    y: &[u8],
+    folds: &[(Vec<usize>, Vec<usize>)],
+    progress: Option<&(dyn Fn(usize) + Sync)>,
+) -> Result<Vec<f64>> {
     let parts: Vec<Result<Vec<f64>>> = folds
         .par_iter()
         .map(|(train, valid)| {
             let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
             let fitted = pipeline.fit(&take_rows(features, train)?, &yt)?;
-            Ok(fitted.predict_proba(&take_rows(features, valid)?)?.to_vec())
+            let p = fitted.predict_proba(&take_rows(features, valid)?)?.to_vec();
+            if let Some(f) = progress {
+                f(1);
+            }
+            Ok(p)
         })
         .collect();
     let mut out = vec![f64::NAN; y.len()];

@@ -73,6 +73,24 @@ pub fn random_candidates(n_iter: usize, seed: u64) -> Vec<Pipeline> {
         .collect()
 }
 
+/// Candidates per family (in the order families first appear) and the fits a `folds`-fold
+/// cross-validation makes of them.
+pub fn grid_table(candidates: &[Pipeline], folds: usize) -> crate::display::Table {
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for p in candidates {
+        match counts.iter_mut().find(|(f, _)| *f == p.model.family()) {
+            Some(c) => c.1 += 1,
+            None => counts.push((p.model.family(), 1)),
+        }
+    }
+    let rows = counts
+        .iter()
+        .map(|(f, n)| vec![f.to_string(), n.to_string(), (n * folds).to_string()])
+        .collect();
+    crate::display::Table::from_rows(crate::labels::grid_headers(folds), rows)
+        .title(crate::labels::GRID_TITLE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,9 @@ mod selection;
 /// The splits live below the models ([`crate::split`]: Platt scaling uses folds too);
 /// re-exported here, where a search reads them.
 pub use crate::split::{stratified_kfold, take_rows, train_test_split};
-pub use cv::{CvResult, SearchOptions, SearchResult, cross_val_predict, cross_validate};
-pub use grid::{LOGISTIC_C, SVC_C, random_candidates, study_grid};
+pub use cv::{
+    CvResult, SearchOptions, SearchResult, cross_val_predict, cross_val_predict_with_progress,
+    cross_validate,
+};
+pub use grid::{LOGISTIC_C, SVC_C, grid_table, random_candidates, study_grid};
 pub use selection::{FamilyBest, ModelSelection, SelectionOptions};
