@@ -14,6 +14,9 @@
 #                                 data cell with an error containing TEXT
 #   notebooks/run.sh --setup-only install the tooling, run nothing
 #   notebooks/run.sh --lab        open the notebooks in JupyterLab with the same set-up
+#   notebooks/run.sh --browser-test
+#                                 JupyterLab + headless Chromium run notebooks through the UI
+#                                 (browser_test.py; installs Debian's chromium when missing)
 #
 # What it installs, all without root:
 #   notebooks/.venv/              Python venv with the pinned Jupyter tooling (requirements.txt)
@@ -36,11 +39,13 @@ VENV=$HERE/.venv
 
 setup_only=0
 lab=0
+browser_test=0
 args=()
 for a in "$@"; do
   case "$a" in
     --setup-only) setup_only=1 ;;
     --lab) lab=1 ;;
+    --browser-test) browser_test=1 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -109,6 +114,19 @@ export LD_LIBRARY_PATH="$KERNEL_LD_LIBRARY_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_P
 if [ "$setup_only" = 1 ]; then
   say "set up; the kernel «Rust (oneclick)» is registered for your own Jupyter and VS Code too (see README); or: notebooks/run.sh --lab"
   exit 0
+fi
+if [ "$browser_test" = 1 ]; then
+  # Debian's chromium and its driver (root installs them when missing).
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    say "installing Debian's chromium and chromium-driver"
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    else
+      say "error: chromium and chromium-driver are missing; install them (apt-get install chromium chromium-driver)"
+      exit 1
+    fi
+  fi
+  exec "$VENV/bin/python" "$HERE/browser_test.py" "${args[@]}"
 fi
 if [ "$lab" = 1 ]; then
   exec "$VENV/bin/jupyter" lab --notebook-dir="$HERE" "${args[@]}"
