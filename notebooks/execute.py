@@ -88,16 +88,21 @@ class Runner:
         finally:
             self.km.shutdown_kernel(now=True)
 
-    def run(self, code: str, count: int | None) -> tuple[list, str, float]:
-        """Executes `code`; returns (outputs, reply status, seconds)."""
+    def run(self, code: str, count: int | None, heartbeat: str | None = None) -> tuple[list, str, float]:
+        """Executes `code`; returns (outputs, reply status, seconds). With `heartbeat`, logs
+        `heartbeat: N s` every 30 s while the cell runs."""
         start = time.monotonic()
         msg_id = self.kc.execute(code, store_history=True, allow_stdin=False)
         outputs: list = []
         deadline = start + self.cell_timeout
         while True:
+            wait = max(1.0, deadline - time.monotonic())
             try:
-                msg = self.kc.get_iopub_msg(timeout=max(1.0, deadline - time.monotonic()))
+                msg = self.kc.get_iopub_msg(timeout=min(wait, 30.0) if heartbeat else wait)
             except queue.Empty:
+                if heartbeat and time.monotonic() < deadline:
+                    log(f"[execute] {heartbeat}: {time.monotonic() - start:.0f} s")
+                    continue
                 self.km.interrupt_kernel()
                 outputs.append(
                     nbformat.v4.new_output(
@@ -320,7 +325,15 @@ def main() -> int:
                     cell.outputs = []
                     cell.execution_count = None
                     continue
-                outputs, status, seconds = runner.run(cell.source, count)
+                heartbeat = None
+                if k == 0 and count == 1 and cell.source.lstrip().startswith(":dep"):
+                    log(
+                        "[execute] the first cell builds the `oneclick` dependency into the kernel: on a new "
+                        "machine (or after a change of Cargo.toml) that compiles polars and the study's crates "
+                        "at opt-level 2 — several minutes (about 4 on 2 cores); afterwards seconds"
+                    )
+                    heartbeat = "still building the cells' dependencies"
+                outputs, status, seconds = runner.run(cell.source, count, heartbeat)
                 if args.timings:
                     first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
                     log(f"    cell {count:>2}: {seconds:6.2f} s  {first}")
