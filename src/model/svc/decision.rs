@@ -72,47 +72,7 @@ fn rbf_decision_avx2(f: &SvcState, x: ArrayView2<f64>) -> Array1<f64> {
 // would not inherit the AVX2 target feature.
 #[inline(always)]
 fn rbf_decision_generic(f: &SvcState, x: ArrayView2<f64>) -> Array1<f64> {
-    let n_sv = f.support.nrows();
-    let width = f.support.ncols();
-    // support_t[j * n_sv + s] = support[s][j]
-    let support_t: Vec<f64> = f.support.t().iter().copied().collect();
-    let coef: Vec<f64> = f.dual_coef.iter().copied().collect();
-    let x = x.as_standard_layout();
-    let values = x.as_slice().unwrap_or(&[]);
-    let mut dist = vec![0.0f64; n_sv];
-    let mut out = Vec::with_capacity(x.nrows());
-    for i in 0..x.nrows() {
-        let row = &values[i * width..(i + 1) * width];
-        dist.fill(0.0);
-        for j in 0..width {
-            let xj = row[j];
-            let column = &support_t[j * n_sv..(j + 1) * n_sv];
-            for s in 0..n_sv {
-                let t = column[s] - xj;
-                dist[s] += t * t;
-            }
-        }
-        // Kernel values in place (a map over a slice, which vectorises), then the
-        // coefficient-weighted sum in four lanes.
-        for d in dist.iter_mut() {
-            *d = exp_neg(-f.gamma * *d);
-        }
-        let mut lanes = [0.0f64; 4];
-        let full = n_sv / 4 * 4;
-        for (k, a) in dist[..full]
-            .chunks_exact(4)
-            .zip(coef[..full].chunks_exact(4))
-        {
-            for l in 0..4 {
-                lanes[l] += a[l] * k[l];
-            }
-        }
-        for s in full..n_sv {
-            lanes[s - full] += coef[s] * dist[s];
-        }
-        out.push(((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) - f.rho);
-    }
-    Array1::from(out)
+    rbf_decision_moves_generic(f, x, &[]).column(0).to_owned()
 }
 
 /// A change of some columns of every row: `x'_j = x_j + shift · (target_j − x_j)` for the
