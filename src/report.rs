@@ -226,18 +226,12 @@ pub fn business_answer(study: &Study) -> Result<String> {
     let ab = &o.ab_test;
     let _ = writeln!(
         t,
-        "Как проверить. A/B-тест в главном сегменте: метрика — доля покупателей, чья активность снизилась за три месяца; без предложения модель ждёт {:.1} %, сценарий — {:.1} %; при α = {} и мощности {} нужно {} в каждую группу, в сегменте {} — {}.",
+        "Как проверить. A/B-тест в главном сегменте: метрика — доля покупателей, чья активность снизилась за три месяца; без предложения модель ждёт {:.1} %, сценарий — {:.1} %; при α = {} и мощности {} {}.",
         ab.p_control * 100.0,
         ab.p_treatment * 100.0,
         crate::display::format_real(ab.alpha),
         crate::display::format_real(ab.power),
-        ab.n_per_arm.map_or("—".to_string(), |n| CUSTOMER.count(n)),
-        CUSTOMER.count(ab.segment_size as u64),
-        if ab.enough {
-            "хватает"
-        } else {
-            "не хватает"
-        }
+        ab.sizes_ru()
     );
     Ok(t)
 }

@@ -106,6 +106,23 @@ pub struct AbTest {
 }
 
 impl AbTest {
+    /// «нужно N покупателей в каждую группу, в сегменте M покупателей — хватает» (Russian,
+    /// numerals agreeing).
+    pub fn sizes_ru(&self) -> String {
+        use crate::labels::CUSTOMER;
+        format!(
+            "нужно {} в каждую группу, в сегменте {} — {}",
+            self.n_per_arm
+                .map_or("—".to_string(), |n| CUSTOMER.count(n)),
+            CUSTOMER.count(self.segment_size as u64),
+            if self.enough {
+                "хватает"
+            } else {
+                "не хватает"
+            }
+        )
+    }
+
     /// The plan for a group with predicted probabilities `p`, predicted drops `drop` (0
     /// for customers without an offer) and actual outcomes `declined`.
     pub fn plan(

@@ -340,14 +340,8 @@ impl OfferPlan {
         ));
         let ab = &self.ab_test;
         s.push_str(&format!(
-            "A/B-тест в главном сегменте: нужно {} в каждую группу, в сегменте {} — {}.\n",
-            ab.n_per_arm.map_or("—".to_string(), |n| CUSTOMER.count(n)),
-            CUSTOMER.count(ab.segment_size as u64),
-            if ab.enough {
-                "хватает"
-            } else {
-                "не хватает"
-            }
+            "A/B-тест в главном сегменте: {}.\n",
+            ab.sizes_ru()
         ));
         match &self.category_note {
             Some(n) => s.push_str(&format!(
