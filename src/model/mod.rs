@@ -239,39 +239,34 @@ impl Model {
         y: &[u8],
         x_valid: ArrayView2<f64>,
     ) -> Vec<Result<Array1<f64>>> {
-        let key = group.first().and_then(|m| m.work_group());
-        if key.is_none() || group.iter().any(|m| m.work_group() != key) {
+        let shared = group
+            .first()
+            .and_then(|m| m.work_group())
+            .filter(|k| group.iter().all(|m| m.work_group().as_ref() == Some(k)));
+        let Some(key) = shared else {
             return group
                 .iter()
                 .map(|m| m.fit(x, y).and_then(|f| f.decision_function(x_valid)))
                 .collect();
+        };
+        // The group's parameters of one family (all members share the key's family).
+        macro_rules! members {
+            ($family:ident) => {
+                group
+                    .iter()
+                    .filter_map(|m| match m {
+                        Model::$family(p) => Some(p),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            };
         }
-        let knn: Vec<&Knn> = group
-            .iter()
-            .filter_map(|m| match m {
-                Model::Knn(k) => Some(k),
-                _ => None,
-            })
-            .collect();
-        let trees: Vec<&DecisionTree> = group
-            .iter()
-            .filter_map(|m| match m {
-                Model::DecisionTree(t) => Some(t),
-                _ => None,
-            })
-            .collect();
-        let svcs: Vec<&Svc> = group
-            .iter()
-            .filter_map(|m| match m {
-                Model::Svc(s) => Some(s),
-                _ => None,
-            })
-            .collect();
         match key {
-            Some(WorkGroup::Knn) => Knn::shared_decisions(&knn, x, y, x_valid),
-            Some(WorkGroup::Tree(..)) => DecisionTree::shared_decisions(&trees, x, y, x_valid),
-            Some(WorkGroup::SvcPath(..)) => Svc::path_decisions(&svcs, x, y, x_valid),
-            None => unreachable!("handled above"),
+            WorkGroup::Knn => Knn::shared_decisions(&members!(Knn), x, y, x_valid),
+            WorkGroup::Tree(..) => {
+                DecisionTree::shared_decisions(&members!(DecisionTree), x, y, x_valid)
+            }
+            WorkGroup::SvcPath(..) => Svc::path_decisions(&members!(Svc), x, y, x_valid),
         }
     }
 }
