@@ -1,6 +1,6 @@
-"""Execute the study's notebooks in order, in one evcxr kernel.
+"""Execute the study's notebooks in order, in one evcxr kernel, with nbclient.
 
-One kernel serves all notebooks: its fixed cost (starting, building the `oneclick`
+One kernel (started and owned here, handed to nbclient's executor) serves all notebooks: its fixed cost (starting, building the `oneclick`
 dependency into the cell runtime) is paid once, and `:clear` resets the state between
 notebooks, so each notebook still runs top to bottom on its own. Execution counts are
 numbered 1..N per notebook, as from a clean run.
@@ -12,8 +12,8 @@ Usage (normally through run.sh):
 one line `N passed, N failed` with one count per notebook. A notebook stops at its first
 failing cell (later cells would only repeat the failure). When the data are the ones the
 committed outputs were produced from (same sha256 as recorded in data.sha256 by the last
---in-place run of all notebooks), --check (without --in-place) also compares every cell's text output with the committed one
-(volatile lines such as timings ignored) and fails on a difference, naming notebook, cell
+--in-place run of all notebooks), --check (without --in-place) also compares every cell's
+text output with the committed one (volatile lines such as timings ignored) and fails on a difference, naming notebook, cell
 and first differing line; --compare asks for that comparison explicitly.
 
 --expect-data-error TEXT runs the notebooks on a broken data directory: each must stop at
@@ -24,17 +24,20 @@ layer's message), not later with a cascade. Nothing is written over the notebook
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import os
-import queue
 import re
 import sys
 import time
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionComplete
+from nbclient.util import ensure_async
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,109 +46,150 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
-def add_output(outputs: list, kind: str, content: dict, count: int | None) -> None:
-    """Adds one iopub message to a cell's outputs (consecutive stream text merged)."""
-    if kind == "stream":
-        if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1]["name"] == content["name"]:
-            outputs[-1]["text"] += content["text"]
+# Late output, collected deterministically. evcxr runs a cell's code in a child process and
+# forwards the child's stdout and stderr line by line from reader threads, tagging each line
+# with whichever execute request is current when it arrives (evcxr_jupyter 0.22 core.rs,
+# `pass_output_line`). A line written just before a cell ends (typically the message of a
+# top-level `?` error, on stderr) can therefore arrive after the cell reported idle, tagged
+# with that cell or with the next one. Each pipe keeps its order, though: every cell after
+# the first starts by writing a numbered marker line to both streams, and a stream line
+# belongs to the cell whose marker came last on that stream, whatever its tag. After the
+# last cell one marker-only request is sent and its markers are awaited, so everything
+# before them has arrived. No fixed waits, no timing assumption; the markers are sent in
+# front of the cell's source and never stored.
+MARKER = re.compile("^\u2063oneclick-cell-(\\d+)\u2063$")
+
+
+def markers(n: int) -> str:
+    line = f"\u2063oneclick-cell-{n}\u2063"
+    return f'println!("{line}");\neprintln!("{line}");\n'
+
+
+class NotebookRun(NotebookClient):
+    """nbclient's executor for one notebook on a kernel the caller owns (one kernel serves
+    all notebooks), with the stream ownership above."""
+
+    def __init__(self, nb, km: AsyncKernelManager, kc, **kw):
+        super().__init__(nb, km=km, **kw)
+        self.kc = kc
+        self.marked: dict[int, object] = {}  # marker number -> cell (None: a hidden request)
+        self.owner: dict[str, object] = {"stdout": None, "stderr": None}
+        self.seen: dict[str, int] = {"stdout": -1, "stderr": -1}
+        self.reply_status = "ok"
+        self.on_cell_executed = self._executed
+
+    def _executed(self, cell, cell_index, execute_reply) -> None:
+        self.reply_status = execute_reply["content"].get("status", "ok") if execute_reply else "error"
+
+    def _route(self, name: str, text: str) -> None:
+        for line in text.splitlines(keepends=True):
+            m = MARKER.match(line.rstrip("\n"))
+            if m:
+                self.seen[name] = int(m.group(1))
+                self.owner[name] = self.marked.get(self.seen[name])
+                continue
+            cell = self.owner[name]
+            if cell is None:
+                continue  # nothing of ours writes outside a cell; hidden requests print nothing
+            outs = cell.outputs
+            if outs and outs[-1].get("output_type") == "stream" and outs[-1]["name"] == name:
+                outs[-1]["text"] += line
+            else:
+                outs.append(nbformat.v4.new_output("stream", name=name, text=line))
+
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        # nbclient's loop, except that stream lines are given to the cell that owns them,
+        # whichever request they are tagged with
+        while True:
+            msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
+            if msg["msg_type"] == "stream":
+                self._route(msg["content"]["name"], msg["content"]["text"])
+            elif msg["parent_header"].get("msg_id") == parent_msg_id:
+                try:
+                    self.process_message(msg, cell, cell_index)
+                except CellExecutionComplete:
+                    return
+
+    async def run_cell(self, cell, index: int, count: int | None, first: bool) -> str:
+        """Executes one code cell; returns the reply status. The notebook's first cell
+        runs as written and owns the streams from the start; each later cell is preceded
+        by its markers."""
+        source = cell.source
+        if first:
+            self.owner = {"stdout": cell, "stderr": cell}
         else:
-            outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=content["text"]))
-    elif kind in ("display_data", "execute_result"):
-        out = nbformat.v4.new_output(kind, data=content.get("data", {}), metadata=content.get("metadata", {}))
-        if kind == "execute_result":
-            out["execution_count"] = count
-        outputs.append(out)
-    elif kind == "error":
-        outputs.append(
-            nbformat.v4.new_output(
-                "error",
-                ename=content.get("ename", ""),
-                evalue=content.get("evalue", ""),
-                traceback=content.get("traceback", []),
-            )
-        )
-    elif kind == "clear_output":
-        outputs.clear()
+            self.marked[index] = cell
+            cell.source = markers(index) + source
+        try:
+            await self.async_execute_cell(cell, index, execution_count=count)
+        finally:
+            cell.source = source
+        return self.reply_status
+
+    async def run_hidden(self, source: str, timeout: float = 30.0) -> None:
+        """Runs a request that belongs to no cell. Without `source`: the final markers,
+        waiting until both have arrived (everything the cells wrote has then arrived)."""
+        n = len(self.nb.cells)
+        cell = nbformat.v4.new_code_cell(source=source or markers(n))
+        self.marked[n] = None
+        self.nb.cells.append(cell)
+        try:
+            await self.async_execute_cell(cell, n)
+        finally:
+            self.nb.cells.pop()
+        if source:
+            return
+        deadline = time.monotonic() + timeout
+        while min(self.seen.values()) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                log(f"[execute] warning: the final markers did not arrive in {timeout:.0f} s; late output may be missing")
+                return
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=left))
+            except Exception:
+                continue
+            if msg["msg_type"] == "stream":
+                self._route(msg["content"]["name"], msg["content"]["text"])
 
 
 class Runner:
-    def __init__(self, kernel: str, cell_timeout: float, startup_timeout: float, settle: float = 0.15):
-        self.settle = settle
-        self.km = KernelManager(kernel_name=kernel)
-        self.km.start_kernel(cwd=str(HERE))
+    """Owns the one kernel (and its client) that executes every notebook."""
+
+    def __init__(self, kernel: str, cell_timeout: float, startup_timeout: float):
+        self.kernel, self.cell_timeout, self.startup_timeout = kernel, cell_timeout, startup_timeout
+
+    async def start(self) -> None:
+        self.km = AsyncKernelManager(kernel_name=self.kernel)
+        await self.km.start_kernel(cwd=str(HERE))
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=startup_timeout)
-        self.cell_timeout = cell_timeout
-        # evcxr may deliver a cell's stderr (e.g. a top-level `?` error) after it reported
-        # idle; such late output is attached to the cell it belongs to.
-        self.prev_id = None
-        self.prev_outputs: list = []
+        await self.kc.wait_for_ready(timeout=self.startup_timeout)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         try:
             self.kc.stop_channels()
         finally:
-            self.km.shutdown_kernel(now=True)
+            await self.km.shutdown_kernel(now=True)
 
-    def run(self, code: str, count: int | None, heartbeat: str | None = None) -> tuple[list, str, float]:
-        """Executes `code`; returns (outputs, reply status, seconds). With `heartbeat`, logs
-        `heartbeat: N s` every 30 s while the cell runs."""
-        start = time.monotonic()
-        msg_id = self.kc.execute(code, store_history=True, allow_stdin=False)
-        outputs: list = []
-        deadline = start + self.cell_timeout
-        while True:
-            wait = max(1.0, deadline - time.monotonic())
-            try:
-                msg = self.kc.get_iopub_msg(timeout=min(wait, 30.0) if heartbeat else wait)
-            except queue.Empty:
-                if heartbeat and time.monotonic() < deadline:
-                    log(f"[execute] {heartbeat}: {time.monotonic() - start:.0f} s")
-                    continue
-                self.km.interrupt_kernel()
-                outputs.append(
-                    nbformat.v4.new_output(
-                        "error",
-                        ename="Timeout",
-                        evalue=f"cell did not finish in {self.cell_timeout:.0f} s",
-                        traceback=[],
-                    )
-                )
-                return outputs, "error", time.monotonic() - start
-            parent = msg["parent_header"].get("msg_id")
-            if parent != msg_id:
-                if parent == self.prev_id and msg["msg_type"] == "stream":
-                    c = msg["content"]
-                    self.prev_outputs.append(nbformat.v4.new_output("stream", name=c["name"], text=c["text"]))
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "status" and content["execution_state"] == "idle":
-                break
-            add_output(outputs, kind, content, count)
-        # evcxr prints a top-level `?` error to stderr from its child process, and that
-        # line can reach the kernel just after the cell reported idle; the kernel tags it
-        # with whatever request is current when it arrives. Waiting a moment before the
-        # next request keeps it with the cell that caused it (the data layer's message
-        # stays in the data cell instead of showing up under the next cell).
-        while True:
-            try:
-                msg = self.kc.get_iopub_msg(timeout=self.settle)
-            except queue.Empty:
-                break
-            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] in ("stream", "error"):
-                add_output(outputs, msg["msg_type"], msg["content"], count)
-        status = "ok"
-        try:
-            while True:
-                reply = self.kc.get_shell_msg(timeout=30)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    status = reply["content"].get("status", "ok")
-                    break
-        except queue.Empty:
-            pass
-        self.prev_id, self.prev_outputs = msg_id, outputs
-        return outputs, status, time.monotonic() - start
+    def notebook(self, nb) -> NotebookRun:
+        return NotebookRun(
+            nb,
+            self.km,
+            self.kc,
+            timeout=int(self.cell_timeout),
+            interrupt_on_timeout=True,
+            allow_errors=True,
+            coalesce_streams=True,
+            record_timing=False,
+            kernel_name=self.kernel,
+        )
+
+
+async def heartbeat(what: str, start: float) -> None:
+    while True:
+        await asyncio.sleep(30)
+        log(f"[execute] {what}: {time.monotonic() - start:.0f} s")
 
 
 def cell_problems(i: int, outputs) -> list[str]:
@@ -264,6 +308,117 @@ def export_html(nb, path: Path) -> None:
     path.write_text(body, encoding="utf-8")
 
 
+async def run_notebook(runner: Runner, path: Path, k: int, args, expect: str | None) -> bool:
+    """Executes one notebook, writes it (and its HTML), reports; True when it passed."""
+    nb = nbformat.read(path, as_version=4)
+    run = runner.notebook(nb)
+    start = time.monotonic()
+    if k > 0:
+        await run.run_hidden(":clear")
+    committed = [copy_outputs(c) for c in nb.cells if c.cell_type == "code"]
+    count = 0
+    stopped = None
+    executed: list = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        count += 1
+        if stopped is not None:
+            # later cells would only cascade the first failure
+            cell.outputs = []
+            cell.execution_count = None
+            continue
+        beat = None
+        if k == 0 and count == 1 and cell.source.lstrip().startswith(":dep"):
+            log(
+                "[execute] the first cell builds the `oneclick` dependency into the kernel: on a new "
+                "machine (or after a change of Cargo.toml) that compiles polars and the study's crates "
+                "at opt-level 2 — several minutes (about 4 on 2 cores); afterwards seconds"
+            )
+            beat = asyncio.ensure_future(heartbeat("still building the cells' dependencies", start))
+        cell_start = time.monotonic()
+        try:
+            status = await run.run_cell(cell, index, count, first=count == 1)
+        finally:
+            if beat is not None:
+                beat.cancel()
+        if args.timings:
+            first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
+            log(f"    cell {count:>2}: {time.monotonic() - cell_start:6.2f} s  {first}")
+        cell.metadata.pop("execution", None)
+        if status == "error" and not any(o["output_type"] == "error" for o in cell.outputs):
+            cell.outputs.append(nbformat.v4.new_output("error", ename="Error", evalue="the kernel reported an error", traceback=[]))
+        if any(cell_problems(i, c.outputs) for i, c in enumerate(executed, 1)) or cell_problems(count, cell.outputs):
+            # a failure (possibly an earlier cell's, arriving late): stop here
+            stopped = count
+        executed.append(cell)
+    # the last cells' late lines, then the first failing cell decides where the run stopped
+    await run.run_hidden("")
+    first_bad = next((i for i, c in enumerate(executed, 1) if cell_problems(i, c.outputs)), None)
+    if first_bad is not None:
+        stopped = first_bad
+        for c in executed[first_bad:]:
+            # later cells only cascade the first failure
+            c.outputs = []
+            c.execution_count = None
+    elapsed = time.monotonic() - start
+    nb.metadata["kernelspec"] = {"display_name": "Rust (oneclick)", "language": "rust", "name": args.kernel}
+    nb.metadata["language_info"] = {
+        "codemirror_mode": "rust",
+        "file_extension": ".rs",
+        "mimetype": "text/rust",
+        "name": "Rust",
+        "pygment_lexer": "rust",
+        "version": "",
+    }
+    target = path if args.in_place else args.out / path.name
+    nbformat.write(nb, target)
+    if not args.no_html:
+        export_html(nb, args.out / (path.stem + ".html"))
+    found = problems_of(nb)
+    if expect is not None:
+        # the run must stop at the data cell, with the data layer's message
+        code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        want = data_cell(nb)
+        if want is None:
+            pass  # a notebook that loads no data must simply run (found as usual)
+        elif stopped != want:
+            found = [f"expected to stop at the data cell {want}, stopped at {stopped}"]
+        else:
+            found = []
+            text = error_text(code_cells[want - 1].outputs)
+            if expect not in text:
+                found.append(f"code cell {want}: the error does not contain {expect!r}: {text.strip()[:300]!r}")
+            else:
+                log(f"    {path.name}: code cell {want}: {text.strip().splitlines()[0][:200]}")
+    elif stopped is not None:
+        found.append(f"stopped after code cell {stopped}: the remaining cells were not run")
+    if args.compare and stopped is None:
+        found += differences(path.name, committed, nb)
+    if found:
+        log(f"FAIL {path.name} ({elapsed:.1f} s)")
+        for p in found:
+            log(f"    {path.name}: {p}")
+        return False
+    log(f"ok   {path.name} ({elapsed:.1f} s, {count} code cells)")
+    return True
+
+
+async def run_all(args, notebooks: list[Path], expect: str | None) -> tuple[int, int]:
+    runner = Runner(args.kernel, args.cell_timeout, startup_timeout=120)
+    await runner.start()
+    passed = failed = 0
+    try:
+        for k, path in enumerate(notebooks):
+            if await run_notebook(runner, path, k, args, expect):
+                passed += 1
+            else:
+                failed += 1
+    finally:
+        await runner.close()
+    return passed, failed
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("notebooks", nargs="*", type=Path)
@@ -301,100 +456,8 @@ def main() -> int:
         else:
             log(f"[execute] the data differ from {DATA_SUMS.name}: outputs not compared")
     args.out.mkdir(parents=True, exist_ok=True)
-    runner = Runner(args.kernel, args.cell_timeout, startup_timeout=120)
-    passed = failed = 0
     total_start = time.monotonic()
-    try:
-        for k, path in enumerate(notebooks):
-            nb = nbformat.read(path, as_version=4)
-            start = time.monotonic()
-            if k > 0:
-                _, _, seconds = runner.run(":clear", None)
-                if args.timings:
-                    log(f"    :clear  {seconds:6.2f} s")
-            count = 0
-            committed = [copy_outputs(c) for c in nb.cells if c.cell_type == "code"]
-            stopped = None
-            previous = None
-            for cell in nb.cells:
-                if cell.cell_type != "code":
-                    continue
-                count += 1
-                if stopped is not None:
-                    # later cells would only cascade the first failure
-                    cell.outputs = []
-                    cell.execution_count = None
-                    continue
-                heartbeat = None
-                if k == 0 and count == 1 and cell.source.lstrip().startswith(":dep"):
-                    log(
-                        "[execute] the first cell builds the `oneclick` dependency into the kernel: on a new "
-                        "machine (or after a change of Cargo.toml) that compiles polars and the study's crates "
-                        "at opt-level 2 — several minutes (about 4 on 2 cores); afterwards seconds"
-                    )
-                    heartbeat = "still building the cells' dependencies"
-                outputs, status, seconds = runner.run(cell.source, count, heartbeat)
-                if args.timings:
-                    first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
-                    log(f"    cell {count:>2}: {seconds:6.2f} s  {first}")
-                cell.outputs = outputs
-                cell.execution_count = count
-                cell.metadata.pop("execution", None)
-                if status == "error" and not any(o["output_type"] == "error" for o in outputs):
-                    outputs.append(nbformat.v4.new_output("error", ename="Error", evalue="the kernel reported an error", traceback=[]))
-                if previous is not None and cell_problems(count - 1, previous.outputs):
-                    # the previous cell failed late: this cell's output is a cascade
-                    stopped = count - 1
-                    cell.outputs = []
-                    cell.execution_count = None
-                    continue
-                if cell_problems(count, outputs):
-                    stopped = count
-                previous = cell
-            elapsed = time.monotonic() - start
-            nb.metadata["kernelspec"] = {"display_name": "Rust (oneclick)", "language": "rust", "name": args.kernel}
-            nb.metadata["language_info"] = {
-                "codemirror_mode": "rust",
-                "file_extension": ".rs",
-                "mimetype": "text/rust",
-                "name": "Rust",
-                "pygment_lexer": "rust",
-                "version": "",
-            }
-            target = path if args.in_place else args.out / path.name
-            nbformat.write(nb, target)
-            if not args.no_html:
-                export_html(nb, args.out / (path.stem + ".html"))
-            found = problems_of(nb)
-            if expect is not None:
-                # the run must stop at the data cell, with the data layer's message
-                code_cells = [c for c in nb.cells if c.cell_type == "code"]
-                want = data_cell(nb)
-                if want is None:
-                    pass  # a notebook that loads no data must simply run (found as usual)
-                elif stopped != want:
-                    found = [f"expected to stop at the data cell {want}, stopped at {stopped}"]
-                else:
-                    found = []
-                    text = error_text(code_cells[want - 1].outputs)
-                    if expect not in text:
-                        found.append(f"code cell {want}: the error does not contain {expect!r}: {text.strip()[:300]!r}")
-                    else:
-                        log(f"    {path.name}: code cell {want}: {text.strip().splitlines()[0][:200]}")
-            elif stopped is not None:
-                found.append(f"stopped after code cell {stopped}: the remaining cells were not run")
-            if args.compare and stopped is None:
-                found += differences(path.name, committed, nb)
-            if found:
-                failed += 1
-                log(f"FAIL {path.name} ({elapsed:.1f} s)")
-                for p in found:
-                    log(f"    {path.name}: {p}")
-            else:
-                passed += 1
-                log(f"ok   {path.name} ({elapsed:.1f} s, {count} code cells)")
-    finally:
-        runner.close()
+    passed, failed = asyncio.run(run_all(args, notebooks, expect))
     log(f"all notebooks: {time.monotonic() - total_start:.1f} s")
     if args.in_place and expect is None and failed == 0 and len(notebooks) == len(list(HERE.glob("[0-9][0-9]_*.ipynb"))):
         # the committed outputs now come from these data
