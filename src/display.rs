@@ -332,7 +332,11 @@ impl Figure {
             draw(&root).map_err(|e| Error::Plot(e.to_string()))?;
             root.present().map_err(|e| Error::Plot(e.to_string()))?;
         }
-        Ok(Figure { svg, width, height })
+        Ok(Figure {
+            svg: compact_svg(&svg),
+            width,
+            height,
+        })
     }
 
     /// Writes the SVG to `path` (parent directories are created).
@@ -350,6 +354,105 @@ impl Figure {
             "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
             self.svg
         );
+    }
+}
+
+/// Lighter SVG markup with the same picture (committed notebooks carry every chart):
+/// attributes that restate SVG defaults go (`stroke="none"` with its width,
+/// `opacity="1"`), font sizes keep two decimals, and attributes are quoted with `'`, which
+/// JSON (the notebook file) does not escape.
+fn compact_svg(svg: &str) -> String {
+    let svg = svg
+        .replace(" stroke=\"none\" stroke-width=\"1\"", "")
+        .replace(" stroke=\"none\"", "")
+        .replace(" opacity=\"1\"", "");
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg.as_str();
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start..].find('>') else {
+            break;
+        };
+        let tag = &rest[start..=start + len];
+        if tag.contains('\'') {
+            out.push_str(tag);
+        } else {
+            out.push_str(&round_font_sizes(tag).replace('"', "'"));
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    merge_lines(&out)
+}
+
+/// Consecutive `<line …/>` elements with the same style (a chart's grid: dozens of them)
+/// become one `<path>`: the same strokes, a fraction of the markup.
+fn merge_lines(svg: &str) -> String {
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    let mut run: Option<(String, String)> = None; // (style, path data)
+    let flush = |out: &mut String, run: &mut Option<(String, String)>| {
+        if let Some((style, d)) = run.take() {
+            out.push_str(&format!("<path{style} fill='none' d='{}'/>", d.trim_end()));
+        }
+    };
+    while let Some(start) = rest.find("<line ") {
+        let before = &rest[..start];
+        if !before.trim().is_empty() {
+            flush(&mut out, &mut run);
+        }
+        let Some(len) = rest[start..].find("/>") else {
+            break;
+        };
+        let tag = &rest[start..start + len + 2];
+        let parsed = tag.find(" x1=").and_then(|i| {
+            let coords: Vec<&str> = tag[i..].split('\'').skip(1).step_by(2).take(4).collect();
+            (coords.len() == 4).then(|| (tag[5..i].to_string(), coords))
+        });
+        match parsed {
+            Some((style, c)) => {
+                if run.as_ref().is_some_and(|(s, _)| *s != style) {
+                    flush(&mut out, &mut run);
+                }
+                if run.is_none() {
+                    out.push_str(before);
+                }
+                let (_, d) = run.get_or_insert_with(|| (style, String::new()));
+                d.push_str(&format!("M{} {}L{} {}", c[0], c[1], c[2], c[3]));
+            }
+            None => {
+                flush(&mut out, &mut run);
+                out.push_str(before);
+                out.push_str(tag);
+            }
+        }
+        rest = &rest[start + len + 2..];
+    }
+    flush(&mut out, &mut run);
+    out.push_str(rest);
+    out
+}
+
+/// `font-size="16.129032258064516"` → `font-size="16.13"` inside one tag.
+fn round_font_sizes(tag: &str) -> String {
+    const KEY: &str = "font-size=\"";
+    match tag.find(KEY) {
+        Some(i) => {
+            let from = i + KEY.len();
+            let Some(end) = tag[from..].find('"') else {
+                return tag.to_string();
+            };
+            match tag[from..from + end].parse::<f64>() {
+                Ok(v) => format!(
+                    "{}{}{}",
+                    &tag[..from],
+                    format_real((v * 100.0).round() / 100.0),
+                    &tag[from + end..]
+                ),
+                Err(_) => tag.to_string(),
+            }
+        }
+        None => tag.to_string(),
     }
 }
 
@@ -388,17 +491,17 @@ mod tests {
         assert_eq!(t.gap, Some((5, 30)));
         assert_eq!(t.rows[5][0], "35");
         let html = t.to_html();
-        assert!(html.contains("40 rows × 2 columns"));
+        assert!(html.contains("40 строк × 2 столбца"));
         assert!(
             html.contains(
                 "<th style=\"text-align:right\">Прибыль<br><small><i>f64</i></small></th>"
             )
         );
-        assert!(html.contains("… 30 more rows …"));
+        assert!(html.contains("… ещё 30 строк …"));
         let text = t.to_string();
-        assert!(text.contains("shape: (40, 2)"), "{text}");
+        assert!(text.contains("размер: 40 строк × 2 столбца"), "{text}");
         assert!(
-            text.lines().any(|l| l.trim() == "… 30 more rows …"),
+            text.lines().any(|l| l.trim() == "… ещё 30 строк …"),
             "{text}"
         );
     }

@@ -36,6 +36,13 @@ pub fn f64_values(df: &DataFrame, col: &str) -> Result<Vec<f64>> {
     column_f64(column(df, col)?)
 }
 
+/// The integer column `col` of `df` as `i64`s (nulls as 0).
+pub fn i64_values(df: &DataFrame, col: &str) -> Result<Vec<i64>> {
+    let c = column(df, col)?;
+    let v = c.cast(&DataType::Int64)?;
+    Ok(v.i64()?.iter().map(|x| x.unwrap_or(0)).collect())
+}
+
 /// The text column `col` of `df` as strings (nulls as "").
 pub fn str_values(df: &DataFrame, col: &str) -> Result<Vec<String>> {
     let c = column(df, col)?;

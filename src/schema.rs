@@ -38,6 +38,11 @@ pub const MINUTES: &str = "минут";
 /// Average monthly profit from the customer over the last 3 months (`money.csv`).
 pub const PROFIT: &str = "Прибыль";
 
+/// Whether `column` holds money (revenue or profit, conventional units per month).
+pub fn is_money(column: &str) -> bool {
+    column == REVENUE || column == PROFIT || column.starts_with("Выручка_")
+}
+
 /// Target value: purchase activity declined (the positive class).
 pub const DECLINED: &str = "Снизилась";
 /// Target value: purchase activity stayed at the previous level.
@@ -298,7 +303,8 @@ impl FileId {
 
 impl std::fmt::Display for FileId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.file_name())
+        // `pad`, so that width and alignment (`{:<17}`) apply
+        f.pad(self.file_name())
     }
 }
 

@@ -33,9 +33,55 @@ pub fn validation_curves(
     } else {
         (x0 - 1.0, x0 + 1.0)
     };
-    Figure::draw(style::WIDTH, style::HEIGHT, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (style::FONT, 18))
+    // a line equal to an earlier one is drawn dashed over it and says so in the legend
+    let same: Vec<Option<usize>> = series
+        .iter()
+        .enumerate()
+        .map(|(k, (_, p))| {
+            series[..k].iter().position(|(_, q)| {
+                q.len() == p.len()
+                    && q.iter()
+                        .zip(p)
+                        .all(|(a, b)| a.0 == b.0 && (a.1 - b.1).abs() < 1e-9)
+            })
+        })
+        .collect();
+    let entries: Vec<(String, RGBColor)> = series
+        .iter()
+        .enumerate()
+        .map(|(k, (label, _))| {
+            let text = match same[k] {
+                Some(j) => format!("{label} ({})", labels::same_as(&series[j].0)),
+                None => label.clone(),
+            };
+            (text, style::SERIES[k % style::SERIES.len()])
+        })
+        .collect();
+    // the legend sits above the plot, never over a line, in rows that fit the width
+    let mut rows: Vec<Vec<(String, RGBColor)>> = vec![Vec::new()];
+    let mut used = 70;
+    for e in entries {
+        let w = 40 + 8 * e.0.chars().count() as u32;
+        if used + w > style::WIDTH && !rows[rows.len() - 1].is_empty() {
+            rows.push(Vec::new());
+            used = 70;
+        }
+        used += w;
+        rows.last_mut().expect("one row at least").push(e);
+    }
+    let legend_rows = rows.len() as u32;
+    // a little room beyond the outermost points, so the end ticks are drawn
+    let (x0, x1) = (x0 - (x1 - x0) * 0.02, x1 + (x1 - x0) * 0.02);
+    Figure::draw(style::WIDTH, style::HEIGHT + 20 * legend_rows, |root| {
+        let root = root.titled(title, (style::FONT, 18))?;
+        let (strip, root) = root.split_vertically(8 + 20 * legend_rows);
+        for (row, entries) in rows.iter().enumerate() {
+            let area = strip
+                .clone()
+                .shrink((0, 20 * row as u32), (style::WIDTH, 20));
+            super::legend_strip(&area, entries)?;
+        }
+        let mut chart = ChartBuilder::on(&root)
             .margin(14)
             .x_label_area_size(40)
             .y_label_area_size(56)
@@ -43,37 +89,40 @@ pub fn validation_curves(
         chart
             .configure_mesh()
             .x_desc(if log_x {
-                format!("{x_label} (log₁₀)")
+                format!("{x_label} (логарифмическая шкала)")
             } else {
                 x_label.to_string()
             })
             .y_desc(labels::CURVES_AXIS)
+            .x_labels(if log_x { 21 } else { 11 })
             .x_label_formatter(&|v| {
                 if log_x {
-                    crate::display::format_real((10f64.powf(*v) * 1000.0).round() / 1000.0)
+                    // ticks only at round values: powers of ten
+                    let k = v.round();
+                    if (v - k).abs() < 1e-6 {
+                        crate::display::format_real(10f64.powi(k as i32))
+                    } else {
+                        String::new()
+                    }
                 } else {
                     format!("{v:.0}")
                 }
             })
             .label_style((style::FONT, 12))
             .draw()?;
-        let colours = [
-            style::SAME_LEVEL,
-            style::DECLINED,
-            style::NEUTRAL,
-            style::PERIODS[0],
-            style::ALERT,
-            style::PERIODS[2],
-        ];
-        for (k, (label, points)) in series.iter().enumerate() {
-            let colour = colours[k % colours.len()];
+        for (k, (_, points)) in series.iter().enumerate() {
+            let colour = style::SERIES[k % style::SERIES.len()];
             let pts: Vec<(f64, f64)> = points.iter().map(|(x, y)| (tx(*x), *y)).collect();
-            chart
-                .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))?
-                .label(label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
+            if same[k].is_some() {
+                chart.draw_series(DashedLineSeries::new(
+                    pts.clone(),
+                    6,
+                    6,
+                    colour.stroke_width(2),
+                ))?;
+            } else {
+                chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))?;
+            }
             chart.draw_series(pts.iter().map(|p| Circle::new(*p, 3, colour.filled())))?;
         }
         if let Some((bx, by)) = best {
@@ -83,13 +132,6 @@ pub fn validation_curves(
                 style::ALERT.stroke_width(2),
             )))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .border_style(BLACK.mix(0.3))
-            .background_style(WHITE.mix(0.9))
-            .label_font((style::FONT, 12))
-            .draw()?;
         Ok(())
     })
 }

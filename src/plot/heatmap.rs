@@ -8,7 +8,8 @@ use crate::display::Figure;
 use crate::error::Result;
 
 /// A square matrix with its labels on both axes and each value written in its cell.
-/// Values are expected in `[lo, hi]`; colour runs from white (lo) to dark blue (hi).
+/// Values are expected in `[lo, hi]`; colour runs from white (lo) to dark blue (hi), with
+/// a colour bar on the right.
 pub fn heatmap(
     matrix: &[Vec<f64>],
     labels: &[String],
@@ -21,7 +22,8 @@ pub fn heatmap(
     let label_px = labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as i32 * 7 + 12;
     let left = label_px;
     let top = 40;
-    let width = (left + cell * k as i32 + 20) as u32;
+    let bar_x = left + cell * k as i32 + 18;
+    let width = (bar_x + 70) as u32;
     let height = (top + cell * k as i32 + label_px + 10) as u32;
     Figure::draw(width, height, |root| {
         root.draw(&Text::new(title.to_string(), (left, 12), (style::FONT, 18)))?;
@@ -35,11 +37,7 @@ pub fn heatmap(
                 } else {
                     0.0
                 };
-                let color = RGBColor(
-                    (255.0 - t * (255.0 - 27.0)) as u8,
-                    (255.0 - t * (255.0 - 58.0)) as u8,
-                    (255.0 - t * (255.0 - 107.0)) as u8,
-                );
+                let color = shade(t);
                 root.draw(&Rectangle::new(
                     [(x, y), (x + cell, y + cell)],
                     color.filled(),
@@ -83,6 +81,42 @@ pub fn heatmap(
                     .pos(Pos::new(HPos::Right, VPos::Center)),
             ))?;
         }
+        // colour bar: 50 steps from lo (bottom) to hi (top), ticks at quarters
+        let bar_h = cell * k as i32;
+        for step in 0..50 {
+            let t = (f64::from(step) + 0.5) / 50.0;
+            let y1 = top + bar_h - (f64::from(step) / 50.0 * f64::from(bar_h)) as i32;
+            let y0 = top + bar_h - (f64::from(step + 1) / 50.0 * f64::from(bar_h)) as i32;
+            root.draw(&Rectangle::new(
+                [(bar_x, y0), (bar_x + 14, y1)],
+                shade(t).filled(),
+            ))?;
+        }
+        root.draw(&Rectangle::new(
+            [(bar_x, top), (bar_x + 14, top + bar_h)],
+            style::NEUTRAL.stroke_width(1),
+        ))?;
+        for q in 0..=4 {
+            let t = f64::from(q) / 4.0;
+            let y = top + bar_h - (t * f64::from(bar_h)) as i32;
+            root.draw(&Text::new(
+                format!("{:.2}", lo + t * span),
+                (bar_x + 18, y),
+                (style::FONT, 11)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
         Ok(())
     })
+}
+
+/// White (t = 0) to dark blue (t = 1).
+fn shade(t: f64) -> RGBColor {
+    RGBColor(
+        (255.0 - t * (255.0 - 27.0)) as u8,
+        (255.0 - t * (255.0 - 58.0)) as u8,
+        (255.0 - t * (255.0 - 107.0)) as u8,
+    )
 }

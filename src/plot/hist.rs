@@ -1,19 +1,33 @@
-//! Histogram of a numeric feature with the two target classes overlaid.
+//! Histogram of a numeric feature, the two target classes side by side in each bin.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{class_label, class_style, style};
 use crate::display::Figure;
 use crate::error::Result;
 use crate::labels;
 
-/// Overlaid histograms of `values` for each class of `target` (1 = «Снизилась»), as the
-/// share of the class in each bin, so classes of different sizes compare directly.
+/// Histograms of `values` for each class of `target` (1 = «Снизилась»), as the share of
+/// the class in each bin, so classes of different sizes compare directly. The two
+/// classes' bars stand side by side in each bin (no overlap to untangle).
 pub fn histogram_by_class(
     values: &[f64],
     target: &[u8],
     column: &str,
     bins: usize,
+) -> Result<Figure> {
+    histogram_with_cut(values, target, column, bins, None)
+}
+
+/// [`histogram_by_class`] with a vertical line at `cut` labelled with its text (e.g. the
+/// Otsu threshold of the promo share).
+pub fn histogram_with_cut(
+    values: &[f64],
+    target: &[u8],
+    column: &str,
+    bins: usize,
+    cut: Option<(f64, &str)>,
 ) -> Result<Figure> {
     let bins = bins.max(1);
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
@@ -33,8 +47,8 @@ pub fn histogram_by_class(
     for (&v, &t) in values.iter().zip(target) {
         if v.is_finite() {
             let k = (((v - min) / width) as usize).min(bins - 1);
-            shares[t as usize][k] += 1.0;
-            totals[t as usize] += 1.0;
+            shares[t.min(1) as usize][k] += 1.0;
+            totals[t.min(1) as usize] += 1.0;
         }
     }
     for c in 0..2 {
@@ -42,9 +56,20 @@ pub fn histogram_by_class(
             *s /= totals[c].max(1.0);
         }
     }
-    let top = shares.iter().flatten().copied().fold(0.0, f64::max) * 1.15 + 1e-9;
-    Figure::draw(style::WIDTH, style::HEIGHT, |root| {
-        let mut chart = ChartBuilder::on(root)
+    let top = shares.iter().flatten().copied().fold(0.0, f64::max) * 1.12 + 1e-9;
+    let money = crate::schema::is_money(column);
+    Figure::draw(style::WIDTH, style::HEIGHT + 26, |root| {
+        let (strip, root) = root.split_vertically(26);
+        super::legend_strip(
+            &strip,
+            &[0u8, 1].map(|c| {
+                (
+                    format!("{} (n = {})", class_label(c), totals[c as usize]),
+                    class_style(c),
+                )
+            }),
+        )?;
+        let mut chart = ChartBuilder::on(&root)
             .caption(labels::histogram_title(column), (style::FONT, 18))
             .margin(12)
             .x_label_area_size(40)
@@ -53,38 +78,40 @@ pub fn histogram_by_class(
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_desc(column)
+            .x_desc(if money {
+                labels::money_axis(column)
+            } else {
+                column.to_string()
+            })
             .y_desc(labels::CLASS_SHARE_AXIS)
             .x_label_formatter(&|x| style::thousands(*x))
             .y_label_formatter(&|y| format!("{:.0} %", y * 100.0))
             .label_style((style::FONT, 12))
             .draw()?;
-        for c in 0..2 {
+        for (c, share) in shares.iter().enumerate() {
             let color = class_style(c as u8);
-            chart
-                .draw_series((0..bins).map(|k| {
-                    let x0 = min + k as f64 * width;
-                    Rectangle::new(
-                        [(x0, 0.0), (x0 + width, shares[c][k])],
-                        color.mix(0.45).filled(),
-                    )
-                }))?
-                .label(format!("{} (n = {})", class_label(c as u8), totals[c]))
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.mix(0.6).filled())
-                });
-            chart.draw_series(LineSeries::new(
-                (0..bins).map(|k| (min + (k as f64 + 0.5) * width, shares[c][k])),
-                color.stroke_width(2),
-            ))?;
+            chart.draw_series((0..bins).filter(|&k| share[k] > 0.0).map(|k| {
+                let x0 = min + k as f64 * width + c as f64 * width * 0.45 + width * 0.05;
+                Rectangle::new(
+                    [(x0, 0.0), (x0 + width * 0.45, share[k])],
+                    color.mix(0.85).filled(),
+                )
+            }))?;
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK.mix(0.3))
-            .background_style(WHITE.mix(0.9))
-            .label_font((style::FONT, 12))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
+        if let Some((x, text)) = cut {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, 0.0), (x, top)],
+                style::ALERT.stroke_width(2),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                text.to_string(),
+                (x, top * 0.97),
+                (style::FONT, 13)
+                    .into_font()
+                    .color(&style::ALERT)
+                    .pos(Pos::new(HPos::Right, VPos::Top)),
+            )))?;
+        }
         Ok(())
     })
 }

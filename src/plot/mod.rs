@@ -22,7 +22,7 @@ pub use bars::count_by_class;
 pub use boxplot::boxplot_by_class;
 pub use curves::validation_curves;
 pub use heatmap::heatmap;
-pub use hist::histogram_by_class;
+pub use hist::{histogram_by_class, histogram_with_cut};
 pub use ishikawa::ishikawa;
 pub use revenue::revenue_by_period;
 pub use roc::{Curve, roc_curve, roc_curves};

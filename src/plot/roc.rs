@@ -35,15 +35,8 @@ pub fn roc_curves(curves: &[Curve], title: &str) -> Result<Figure> {
             vec![(0.0, 0.0), (1.0, 1.0)],
             style::NEUTRAL.mix(0.5).stroke_width(1),
         ))?;
-        let colours = [
-            style::DECLINED,
-            style::SAME_LEVEL,
-            style::NEUTRAL,
-            style::PERIODS[0],
-            style::ALERT,
-        ];
         for (k, (label, points, auc)) in curves.iter().enumerate().rev() {
-            let colour = colours[k % colours.len()];
+            let colour = style::SERIES[k % style::SERIES.len()];
             let width = if k == 0 { 3 } else { 2 };
             let text = if label.is_empty() {
                 format!("ROC-AUC = {auc:.3}")

@@ -33,6 +33,15 @@ fn draw_classes(
     Ok(())
 }
 
+/// A column's axis title, with the money unit where the column is money.
+fn axis(column: &str) -> String {
+    if crate::schema::is_money(column) {
+        labels::money_axis(column)
+    } else {
+        column.to_string()
+    }
+}
+
 /// The finite range of `v` widened by `pad` of its width on each side ((0, 1) if empty).
 fn span(v: &[f64], pad: f64) -> (f64, f64) {
     let (a, b) = v
@@ -68,8 +77,8 @@ pub fn scatter_by_class(
             .build_cartesian_2d(x0..x1, y0..y1)?;
         chart
             .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
+            .x_desc(axis(x_label))
+            .y_desc(axis(y_label))
             .x_label_formatter(&|v| style::thousands(*v))
             .y_label_formatter(&|v| style::thousands(*v))
             .label_style((style::FONT, 12))
@@ -87,6 +96,7 @@ pub fn scatter_by_class(
 
 /// `x` against `y` coloured by class, with a vertical line at `thresholds.0`, a
 /// horizontal one at `thresholds.1`, and the upper-right corner (x ≥ t₀, y ≥ t₁) shaded.
+/// The legend stands above the plot, so no dot hides under it.
 pub fn threshold_scatter(
     x: &[f64],
     y: &[f64],
@@ -99,8 +109,26 @@ pub fn threshold_scatter(
     let (x0, x1) = span(x, 0.04);
     let (y0, y1) = span(y, 0.04);
     let (tx, ty) = thresholds;
-    Figure::draw(style::WIDTH, style::HEIGHT + 60, |root| {
-        let mut chart = ChartBuilder::on(root)
+    let counts = [0u8, 1].map(|c| target.iter().filter(|t| **t == c).count());
+    Figure::draw(style::WIDTH, style::HEIGHT + 100, |root| {
+        let (strip, root) = root.split_vertically(48);
+        super::legend_strip(
+            &strip,
+            &[0u8, 1].map(|c| {
+                (
+                    format!("{} (n = {})", class_label(c), counts[c as usize]),
+                    class_style(c),
+                )
+            }),
+        )?;
+        super::legend_strip(
+            &strip.clone().shrink((0, 20), (style::WIDTH, 24)),
+            &[
+                (labels::probability_threshold(tx), style::ALERT),
+                (labels::profit_threshold(ty), style::NEUTRAL),
+            ],
+        )?;
+        let mut chart = ChartBuilder::on(&root)
             .caption(title, (style::FONT, 18))
             .margin(12)
             .x_label_area_size(40)
@@ -117,31 +145,14 @@ pub fn threshold_scatter(
             style::ALERT.mix(0.08).filled(),
         )))?;
         draw_classes(&mut chart, x, y, target, 0.6)?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(tx, y0), (tx, y1)],
-                style::ALERT.stroke_width(2),
-            )))?
-            .label(labels::probability_threshold(tx))
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], style::ALERT.stroke_width(2))
-            });
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(x0, ty), (x1, ty)],
-                style::NEUTRAL.stroke_width(2),
-            )))?
-            .label(labels::profit_threshold(ty))
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], style::NEUTRAL.stroke_width(2))
-            });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .border_style(BLACK.mix(0.3))
-            .background_style(WHITE.mix(0.9))
-            .label_font((style::FONT, 12))
-            .draw()?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(tx, y0), (tx, y1)],
+            style::ALERT.stroke_width(2),
+        )))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x0, ty), (x1, ty)],
+            style::NEUTRAL.stroke_width(2),
+        )))?;
         Ok(())
     })
 }

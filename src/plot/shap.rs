@@ -33,6 +33,7 @@ pub fn importance_bars(items: &[(String, f64, f64)], title: &str, x_label: &str)
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(&labels, *y))
             .x_desc(x_label)
+            .x_label_formatter(&|v| crate::display::format_real(*v))
             .label_style((style::FONT, 12))
             .draw()?;
         chart.draw_series(items.iter().enumerate().map(|(i, (_, v, _))| {
@@ -56,6 +57,12 @@ pub fn importance_bars(items: &[(String, f64, f64)], title: &str, x_label: &str)
         )?;
         Ok(())
     })
+}
+
+/// `c` at opacity `alpha` over white, as one solid colour (no opacity attribute per dot).
+fn opaque(c: RGBColor, alpha: f64) -> RGBColor {
+    let over = |x: u8| (f64::from(x) * alpha + 255.0 * (1.0 - alpha)).round() as u8;
+    RGBColor(over(c.0), over(c.1), over(c.2))
 }
 
 /// Blue (low) → red (high) for a value scaled to [0, 1].
@@ -89,6 +96,7 @@ pub fn beeswarm(features: &[(String, Vec<f64>, Vec<f64>)], title: &str) -> Resul
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(&labels, *y))
             .x_desc(labels::BEESWARM_AXIS)
+            .x_label_formatter(&|v| crate::display::format_real(*v))
             .label_style((style::FONT, 12))
             .draw()?;
         chart.draw_series(std::iter::once(PathElement::new(
@@ -119,24 +127,32 @@ pub fn beeswarm(features: &[(String, Vec<f64>, Vec<f64>)], title: &str) -> Resul
             let mut count = vec![0usize; bins + 1];
             let mut order: Vec<usize> = (0..shap.len()).collect();
             order.sort_by(|a, b| shap[*a].total_cmp(&shap[*b]));
+            // dots that would land on the same spot (2 px across, one offset step, one of
+            // 12 colour steps) are drawn once: the same picture with far fewer SVG nodes
+            let pixel = (hi - lo + 2.0 * pad).max(1e-12) / 250.0;
+            let mut drawn = std::collections::HashSet::new();
             let dots: Vec<(f64, f64, RGBColor)> = order
                 .iter()
-                .map(|&r| {
+                .filter_map(|&r| {
                     let bin = (((shap[r] - lo) / width) as usize).min(bins);
                     let c = count[bin];
                     count[bin] += 1;
-                    let offset =
-                        if c.is_multiple_of(2) { 1.0 } else { -1.0 } * c.div_ceil(2) as f64 * 0.035;
-                    (
-                        shap[r],
-                        y0 + offset.clamp(-0.42, 0.42),
-                        value_colour(rank[r]),
-                    )
+                    let step =
+                        (c.div_ceil(2) as i64).min(5) * if c.is_multiple_of(2) { 1 } else { -1 };
+                    let shade = (rank[r] * 12.0).round();
+                    let key = ((shap[r] / pixel).round() as i64, step, shade as i64);
+                    drawn.insert(key).then(|| {
+                        (
+                            shap[r],
+                            y0 + step as f64 * 0.08,
+                            opaque(value_colour(shade / 12.0), 0.85),
+                        )
+                    })
                 })
                 .collect();
             chart.draw_series(
                 dots.into_iter()
-                    .map(|(x, y, c)| Circle::new((x, y), 2, c.mix(0.85).filled())),
+                    .map(|(x, y, c)| Circle::new((x, y), 2, c.filled())),
             )?;
         }
         // colour legend
@@ -197,9 +213,13 @@ pub fn waterfall(items: &[(String, f64)], base: f64, title: &str, output: &str) 
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(&labels, *y))
             .x_desc(labels::waterfall_axis(output, base, fx))
+            .x_label_formatter(&|v| crate::display::format_real(*v))
             .label_style((style::FONT, 12))
             .draw()?;
-        for (x, label) in [(base, "E[f]"), (fx, "f(x)")] {
+        for (x, label) in [
+            (base, labels::WATERFALL_BASE),
+            (fx, labels::WATERFALL_OUTPUT),
+        ] {
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(x, -0.5), (x, k as f64 - 0.5)],
                 style::NEUTRAL.mix(0.5).stroke_width(1),

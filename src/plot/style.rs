@@ -16,6 +16,16 @@ pub const PERIODS: [RGBColor; 3] = [
     RGBColor(0x4C, 0x72, 0xB0),
     RGBColor(0x1B, 0x3A, 0x6B),
 ];
+/// Categorical colours for series that are not classes (model families, scalers and
+/// kernels): clearly different hues, none a near-copy of another.
+pub const SERIES: [RGBColor; 6] = [
+    RGBColor(0xDD, 0x84, 0x52), // orange
+    RGBColor(0x4C, 0x72, 0xB0), // blue
+    RGBColor(0x55, 0xA8, 0x68), // green
+    RGBColor(0x81, 0x72, 0xB3), // purple
+    RGBColor(0x93, 0x78, 0x60), // brown
+    RGBColor(0xC4, 0x4E, 0x52), // red
+];
 /// Font family (the viewer's sans-serif renders Cyrillic).
 pub const FONT: &str = "sans-serif";
 /// Default chart width in pixels (fits a notebook column).
