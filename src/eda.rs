@@ -143,12 +143,55 @@ pub fn describe(df: &DataFrame) -> Result<DataFrame> {
         }
         names.push(name);
     }
-    let labels = ["count", "mean", "std", "min", "25%", "50%", "75%", "max"];
     let mut columns = vec![Column::new(labels::MISSING_COLUMN.into(), names)];
-    for (l, v) in labels.iter().zip(stats) {
+    for (l, v) in labels::DESCRIBE_HEADERS.iter().zip(stats) {
         columns.push(Column::new((*l).into(), v));
     }
     Ok(DataFrame::new(columns[0].len(), columns)?)
+}
+
+/// For each value of the categorical `column`: customers and the share whose activity
+/// declined, highest share first.
+pub fn decline_rate_by(table: &crate::merge::ModelTable, column: &str) -> Result<DataFrame> {
+    let values = crate::frame::str_values(&table.frame, column)?;
+    let target = table.target()?;
+    let mut levels: Vec<(String, usize, usize)> = Vec::new();
+    for (v, t) in values.iter().zip(&target) {
+        match levels.iter_mut().find(|(l, _, _)| l == v) {
+            Some(e) => {
+                e.1 += 1;
+                e.2 += usize::from(*t == 1);
+            }
+            None => levels.push((v.clone(), 1, usize::from(*t == 1))),
+        }
+    }
+    let rate = |n: usize, d: usize| d as f64 / n.max(1) as f64;
+    levels.sort_by(|a, b| {
+        rate(b.1, b.2)
+            .total_cmp(&rate(a.1, a.2))
+            .then(a.0.cmp(&b.0))
+    });
+    let [count, share] = labels::DECLINE_RATE_HEADERS;
+    Ok(DataFrame::new(
+        levels.len(),
+        vec![
+            Column::new(
+                column.into(),
+                levels.iter().map(|l| l.0.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                count.into(),
+                levels.iter().map(|l| l.1 as u64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                share.into(),
+                levels
+                    .iter()
+                    .map(|l| (rate(l.1, l.2) * 1000.0).round() / 10.0)
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
 }
 
 /// For each numeric feature: mean and median in each class and the relative difference
@@ -249,8 +292,14 @@ mod tests {
         assert_eq!(ids, vec![1, 4]);
         let d = describe(&df).unwrap();
         assert_eq!(d.height(), 2);
-        assert_eq!(d.column("mean").unwrap().f64().unwrap().get(1), Some(15.75));
-        assert_eq!(d.column("50%").unwrap().f64().unwrap().get(0), Some(2.5));
+        assert_eq!(
+            d.column("среднее").unwrap().f64().unwrap().get(1),
+            Some(15.75)
+        );
+        assert_eq!(
+            d.column("медиана").unwrap().f64().unwrap().get(0),
+            Some(2.5)
+        );
         let dups = duplicate_summary(&[("t", &df)]).unwrap();
         assert_eq!(dups.rows[0], vec!["t", "4", "4", "0"]);
     }

@@ -159,6 +159,13 @@ fn check(name: &str, fact: String, ok: bool) -> Vec<String> {
     ]
 }
 
+impl ModelTable {
+    /// One Russian line on the table's size, for the notebooks.
+    pub fn summary_ru(&self) -> String {
+        labels::model_table_summary(self.frame.height(), self.frame.width())
+    }
+}
+
 impl fmt::Display for ModelTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -5,13 +5,14 @@ pub use crate::corr::{PhikMatrix, PhikOptions, Significance};
 pub use crate::data::{Data, DataDir, FileFormat, FileInfo, RawData, Source};
 pub use crate::display::{Figure, FrameDisplay, Table, ToTable};
 pub use crate::eda::{
-    compare_classes, describe, duplicate_summary, largest, missing_values, rows_of_customers,
-    value_counts,
+    compare_classes, decline_rate_by, describe, duplicate_summary, largest, missing_values,
+    rows_of_customers, value_counts,
 };
 pub use crate::error::{Error, Result};
 pub use crate::explain::{
     self, Explanation, ImportanceOptions, PermutationImportance, ShapOptions,
 };
+pub use crate::labels::{self, Noun};
 pub use crate::merge::ModelTable;
 pub use crate::metrics::{Confusion, roc_auc};
 pub use crate::model::{

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::display::{Figure, Table, escape};
 use crate::error::{Error, Result};
+use crate::labels;
 use crate::study::Study;
 
 /// The report's figures: `(file stem, figure)`.
@@ -80,8 +81,8 @@ fn html_with(study: &Study, figs: &[(String, Figure)]) -> Result<String> {
     let _ = writeln!(h, "{}", table(&study.cleaned.report.table()));
     let _ = writeln!(
         h,
-        "<p>Модельная таблица: {} покупателей; доля «Снизилась» {:.1} %.</p>",
-        study.table.height(),
+        "<p>Модельная таблица: {}; доля «Снизилась» {:.1} %.</p>",
+        labels::CUSTOMER.count(study.table.height() as u64),
         study.table.decline_rate()? * 100.0
     );
     let _ = writeln!(h, "<h2>2. Корреляционный анализ</h2>");
@@ -94,12 +95,11 @@ fn html_with(study: &Study, figs: &[(String, Figure)]) -> Result<String> {
     let _ = writeln!(h, "<h2>3. Модель</h2>");
     let _ = writeln!(
         h,
-        "<p>Перебрано {} пайплайнов × {} фолдов за {:.2} с. Выбрана модель <b>{}</b> ({}): ROC-AUC на кросс-валидации {:.4} ± {:.4}, на тестовой выборке {:.4}. Порог {:.3} (максимум F1 на out-of-fold прогнозах).</p>",
-        s.search.results.len(),
-        s.search.folds.len(),
+        "<p>Перебрано {} × {} за {:.2} с. Выбрана модель <b>{}</b>: ROC-AUC на кросс-валидации {:.4} ± {:.4}, на тестовой выборке {:.4}. Порог {:.3} (максимум F1 на прогнозах для частей обучающей выборки, которых модель не видела).</p>",
+        labels::CANDIDATE.count(s.search.results.len() as u64),
+        labels::FOLD.count(s.search.folds.len() as u64),
         s.search.seconds,
-        s.best_cv.family(),
-        escape(&crate::model::params_text(&s.best_cv.pipeline.params())),
+        escape(&s.best_cv.pipeline.describe_ru()),
         s.best_cv.mean,
         s.best_cv.std,
         s.test_auc,
@@ -117,7 +117,7 @@ fn html_with(study: &Study, figs: &[(String, Figure)]) -> Result<String> {
     let _ = writeln!(h, "<h2>5. Сегменты и предложения</h2>");
     let _ = writeln!(
         h,
-        "<p>Вероятности снижения для всех покупателей получены out-of-fold (5 фолдов), так что ни один покупатель не оценивается моделью, видевшей его. Главный сегмент — «{}»: {}.</p>",
+        "<p>Вероятность снижения каждого покупателя предсказана моделью, обученной без него (кросс-валидация). Главный сегмент — «{}»: {}.</p>",
         escape(&main.title),
         escape(&main.rule)
     );
@@ -251,16 +251,15 @@ pub fn conclusions(study: &Study) -> Result<String> {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "1. Данные: {} покупателей после очистки (удалено {}: неактивные и аномальная выручка); активность снизилась у {:.1} %.",
-        study.table.height(),
-        study.cleaned.report.dropped.len(),
+        "1. Данные: {} после очистки (удалено {}: неактивные и аномальная выручка); активность снизилась у {:.1} %.",
+        labels::CUSTOMER.count(study.table.height() as u64),
+        labels::CUSTOMER.count(study.cleaned.report.dropped.len() as u64),
         study.table.decline_rate()? * 100.0
     );
     let _ = writeln!(
         t,
-        "2. Лучшая модель — {} ({}): ROC-AUC {:.3} на кросс-валидации и {:.3} на тестовой выборке; при пороге {:.3} она находит {:.0} % покупателей со снижающейся активностью при точности {:.0} %.",
-        s.best_cv.family(),
-        crate::model::params_text(&s.best_cv.pipeline.params()),
+        "2. Лучшая модель — {}: ROC-AUC {:.3} на кросс-валидации и {:.3} на тестовой выборке; при пороге {:.3} она находит {:.0} % покупателей со снижающейся активностью при точности {:.0} %.",
+        s.best_cv.pipeline.describe_ru(),
         s.best_cv.mean,
         s.test_auc,
         s.threshold,
@@ -270,20 +269,22 @@ pub fn conclusions(study: &Study) -> Result<String> {
     let _ = writeln!(t, "3. Сильнее всего на прогноз влияют: {}.", top.join(", "));
     let _ = writeln!(
         t,
-        "4. Главный сегмент «{}» — {} покупателей ({:.1} %), фактическая доля снижения {:.0} %, прибыль {:.1}, ожидаемая прибыль под риском {:.1}.",
+        "4. Главный сегмент «{}» — {} ({:.1} %), фактическая доля снижения {:.0} %, прибыль {:.1} {} в месяц, ожидаемая прибыль под риском — {:.1} {} в месяц.",
         main.title,
-        main.size,
+        labels::CUSTOMER.count(main.size as u64),
         main.share * 100.0,
         main.decline_rate * 100.0,
         main.profit_sum,
-        main.profit_at_risk
+        labels::MONEY_UNIT,
+        main.profit_at_risk,
+        labels::MONEY_UNIT
     );
     let o = &study.offers;
     let _ = writeln!(
         t,
-        "5. Предложения по покупателям (сценарий модели, не причинный эффект): {} из {} покупателей под риском получают предложение, которое окупается; ожидаемый эффект {:.1} {} при потере {:.0} % прибыли за {:.0} мес. и сдвиге рычага на {:.0} %.",
+        "5. Предложения по покупателям (сценарий модели, не причинный эффект): {} из {} под риском получают предложение, которое окупается; ожидаемый эффект {:.1} {} при потере {:.0} % прибыли за {:.0} мес. и сдвиге рычага на {:.0} %.",
         o.total.targeted,
-        o.total.at_risk,
+        labels::CUSTOMER.count(o.total.at_risk as u64),
         o.total.net_gain,
         o.assumptions.profit_unit,
         o.assumptions.loss_share * 100.0,

@@ -534,6 +534,18 @@ impl Segmentation {
         )
     }
 
+    /// The promo-share histogram by class with the Otsu cut that defines promo dependence.
+    pub fn promo_figure(&self, table: &crate::merge::ModelTable) -> Result<Figure> {
+        let cut = labels::otsu_cut(self.thresholds.promo);
+        crate::plot::histogram_with_cut(
+            &crate::plot::numeric(table, schema::PROMO_SHARE)?,
+            &table.target()?,
+            schema::PROMO_SHARE,
+            20,
+            Some((self.thresholds.promo, &cut)),
+        )
+    }
+
     /// Probability of decline against profit, one dot per customer coloured by the
     /// actual class, with the two thresholds drawn and the main segment's corner shaded.
     pub fn scatter(&self) -> Result<Figure> {
@@ -552,7 +564,7 @@ impl Segmentation {
             &y,
             (self.thresholds.risk, self.thresholds.profit),
             labels::SEGMENT_SCATTER_AXIS,
-            schema::PROFIT,
+            &labels::money_axis(schema::PROFIT),
             &labels::segment_scatter_title(&self.main().title, self.main().size),
         )
     }

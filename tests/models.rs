@@ -292,16 +292,6 @@ fn models_and_pipelines_round_trip_through_serde() {
     }
 }
 
-/// Best mean CV ROC-AUC per family from scikit-learn 1.9.1's `GridSearchCV` on the
-/// originals' training part (seed 42), the study grid and our folds — printed by
-/// `ONECLICK_DATA=../shared/data/real cargo bench --bench search`.
-const SKLEARN_BEST_CV: [(&str, f64); 4] = [
-    ("knn", 0.9104176),
-    ("decision_tree", 0.8787679),
-    ("logistic_regression", 0.9078648),
-    ("svc", 0.9175728),
-];
-
 #[test]
 fn search_on_the_originals_is_within_0_01_of_scikit_learn() {
     let Some(dir) = common::real_data_dir("search_on_the_originals_is_within_0_01_of_scikit_learn")
@@ -320,7 +310,7 @@ fn search_on_the_originals_is_within_0_01_of_scikit_learn() {
     let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
     let r = cross_validate(&x, &yt, &study_grid(), &SearchOptions::default(), None).unwrap();
     assert!(r.failures().is_empty());
-    for (family, theirs) in SKLEARN_BEST_CV {
+    for (family, theirs) in oneclick::search::SKLEARN_BEST_CV_ORIGINALS {
         let ours = r
             .best_per_family()
             .into_iter()

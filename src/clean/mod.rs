@@ -19,7 +19,8 @@
 //!    the next largest value is under 8 thousand) scores above 100.
 
 use std::collections::BTreeSet;
-use std::fmt;
+
+mod report;
 
 use polars::prelude::*;
 
@@ -117,8 +118,11 @@ pub struct ReportEntry {
     pub rows: usize,
     /// Customers concerned (for removals).
     pub ids: Vec<i64>,
-    /// A sentence on what was found.
+    /// A sentence on what was found (English: the CLI and `results.json`).
     pub detail: String,
+    /// The same sentence in Russian, for the notebooks' tables.
+    #[serde(skip)]
+    pub detail_ru: String,
 }
 
 /// Why a customer was dropped.
@@ -128,8 +132,12 @@ pub struct Dropped {
     pub id: i64,
     /// The rule.
     pub rule: Rule,
-    /// Human reason, e.g. `revenue 0 in препредыдущий_месяц, предыдущий_месяц`.
+    /// Human reason, e.g. `revenue 0 in препредыдущий_месяц, предыдущий_месяц` (English:
+    /// the CLI and `results.json`).
     pub reason: String,
+    /// The same reason in Russian, for the notebooks' tables.
+    #[serde(skip)]
+    pub reason_ru: String,
 }
 
 /// Every change cleaning made, and every check it ran.
@@ -164,106 +172,6 @@ impl CleaningReport {
             .filter(|d| d.rule == rule)
             .map(|d| d.id)
             .collect()
-    }
-}
-
-impl CleaningReport {
-    /// Every rule's entries: rule, file, column, change, rows, detail.
-    pub fn table(&self) -> crate::display::Table {
-        let rows = self
-            .entries
-            .iter()
-            .map(|e| {
-                vec![
-                    e.rule.name_ru().to_string(),
-                    e.file.file_name().to_string(),
-                    e.column.clone().unwrap_or_else(|| "—".into()),
-                    match (&e.from, &e.to) {
-                        (Some(f), Some(t)) => format!("«{f}» → «{t}»"),
-                        _ => "—".into(),
-                    },
-                    e.rows.to_string(),
-                    e.detail.clone(),
-                ]
-            })
-            .collect();
-        crate::display::Table::from_rows(labels::CLEANING_HEADERS.map(String::from).to_vec(), rows)
-            .title(labels::CLEANING_TITLE)
-    }
-
-    /// Rows per file before and after cleaning.
-    pub fn rows_table(&self) -> crate::display::Table {
-        let rows = FileId::ALL
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                vec![
-                    f.file_name().to_string(),
-                    self.rows_before[i].to_string(),
-                    self.rows_after[i].to_string(),
-                    (self.rows_before[i] - self.rows_after[i]).to_string(),
-                ]
-            })
-            .collect();
-        crate::display::Table::from_rows(
-            labels::CLEANING_ROWS_HEADERS.map(String::from).to_vec(),
-            rows,
-        )
-        .title(labels::CLEANING_ROWS_TITLE)
-    }
-
-    /// The dropped customers with the reason.
-    pub fn dropped_table(&self) -> crate::display::Table {
-        let rows = self
-            .dropped
-            .iter()
-            .map(|d| {
-                vec![
-                    d.id.to_string(),
-                    d.rule.name_ru().to_string(),
-                    d.reason.clone(),
-                ]
-            })
-            .collect();
-        crate::display::Table::from_rows(labels::DROPPED_HEADERS.map(String::from).to_vec(), rows)
-            .title(labels::DROPPED_TITLE)
-    }
-
-    /// evcxr's display hook: the entries table.
-    pub fn evcxr_display(&self) {
-        self.table().evcxr_display();
-    }
-}
-
-impl fmt::Display for CleaningReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<18} {:<17} {:<28} {:>7}  detail",
-            "rule", "file", "column", "rows"
-        )?;
-        for e in &self.entries {
-            writeln!(
-                f,
-                "{:<18} {:<17} {:<28} {:>7}  {}",
-                e.rule.name(),
-                e.file.file_name(),
-                e.column.as_deref().unwrap_or("—"),
-                e.rows,
-                e.detail
-            )?;
-        }
-        for (i, file) in FileId::ALL.iter().enumerate() {
-            writeln!(
-                f,
-                "{:<17} rows {:>8} → {:>8} ({} removed)",
-                file.file_name(),
-                self.rows_before[i],
-                self.rows_after[i],
-                self.rows_before[i] - self.rows_after[i]
-            )?;
-        }
-        Ok(())
     }
 }
 
@@ -341,7 +249,10 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
                 None,
                 0,
                 vec![],
-                "no exact duplicate rows; ids (and id–period pairs) are unique".into(),
+                (
+                    "no exact duplicate rows; ids (and id–period pairs) are unique".into(),
+                    labels::NO_DUPLICATES.into(),
+                ),
             ));
             continue;
         }
@@ -363,11 +274,21 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
             None,
             dups.len(),
             dup_ids.into_iter().collect(),
-            format!(
-                "{} rows repeat an earlier row exactly and were removed ({}{})",
-                dups.len(),
-                lines.join(", "),
-                if dups.len() > 10 { ", …" } else { "" }
+            (
+                format!(
+                    "{} rows repeat an earlier row exactly and were removed ({}{})",
+                    dups.len(),
+                    lines.join(", "),
+                    if dups.len() > 10 { ", …" } else { "" }
+                ),
+                labels::duplicates_removed(
+                    dups.len(),
+                    &dups
+                        .iter()
+                        .take(10)
+                        .map(|d| (d.line, d.first_line))
+                        .collect::<Vec<_>>(),
+                ),
             ),
         ));
     }
@@ -381,7 +302,10 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
             None,
             nulls,
             vec![],
-            format!("{nulls} missing values"),
+            (
+                format!("{nulls} missing values"),
+                labels::missing_values(nulls),
+            ),
         ));
     }
 
@@ -418,7 +342,7 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
     }
 
     // 5. revenue anomalies among the active customers, per period
-    let mut anomaly_reasons: Vec<Vec<String>> = vec![Vec::new(); customers];
+    let mut anomaly_reasons: Vec<Vec<(String, String)>> = vec![Vec::new(); customers];
     for (k, period) in schema::REVENUE_PERIODS.iter().enumerate() {
         let rows: Vec<usize> = (0..revenue.len())
             .filter(|&r| period_of[r] == k && rule_of[mm_rows[r]].is_none())
@@ -433,9 +357,12 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
         for &r in &rows {
             let z = (revenue[r] - median) / scale;
             if z.abs() > options.anomaly_z {
-                anomaly_reasons[mm_rows[r]].push(format!(
-                    "{period}: revenue {} is {z:.1} robust SDs from the median {median} (1.4826·MAD = {scale:.1}); threshold {}",
-                    revenue[r], options.anomaly_z
+                anomaly_reasons[mm_rows[r]].push((
+                    format!(
+                        "{period}: revenue {} is {z:.1} robust SDs from the median {median} (1.4826·MAD = {scale:.1}); threshold {}",
+                        revenue[r], options.anomaly_z
+                    ),
+                    labels::anomaly_reason(period, revenue[r], z, median, scale, options.anomaly_z),
                 ));
             }
         }
@@ -450,20 +377,28 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
     let mut order: Vec<usize> = (0..customers).filter(|&c| rule_of[c].is_some()).collect();
     order.sort_by_key(|&c| (rule_of[c] != Some(Rule::Inactive), customer_ids[c]));
     for &c in &order {
-        let reason = match rule_of[c] {
+        let (reason, reason_ru) = match rule_of[c] {
             Some(Rule::Inactive) => {
                 let names: Vec<&str> = (0..3)
                     .filter(|k| zero_periods[c] & (1 << k) != 0)
                     .map(|k| schema::REVENUE_PERIODS[k])
                     .collect();
-                format!("revenue 0 in {}", names.join(", "))
+                (
+                    format!("revenue 0 in {}", names.join(", ")),
+                    labels::zero_revenue_reason(&names.join(", ")),
+                )
             }
-            _ => anomaly_reasons[c].join("; "),
+            _ => {
+                let (en, ru): (Vec<String>, Vec<String>) =
+                    anomaly_reasons[c].iter().cloned().unzip();
+                (en.join("; "), ru.join("; "))
+            }
         };
         report.dropped.push(Dropped {
             id: customer_ids[c],
             rule: rule_of[c].expect("dropped"),
             reason,
+            reason_ru,
         });
     }
 
@@ -490,14 +425,20 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
         for (rule, n) in [(Rule::Inactive, removed[0]), (Rule::Anomaly, removed[1])] {
             let ids = report.dropped_ids(rule);
             let detail = match rule {
-                Rule::Inactive => format!(
-                    "{} customers with zero revenue in some period: {n} rows removed",
-                    ids.len()
+                Rule::Inactive => (
+                    format!(
+                        "{} customers with zero revenue in some period: {n} rows removed",
+                        ids.len()
+                    ),
+                    labels::inactive_removed(ids.len(), n),
                 ),
-                _ => format!(
-                    "{} customers with |robust z| > {} in some period: {n} rows removed",
-                    ids.len(),
-                    options.anomaly_z
+                _ => (
+                    format!(
+                        "{} customers with |robust z| > {} in some period: {n} rows removed",
+                        ids.len(),
+                        options.anomaly_z
+                    ),
+                    labels::anomalies_removed(ids.len(), options.anomaly_z, n),
                 ),
             };
             report
@@ -534,7 +475,7 @@ fn entry(
     column: Option<String>,
     rows: usize,
     ids: Vec<i64>,
-    detail: String,
+    (detail, detail_ru): (String, String),
 ) -> ReportEntry {
     ReportEntry {
         rule,
@@ -545,6 +486,7 @@ fn entry(
         rows,
         ids,
         detail,
+        detail_ru,
     }
 }
 
@@ -571,6 +513,7 @@ fn count_typos(
             rows: *n,
             ids: vec![],
             detail: format!("«{typo}» → «{correct}» in {n} rows"),
+            detail_ru: labels::typo_fixed(typo, correct, *n),
         });
     }
     Ok(())

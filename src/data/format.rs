@@ -29,6 +29,26 @@ pub struct FileFormat {
     pub bom: bool,
 }
 
+impl FileFormat {
+    /// The format in Russian, for the notebooks: «разделитель ',', десятичный знак '.', CRLF».
+    pub fn describe_ru(&self) -> String {
+        let sep = match self.separator {
+            '\t' => "табуляция".to_string(),
+            c => format!("'{c}'"),
+        };
+        let le = match self.line_ending {
+            LineEnding::Lf => "LF",
+            LineEnding::CrLf => "CRLF",
+            LineEnding::Mixed => "LF и CRLF вперемешку",
+        };
+        format!(
+            "разделитель {sep}, десятичный знак '{}', концы строк {le}{}",
+            self.decimal,
+            if self.bom { ", UTF-8 BOM" } else { "" }
+        )
+    }
+}
+
 impl fmt::Display for FileFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sep = match self.separator {

@@ -52,6 +52,22 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The one line the notebooks after 01 print about their data: the origin and,
+    /// unless these are the originals, that the prose describes the originals while the
+    /// outputs are computed from these data.
+    pub fn line_ru(&self) -> String {
+        match self {
+            Source::Original => self.describe_ru(),
+            _ => format!(
+                "{}. {}",
+                self.describe_ru(),
+                crate::labels::PROSE_DESCRIBES_ORIGINALS
+            ),
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -377,6 +377,17 @@ impl Scaler {
     }
 }
 
+impl Pipeline {
+    /// The pipeline for readers: «SVC (C=1.0, RBF-ядро), стандартизация».
+    pub fn describe_ru(&self) -> String {
+        crate::labels::pipeline_ru(
+            self.model.family(),
+            &params_text(&self.model.params()),
+            self.scaler.id(),
+        )
+    }
+}
+
 /// The study's preprocessing with `scaler`, followed by `model` — scikit-learn's
 /// `Pipeline([("prep", ColumnTransformer(...)), ("model", ...)])`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

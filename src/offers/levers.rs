@@ -63,7 +63,7 @@ pub const LEVERS: [Lever; 9] = [
         risk_when: "меньше маркетинговых касаний",
         actionable: true,
         needs_consent: true,
-        offer: "персональные рассылки и push с новинками категории «{category}»",
+        offer: "персональные рассылки и push-уведомления с новинками категории «{category}»",
         target: None,
     },
     Lever {

@@ -57,6 +57,12 @@ pub struct OfferOptions {
     pub alpha: f64,
     /// Power of the A/B test. Default 0.8.
     pub power: f64,
+    /// A popular category gets its own promo recommendation when its share of
+    /// promo-dependent customers among those at risk is at least this multiple of the
+    /// overall share. Default 1.25.
+    pub category_ratio: f64,
+    /// … and it has at least this many customers at risk. Default 10.
+    pub category_min_at_risk: usize,
     /// Unit of `Прибыль`: the source gives none. Default «усл. ед.».
     pub profit_unit: String,
 }
@@ -71,6 +77,8 @@ impl Default for OfferOptions {
             max_reasons: 3,
             alpha: 0.05,
             power: 0.8,
+            category_ratio: 1.25,
+            category_min_at_risk: 10,
             profit_unit: "усл. ед.".into(),
         }
     }
@@ -103,6 +111,9 @@ impl OfferOptions {
         }
         if !(self.power > 0.0 && self.power < 1.0) {
             return p("power", self.power, "a probability in (0, 1)");
+        }
+        if !(self.category_ratio.is_finite() && self.category_ratio > 0.0) {
+            return p("category_ratio", self.category_ratio, "a positive ratio");
         }
         if self.max_reasons == 0 {
             return Err(Error::parameter(

@@ -221,7 +221,8 @@ pub struct OfferPlan {
     /// Per favourite category: at-risk customers and how many are promo-dependent.
     pub by_category: Vec<CategoryNote>,
     /// The category whose at-risk customers are most promo-dependent, if it stands out
-    /// (at least 10 at-risk customers and ≥ 1.25 × the overall share).
+    /// (at least `category_min_at_risk` customers at risk and a promo-dependent share ≥
+    /// `category_ratio` × the overall share).
     pub category_note: Option<CategoryNote>,
 }
 
@@ -334,13 +335,13 @@ impl OfferPlan {
         let by_category = by_category(segmentation, &base);
         let category_note = by_category
             .iter()
-            .filter(|n| n.at_risk >= 10)
+            .filter(|n| n.at_risk >= options.category_min_at_risk)
             .max_by(|a, b| {
                 share(a)
                     .total_cmp(&share(b))
                     .then(b.category.cmp(&a.category))
             })
-            .filter(|n| share(n) >= 1.25 * n.overall_share)
+            .filter(|n| share(n) >= options.category_ratio * n.overall_share)
             .cloned();
         Ok(OfferPlan {
             assumptions: options.clone(),
@@ -513,6 +514,13 @@ fn by_category(s: &Segmentation, base: &Inputs) -> Vec<CategoryNote> {
             }
         })
         .collect()
+}
+
+impl OfferPlan {
+    /// Share of promo-dependent customers among all customers at risk.
+    pub fn overall_promo_share(&self) -> f64 {
+        self.by_category.first().map_or(0.0, |n| n.overall_share)
+    }
 }
 
 pub(crate) fn share(n: &CategoryNote) -> f64 {

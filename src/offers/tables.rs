@@ -3,6 +3,7 @@
 use super::levers::{LEVERS, lever};
 use super::plan::OfferPlan;
 use crate::display::{Table, format_real};
+use crate::labels;
 
 fn pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
@@ -165,7 +166,8 @@ impl OfferPlan {
             rows,
         )
         .title(format!(
-            "{n} покупателей с наибольшей ожидаемой потерей прибыли"
+            "{} с наибольшей ожидаемой потерей прибыли",
+            labels::CUSTOMER.count(n as u64)
         ))
     }
 

@@ -362,47 +362,47 @@ impl SearchResult {
         self.results.iter().filter(|r| r.error.is_some()).collect()
     }
 
-    /// All results as a polars frame, best first: `rank`, `family`, `scaler`, `params`,
-    /// `cv_roc_auc`, `cv_roc_auc_std`, `fold_1` … `fold_k`, `ms_per_fold` — for
-    /// filtering and grouping in a notebook.
+    /// All results as a polars frame, best first: `место`, `семейство`,
+    /// `масштабирование`, `параметры`, `ROC-AUC CV`, `ст. откл. CV`, `фолд 1` … `фолд k`,
+    /// `мс на фолд` (names as readers see them: «SVC», «стандартизация») — for filtering
+    /// and grouping in a notebook.
     pub fn frame(&self) -> Result<DataFrame> {
         let r = self.sorted();
+        let [rank, family, scaler, params, mean, std] = labels::SEARCH_FRAME_COLUMNS;
         let mut cols = vec![
             Column::new(
-                "rank".into(),
+                rank.into(),
                 r.iter().map(|r| r.rank as u32).collect::<Vec<_>>(),
             ),
             Column::new(
-                "family".into(),
-                r.iter().map(|r| r.family()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "scaler".into(),
-                r.iter().map(|r| r.pipeline.scaler.id()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "params".into(),
+                family.into(),
                 r.iter()
-                    .map(|r| r.pipeline.model.params_text())
+                    .map(|r| labels::family_name(r.family()))
                     .collect::<Vec<_>>(),
             ),
             Column::new(
-                "cv_roc_auc".into(),
-                r.iter().map(|r| r.mean).collect::<Vec<_>>(),
+                scaler.into(),
+                r.iter()
+                    .map(|r| labels::scaler_name(r.pipeline.scaler.id()))
+                    .collect::<Vec<_>>(),
             ),
             Column::new(
-                "cv_roc_auc_std".into(),
-                r.iter().map(|r| r.std).collect::<Vec<_>>(),
+                params.into(),
+                r.iter()
+                    .map(|r| labels::params_ru(&r.pipeline.model.params_text()))
+                    .collect::<Vec<_>>(),
             ),
+            Column::new(mean.into(), r.iter().map(|r| r.mean).collect::<Vec<_>>()),
+            Column::new(std.into(), r.iter().map(|r| r.std).collect::<Vec<_>>()),
         ];
         for f in 0..self.folds.len() {
             cols.push(Column::new(
-                format!("fold_{}", f + 1).into(),
+                labels::fold_column(f + 1).into(),
                 r.iter().map(|r| r.fold_scores[f]).collect::<Vec<_>>(),
             ));
         }
         cols.push(Column::new(
-            "ms_per_fold".into(),
+            labels::MS_PER_FOLD_COLUMN.into(),
             r.iter().map(|r| r.seconds * 1e3).collect::<Vec<_>>(),
         ));
         Ok(DataFrame::new(r.len(), cols)?)
@@ -441,9 +441,9 @@ fn table<'a>(rows: impl Iterator<Item = &'a CvResult>, title: String) -> Table {
         .map(|r| {
             vec![
                 r.rank.to_string(),
-                r.family().to_string(),
-                r.pipeline.scaler.id().to_string(),
-                params_text(&r.pipeline.model.params()),
+                labels::family_name(r.family()).to_string(),
+                labels::scaler_name(r.pipeline.scaler.id()).to_string(),
+                labels::params_ru(&params_text(&r.pipeline.model.params())),
                 format!("{:.4}", r.mean),
                 format!("{:.4}", r.std),
                 // with its unit, so notebook comparisons treat the row as a timing

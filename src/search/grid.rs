@@ -73,19 +73,83 @@ pub fn random_candidates(n_iter: usize, seed: u64) -> Vec<Pipeline> {
         .collect()
 }
 
-/// Candidates per family (in the order families first appear) and the fits a `folds`-fold
-/// cross-validation makes of them.
+/// Candidates per family (in the order families first appear), the fits a `folds`-fold
+/// cross-validation makes of them, and the values each hyper-parameter takes.
 pub fn grid_table(candidates: &[Pipeline], folds: usize) -> crate::display::Table {
-    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    type Values = Vec<(String, Vec<serde_json::Value>)>;
+    let mut families: Vec<(&'static str, usize, Values, Vec<&'static str>)> = Vec::new();
     for p in candidates {
-        match counts.iter_mut().find(|(f, _)| *f == p.model.family()) {
-            Some(c) => c.1 += 1,
-            None => counts.push((p.model.family(), 1)),
+        let family = p.model.family();
+        let at = match families.iter().position(|(f, ..)| *f == family) {
+            Some(i) => i,
+            None => {
+                families.push((family, 0, Vec::new(), Vec::new()));
+                families.len() - 1
+            }
+        };
+        let entry = &mut families[at];
+        entry.1 += 1;
+        for (name, value) in p.model.params() {
+            let i = match entry.2.iter().position(|(n, _)| *n == name) {
+                Some(i) => i,
+                None => {
+                    entry.2.push((name, Vec::new()));
+                    entry.2.len() - 1
+                }
+            };
+            if !entry.2[i].1.contains(&value) {
+                entry.2[i].1.push(value);
+            }
+        }
+        let scaler = crate::labels::scaler_name(p.scaler.id());
+        if !entry.3.contains(&scaler) {
+            entry.3.push(scaler);
         }
     }
-    let rows = counts
+    let rows = families
         .iter()
-        .map(|(f, n)| vec![f.to_string(), n.to_string(), (n * folds).to_string()])
+        .map(|(f, n, params, scalers)| {
+            let mut parts: Vec<String> = params
+                .iter()
+                .map(|(name, values)| {
+                    let mut values = values.clone();
+                    values.sort_by(|a, b| match (a.as_f64(), b.as_f64()) {
+                        (Some(x), Some(y)) => x.total_cmp(&y),
+                        _ => a.to_string().cmp(&b.to_string()),
+                    });
+                    let text: Vec<String> = values
+                        .iter()
+                        .map(|v| match v {
+                            serde_json::Value::String(s) => {
+                                crate::labels::kernel_name(s).to_string()
+                            }
+                            serde_json::Value::Number(x) => {
+                                crate::display::format_real(x.as_f64().unwrap_or(f64::NAN))
+                            }
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    let shown = if text.len() > 10 {
+                        format!("{}, {}, …, {}", text[0], text[1], text[text.len() - 1])
+                    } else {
+                        text.join(", ")
+                    };
+                    let name = if name == "kernel" {
+                        "ядро"
+                    } else {
+                        name.as_str()
+                    };
+                    format!("{name}: {shown}")
+                })
+                .collect();
+            parts.push(format!("масштабирование: {}", scalers.join(", ")));
+            vec![
+                crate::labels::family_name(f).to_string(),
+                n.to_string(),
+                (n * folds).to_string(),
+                parts.join("; "),
+            ]
+        })
         .collect();
     crate::display::Table::from_rows(crate::labels::grid_headers(folds), rows)
         .title(crate::labels::GRID_TITLE)

@@ -175,9 +175,9 @@ impl ModelSelection {
             .iter()
             .map(|f| {
                 vec![
-                    f.cv.family().to_string(),
-                    f.cv.pipeline.scaler.id().to_string(),
-                    params_text(&f.cv.pipeline.model.params()),
+                    labels::family_name(f.cv.family()).to_string(),
+                    labels::scaler_name(f.cv.pipeline.scaler.id()).to_string(),
+                    labels::params_ru(&params_text(&f.cv.pipeline.model.params())),
                     format!("{:.4}", f.cv.mean),
                     format!("{:.4}", f.cv.std),
                     format!("{:.4}", f.test_auc),
@@ -201,7 +201,7 @@ impl ModelSelection {
             .iter()
             .map(|f| {
                 (
-                    f.cv.family().to_string(),
+                    labels::family_name(f.cv.family()).to_string(),
                     f.roc.iter().map(|p| (p.fpr, p.tpr)).collect(),
                     f.test_auc,
                 )
@@ -253,8 +253,12 @@ impl ModelSelection {
         {
             let (x, kernel) = r.pipeline.model.main_param();
             let label = match kernel {
-                Some(k) => format!("{}, {}", k.id(), r.pipeline.scaler.id()),
-                None => r.pipeline.scaler.id().to_string(),
+                Some(k) => format!(
+                    "{}, {}",
+                    labels::kernel_name(k.id()),
+                    labels::scaler_name(r.pipeline.scaler.id())
+                ),
+                None => labels::scaler_name(r.pipeline.scaler.id()).to_string(),
             };
             let s = match series.iter_mut().find(|(l, _)| *l == label) {
                 Some(s) => s,

@@ -1,0 +1,295 @@
+//! Russian words a reader sees, in one place: segment titles, table headers and titles,
+//! chart titles, axes and legends, the table display's size captions, and numeral
+//! agreement («1 покупатель, 2 покупателя, 5 покупателей»). Grouped by the module that
+//! shows them. Identifiers, column names of the data and category values are not
+//! translated: they come from [`crate::schema`] and are passed in.
+
+/// The three forms of a Russian noun after a number: for 1 (and 21, 31, … but not 11),
+/// for 2–4 (22–24, … but not 12–14), and for the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Noun {
+    /// «покупатель»
+    pub one: &'static str,
+    /// «покупателя»
+    pub few: &'static str,
+    /// «покупателей»
+    pub many: &'static str,
+}
+
+/// «покупатель».
+pub const CUSTOMER: Noun = Noun {
+    one: "покупатель",
+    few: "покупателя",
+    many: "покупателей",
+};
+
+/// «месяц».
+pub const MONTH: Noun = Noun {
+    one: "месяц",
+    few: "месяца",
+    many: "месяцев",
+};
+
+/// Headers of the table of effect directions.
+pub const DIRECTION_HEADERS: [&str; 3] = ["признак", "среднее |SHAP|", "направление влияния"];
+
+/// Title of the table of effect directions.
+pub fn direction_title(top: usize) -> String {
+    format!("В какую сторону влияют {top} самых важных признаков (SHAP)")
+}
+
+/// The direction of a categorical feature: mean SHAP value per category.
+pub fn direction_by_category(parts: &str) -> String {
+    format!("средний вклад по категориям: {parts}")
+}
+
+/// The direction of a numeric feature from the correlation `r` of its value with its
+/// SHAP value.
+pub fn direction_numeric(r: f64) -> String {
+    let text = if r <= -0.3 {
+        "чем больше значение, тем НИЖЕ вероятность снижения"
+    } else if r >= 0.3 {
+        "чем больше значение, тем ВЫШЕ вероятность снижения"
+    } else {
+        "влияние немонотонно"
+    };
+    format!("{text} (корреляция значения и вклада {r:+.2})")
+}
+
+/// Headers of the table of search candidates by family.
+pub fn grid_headers(folds: usize) -> Vec<String> {
+    vec![
+        "семейство".into(),
+        "кандидатов".into(),
+        format!("обучений (× {})", FOLD.count(folds as u64)),
+        "значения гиперпараметров".into(),
+    ]
+}
+
+/// Title of the table of search candidates by family.
+pub const GRID_TITLE: &str = "Кандидаты по семействам";
+
+/// A progress line of a long cell: «what: done/total, N с».
+pub fn progress_line(what: &str, done: usize, total: usize, seconds: f64) -> String {
+    format!("{what}: {done}/{total}, {seconds:.0} с")
+}
+
+/// «строка».
+pub const ROW: Noun = Noun {
+    one: "строка",
+    few: "строки",
+    many: "строк",
+};
+
+impl Noun {
+    /// The form that agrees with `n`.
+    pub fn form(&self, n: u64) -> &'static str {
+        match (n % 10, n % 100) {
+            (_, 11..=14) => self.many,
+            (1, _) => self.one,
+            (2..=4, _) => self.few,
+            _ => self.many,
+        }
+    }
+
+    /// The form after «из N» (genitive): «из 1 покупателя», «из 374 кандидатов».
+    pub fn form_of(&self, n: u64) -> &'static str {
+        if n % 10 == 1 && n % 100 != 11 {
+            self.few
+        } else {
+            self.many
+        }
+    }
+
+    /// `n` and the genitive form, for «из N …»: «374 кандидатов», «21 покупателя».
+    pub fn count_of(&self, n: u64) -> String {
+        format!("{n} {}", self.form_of(n))
+    }
+
+    /// `n` and the agreeing form: «1 покупатель», «134 покупателя», «971 покупатель».
+    pub fn count(&self, n: u64) -> String {
+        format!("{n} {}", self.form(n))
+    }
+}
+
+// --- segment ---
+
+/// Title of the main segment (high risk × high profit).
+pub const SEGMENT_MAIN: &str = "Высокий риск × высокая прибыль";
+/// Title of the promo-dependent at-risk segment.
+pub const SEGMENT_PROMO: &str = "Высокий риск × зависимость от акций";
+/// Title of the low-risk customers (scoring).
+pub const SEGMENT_LOW_RISK: &str = "Низкий риск";
+
+/// Title of the at-risk segment of a favourite category.
+pub fn segment_category(category: &str) -> String {
+    format!("Высокий риск × категория «{category}»")
+}
+
+/// Headers of the segment table.
+pub const SEGMENT_TABLE_HEADERS: [&str; 6] = [
+    "сегмент",
+    "покупателей",
+    "доля",
+    "снизилась (факт)",
+    "прибыль",
+    "прибыль под риском",
+];
+
+/// Title of the segment table.
+pub const SEGMENT_TABLE_TITLE: &str =
+    "Сегменты по ожидаемой прибыли под риском (Σ вероятность × прибыль)";
+
+/// Headers of a segment profile table.
+pub const PROFILE_HEADERS: [&str; 5] = [
+    "признак",
+    "среднее в сегменте",
+    "среднее у остальных",
+    "разница",
+    "разница, σ",
+];
+
+/// Title of a segment profile table.
+pub fn profile_title(segment: &str, size: usize) -> String {
+    format!(
+        "Профиль сегмента «{segment}» ({}) против остальных",
+        CUSTOMER.count(size as u64)
+    )
+}
+
+/// Title of a segment profile chart.
+pub fn profile_figure_title(segment: &str) -> String {
+    format!("«{segment}»: чем сегмент отличается от остальных")
+}
+
+/// x-axis of a segment profile chart.
+pub const PROFILE_FIGURE_AXIS: &str = "разница средних, в стандартных отклонениях признака";
+
+/// Title of the risk × profit scatter.
+pub fn segment_scatter_title(segment: &str, size: usize) -> String {
+    format!("Сегмент «{segment}»: {}", CUSTOMER.count(size as u64))
+}
+
+/// x-axis of the risk × profit scatter.
+pub const SEGMENT_SCATTER_AXIS: &str =
+    "вероятность снижения (прогноз модели, не видевшей покупателя)";
+
+/// Label of the Otsu cut on the promo-share histogram.
+pub fn otsu_cut(cut: f64) -> String {
+    format!("порог Оцу {cut:.3} ")
+}
+
+// --- display ---
+
+/// Caption of a frame's size in its HTML table: «1296 строк × 19 столбцов».
+pub fn table_shape(rows: usize, columns: usize) -> String {
+    format!(
+        "{} × {}",
+        ROW.count(rows as u64),
+        COLUMN.count(columns as u64)
+    )
+}
+
+/// The size line of a frame's plain-text table: «размер: 1296 строк × 19 столбцов».
+pub fn table_shape_plain(rows: usize, columns: usize) -> String {
+    format!("размер: {}", table_shape(rows, columns))
+}
+
+/// The row that stands for skipped rows in the middle of a table: «… ещё 1286 строк …».
+pub fn rows_skipped(skipped: usize) -> String {
+    format!("… ещё {} …", ROW.count(skipped as u64))
+}
+
+/// The row that stands for skipped rows at the end of a table: «… ещё 1291 строка».
+pub fn rows_skipped_at_end(skipped: usize) -> String {
+    format!("… ещё {}", ROW.count(skipped as u64))
+}
+
+/// «столбец».
+pub const COLUMN: Noun = Noun {
+    one: "столбец",
+    few: "столбца",
+    many: "столбцов",
+};
+
+/// `n` rows in the prepositional case: «в 1 строке», «в 10 строках».
+pub fn in_rows(n: usize) -> String {
+    let form = if n % 10 == 1 && n % 100 != 11 {
+        "строке"
+    } else {
+        "строках"
+    };
+    format!("в {n} {form}")
+}
+
+/// Said by a notebook run on data other than the originals.
+pub const PROSE_DESCRIBES_ORIGINALS: &str = "Текст этого блокнота описывает оригинальные данные; \
+     на этих данных верны выводы ячеек, а не числа в тексте";
+
+/// The model table's size: «таблица для модели: 1296 покупателей × 18 столбцов …».
+pub fn model_table_summary(rows: usize, columns: usize) -> String {
+    format!(
+        "таблица для модели: {} × {} (id, целевой признак и {}); Прибыль — рядом, не признак",
+        CUSTOMER.count(rows as u64),
+        COLUMN.count(columns as u64),
+        FEATURE.count(columns.saturating_sub(2) as u64)
+    )
+}
+
+/// «признак».
+pub const FEATURE: Noun = Noun {
+    one: "признак",
+    few: "признака",
+    many: "признаков",
+};
+
+/// «кандидат».
+pub const CANDIDATE: Noun = Noun {
+    one: "кандидат",
+    few: "кандидата",
+    many: "кандидатов",
+};
+
+/// «фолд».
+pub const FOLD: Noun = Noun {
+    one: "фолд",
+    few: "фолда",
+    many: "фолдов",
+};
+
+mod data;
+mod model;
+pub use data::*;
+pub use model::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numerals_agree() {
+        for (n, word) in [
+            (0, "покупателей"),
+            (1, "покупатель"),
+            (2, "покупателя"),
+            (4, "покупателя"),
+            (5, "покупателей"),
+            (11, "покупателей"),
+            (12, "покупателей"),
+            (14, "покупателей"),
+            (21, "покупатель"),
+            (22, "покупателя"),
+            (111, "покупателей"),
+            (134, "покупателя"),
+            (971, "покупатель"),
+            (1296, "покупателей"),
+        ] {
+            assert_eq!(CUSTOMER.form(n), word, "{n}");
+        }
+        assert_eq!(ROW.count(3), "3 строки");
+        assert_eq!(CANDIDATE.count_of(374), "374 кандидатов");
+        assert_eq!(CUSTOMER.count_of(21), "21 покупателя");
+        assert_eq!(in_rows(1), "в 1 строке");
+        assert_eq!(in_rows(11), "в 11 строках");
+    }
+}
