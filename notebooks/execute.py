@@ -14,7 +14,8 @@ failing cell (later cells would only repeat the failure). When the data are the 
 committed outputs were produced from (same sha256 as recorded in data.sha256 by the last
 --in-place run of all notebooks), --check (without --in-place) also compares every cell's
 text output with the committed one (volatile lines such as timings ignored) and fails on a difference, naming notebook, cell
-and first differing line; --compare asks for that comparison explicitly.
+and first differing line, and checks that every number in the prose is printed by the
+notebook (prose_check.py); --compare asks for both explicitly.
 
 --expect-data-error TEXT runs the notebooks on a broken data directory: each must stop at
 its data cell (the first that loads data) with an error that contains TEXT (the data
@@ -34,6 +35,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import prose_check
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionComplete
@@ -395,6 +397,8 @@ async def run_notebook(runner: Runner, path: Path, k: int, args, expect: str | N
         found.append(f"stopped after code cell {stopped}: the remaining cells were not run")
     if args.compare and stopped is None:
         found += differences(path.name, committed, nb)
+        # the prose describes these data: every number in it must be printed by the notebook
+        found += [p.split(": ", 1)[1] for p in prose_check.check(nb, path.name)]
     if found:
         log(f"FAIL {path.name} ({elapsed:.1f} s)")
         for p in found:
