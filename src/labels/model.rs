@@ -21,8 +21,8 @@ pub const SEARCH_FRAME_COLUMNS: [&str; 6] = [
     "семейство",
     "масштабирование",
     "параметры",
-    "ROC-AUC CV",
-    "ст. откл. CV",
+    "ROC-AUC, кросс-валидация",
+    "ст. откл., кросс-валидация",
 ];
 /// Column of the search's frame with fold `k`'s ROC-AUC (1-based).
 pub fn fold_column(k: usize) -> String {
@@ -52,9 +52,9 @@ pub const FAMILIES_HEADERS: [&str; 7] = [
     "семейство",
     "масштабирование",
     "параметры",
-    "ROC-AUC CV",
-    "ст. откл. CV",
-    "ROC-AUC тест",
+    "ROC-AUC, кросс-валидация",
+    "ст. откл., кросс-валидация",
+    "ROC-AUC, тест",
     "выбрана",
 ];
 /// Title of the families table.

@@ -363,7 +363,7 @@ impl SearchResult {
     }
 
     /// All results as a polars frame, best first: `место`, `семейство`,
-    /// `масштабирование`, `параметры`, `ROC-AUC CV`, `ст. откл. CV`, `фолд 1` … `фолд k`,
+    /// `масштабирование`, `параметры`, `ROC-AUC, кросс-валидация`, `ст. откл., кросс-валидация`, `фолд 1` … `фолд k`,
     /// `мс на фолд` (names as readers see them: «SVC», «стандартизация») — for filtering
     /// and grouping in a notebook.
     pub fn frame(&self) -> Result<DataFrame> {
