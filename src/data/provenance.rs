@@ -130,3 +130,27 @@ pub(super) fn classify(dir: &Path, parsed: &[(Vec<u8>, Parsed)]) -> Source {
     }
     Source::Other
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Source;
+
+    #[test]
+    fn only_the_originals_go_without_the_prose_warning() {
+        let warning = crate::labels::PROSE_DESCRIBES_ORIGINALS;
+        assert!(!Source::Original.line_ru().contains(warning));
+        for other in [
+            Source::Synthetic {
+                seed: 42,
+                customers: 1300,
+            },
+            Source::Other,
+        ] {
+            let line = other.line_ru();
+            assert!(
+                line.starts_with(&other.describe_ru()) && line.contains(warning),
+                "{line}"
+            );
+        }
+    }
+}

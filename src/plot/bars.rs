@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{class_label, class_style, style};
+use super::{class_style, style};
 use crate::display::Figure;
 use crate::error::Result;
 use crate::labels;
@@ -41,15 +41,7 @@ pub fn count_by_class(
     let height = (90 + 34 * k as u32).max(220);
     Figure::draw(style::WIDTH, height + 26, |root| {
         let (strip, root) = root.split_vertically(26);
-        super::legend_strip(
-            &strip,
-            &[0u8, 1].map(|c| {
-                (
-                    format!("{} (n = {})", class_label(c), totals[c as usize]),
-                    class_style(c),
-                )
-            }),
-        )?;
+        super::class_legend(&strip, [totals[0] as usize, totals[1] as usize])?;
         let mut chart = ChartBuilder::on(&root)
             .caption(labels::bars_title(column), (style::FONT, 18))
             .margin(12)

@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{class_label, class_style, style};
+use super::{class_style, style};
 use crate::display::Figure;
 use crate::error::Result;
 use crate::labels;
@@ -60,15 +60,7 @@ pub fn histogram_with_cut(
     let money = crate::schema::is_money(column);
     Figure::draw(style::WIDTH, style::HEIGHT + 26, |root| {
         let (strip, root) = root.split_vertically(26);
-        super::legend_strip(
-            &strip,
-            &[0u8, 1].map(|c| {
-                (
-                    format!("{} (n = {})", class_label(c), totals[c as usize]),
-                    class_style(c),
-                )
-            }),
-        )?;
+        super::class_legend(&strip, [totals[0] as usize, totals[1] as usize])?;
         let mut chart = ChartBuilder::on(&root)
             .caption(labels::histogram_title(column), (style::FONT, 18))
             .margin(12)

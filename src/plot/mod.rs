@@ -73,6 +73,25 @@ where
     Ok(())
 }
 
+/// The two classes' legend with their sizes («Прежний уровень (n = 802)»), on one line.
+pub(crate) fn class_legend<DB: plotters::prelude::DrawingBackend>(
+    area: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    counts: [usize; 2],
+) -> std::result::Result<(), Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    legend_strip(
+        area,
+        &[0u8, 1].map(|c| {
+            (
+                format!("{} (n = {})", class_label(c), counts[c as usize]),
+                class_style(c),
+            )
+        }),
+    )
+}
+
 /// Distinct values of a column as text, numerically sorted when they are numbers.
 fn sorted_levels(values: &[String]) -> Vec<String> {
     let mut levels: Vec<String> = values.to_vec();

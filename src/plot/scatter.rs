@@ -112,15 +112,7 @@ pub fn threshold_scatter(
     let counts = [0u8, 1].map(|c| target.iter().filter(|t| **t == c).count());
     Figure::draw(style::WIDTH, style::HEIGHT + 100, |root| {
         let (strip, root) = root.split_vertically(48);
-        super::legend_strip(
-            &strip,
-            &[0u8, 1].map(|c| {
-                (
-                    format!("{} (n = {})", class_label(c), counts[c as usize]),
-                    class_style(c),
-                )
-            }),
-        )?;
+        super::class_legend(&strip, counts)?;
         super::legend_strip(
             &strip.clone().shrink((0, 20), (style::WIDTH, 24)),
             &[
