@@ -54,11 +54,7 @@ pub fn boxplot_by_class(values: &[f64], target: &[u8], column: &str) -> Result<F
                     String::new()
                 }
             })
-            .x_desc(if crate::schema::is_money(column) {
-                labels::money_axis(column)
-            } else {
-                column.to_string()
-            })
+            .x_desc(super::axis_title(column))
             .x_label_formatter(&|x| style::thousands(*x))
             .label_style((style::FONT, 12))
             .draw()?;

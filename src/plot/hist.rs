@@ -57,7 +57,6 @@ pub fn histogram_with_cut(
         }
     }
     let top = shares.iter().flatten().copied().fold(0.0, f64::max) * 1.12 + 1e-9;
-    let money = crate::schema::is_money(column);
     Figure::draw(style::WIDTH, style::HEIGHT + 26, |root| {
         let (strip, root) = root.split_vertically(26);
         super::class_legend(&strip, [totals[0] as usize, totals[1] as usize])?;
@@ -70,11 +69,7 @@ pub fn histogram_with_cut(
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_desc(if money {
-                labels::money_axis(column)
-            } else {
-                column.to_string()
-            })
+            .x_desc(super::axis_title(column))
             .y_desc(labels::CLASS_SHARE_AXIS)
             .x_label_formatter(&|x| style::thousands(*x))
             .y_label_formatter(&|y| format!("{:.0} %", y * 100.0))

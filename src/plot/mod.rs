@@ -73,6 +73,15 @@ where
     Ok(())
 }
 
+/// A column's axis title, with the money unit where the column is money.
+pub(crate) fn axis_title(column: &str) -> String {
+    if schema::is_money(column) {
+        crate::labels::money_axis(column)
+    } else {
+        column.to_string()
+    }
+}
+
 /// The two classes' legend with their sizes («Прежний уровень (n = 802)»), on one line.
 pub(crate) fn class_legend<DB: plotters::prelude::DrawingBackend>(
     area: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,

@@ -33,15 +33,6 @@ fn draw_classes(
     Ok(())
 }
 
-/// A column's axis title, with the money unit where the column is money.
-fn axis(column: &str) -> String {
-    if crate::schema::is_money(column) {
-        labels::money_axis(column)
-    } else {
-        column.to_string()
-    }
-}
-
 /// The finite range of `v` widened by `pad` of its width on each side ((0, 1) if empty).
 fn span(v: &[f64], pad: f64) -> (f64, f64) {
     let (a, b) = v
@@ -77,8 +68,8 @@ pub fn scatter_by_class(
             .build_cartesian_2d(x0..x1, y0..y1)?;
         chart
             .configure_mesh()
-            .x_desc(axis(x_label))
-            .y_desc(axis(y_label))
+            .x_desc(super::axis_title(x_label))
+            .y_desc(super::axis_title(y_label))
             .x_label_formatter(&|v| style::thousands(*v))
             .y_label_formatter(&|v| style::thousands(*v))
             .label_style((style::FONT, 12))
