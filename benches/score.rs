@@ -64,6 +64,7 @@ fn main() {
     let study = Study::run(&options).expect("study");
     let model_path = work.join("model.json");
     oneclick::score::SavedModel::from_study(&study)
+        .expect("model")
         .save(&model_path)
         .expect("model");
     println!("oneclick scoring benchmark ({threads} threads available)");

@@ -34,6 +34,7 @@
 //! | [`prep`] | `ColumnTransformer`-like preprocessing, feature names carried through | above |
 //! | [`split`] | stratified train/test split and folds | above |
 //! | [`metrics`] | ROC-AUC (tie-aware), ROC curve, confusion matrix, F1 threshold | above |
+//! | [`calibration`] | Brier score, log-loss, reliability bins with Wilson intervals, Platt recalibration | above |
 //! | [`model`] | parameters ([`model::Fit`]) → fitted models ([`model::Classifier`]); pipelines | above |
 //! | [`search`] | grid/random search on ROC-AUC, leaderboard, [`search::ModelSelection`] | above |
 //! | [`explain`] | permutation importance, permutation SHAP → [`explain::Explanation`] | above |
@@ -60,6 +61,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod calibration;
 pub mod clean;
 pub mod corr;
 pub mod data;

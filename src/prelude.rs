@@ -1,5 +1,6 @@
 //! What a notebook needs: `use oneclick::prelude::*;`.
 
+pub use crate::calibration::{self, Calibration, PlattMap};
 pub use crate::clean::{Cleaned, CleaningOptions, CleaningReport, Rule};
 pub use crate::corr::{PhikMatrix, PhikOptions, Significance};
 pub use crate::data::{Data, DataDir, FileFormat, FileInfo, RawData, Source};
@@ -27,6 +28,7 @@ pub use crate::search::{self, ModelSelection, SearchOptions, SelectionOptions};
 pub use crate::segment::{Segment, SegmentKind, SegmentOptions, Segmentation, Thresholds};
 pub use crate::study::{Study, StudyOptions};
 pub use crate::synth::SynthOptions;
+pub use crate::{frame, stats};
 pub use polars::prelude::{
     ChunkCompareEq, ChunkCompareIneq, Column, DataFrame, DataType, IntoColumn, NamedFrom, Series,
     SortMultipleOptions, df,

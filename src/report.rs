@@ -126,10 +126,13 @@ fn html_with(study: &Study, figs: &[(String, Figure)]) -> Result<String> {
     h.push_str(&fig("segment_profile"));
     let _ = writeln!(h, "{}", table(&seg.profile_table(&main.name())?));
     let _ = writeln!(h, "<h3>Предложения по покупателям</h3>");
+    let _ = writeln!(h, "{}", table(&study.segmentation.calibration.table()));
+    let _ = writeln!(h, "{}", table(&study.offers.assumptions_table()));
     let _ = writeln!(h, "{}", table(&study.offers.money_table()));
     let _ = writeln!(h, "{}", table(&study.offers.customers_table(15)));
     let _ = writeln!(h, "{}", table(&study.offers.sensitivity_table()));
     let _ = writeln!(h, "{}", table(&study.offers.ab_table()));
+    let _ = writeln!(h, "{}", table(&study.offers.analysis_table()));
     let _ = writeln!(
         h,
         "<h2>6. Выводы</h2><pre>{}</pre>",
@@ -155,7 +158,7 @@ pub fn business_answer(study: &Study) -> Result<String> {
         t,
         "Кого удерживать. Под риском снижения активности (вероятность ≥ {:.3}) — {} из {}; их прибыль {:.1} {unit} в месяц. Главный сегмент «{}» — {} с прибылью не ниже медианы, {:.1} {unit} в месяц; в данных активность снизилась у {:.1} % из них.",
         study.segmentation.thresholds.risk,
-        CUSTOMER.count(o.total.at_risk as u64),
+        CUSTOMER.count(o.total.customers as u64),
         study.table.height(),
         o.total.profit_month,
         main.title,
@@ -164,7 +167,7 @@ pub fn business_answer(study: &Study) -> Result<String> {
         main.decline_rate * 100.0
     );
     let mut reasons: Vec<(&str, usize)> = Vec::new();
-    for c in &o.customers {
+    for c in o.all.iter().filter(|c| c.at_risk) {
         if let Some(r) = c.reasons.first() {
             match reasons.iter_mut().find(|(l, _)| *l == r.lever) {
                 Some(x) => x.1 += 1,
@@ -189,7 +192,7 @@ pub fn business_answer(study: &Study) -> Result<String> {
         .collect();
     let _ = writeln!(
         t,
-        "Почему. Главная причина риска по модели (что сильнее всего снизит вероятность, если приблизить к уровню удержавшихся покупателей): {}.",
+        "Почему. Главная причина риска по модели (какой рычаг, приведённый к уровню удержавшихся покупателей, сильнее всего снижает вероятность; это описание риска, а не эффект предложения): {}.",
         why.join("; ")
     );
     let offers: Vec<String> = o.by_segment[0]
@@ -208,30 +211,31 @@ pub fn business_answer(study: &Study) -> Result<String> {
         .collect();
     let _ = writeln!(
         t,
-        "Что предложить. Каждому — одно предложение по его сильнейшей управляемой причине, в варианте его любимой категории; тем, кто не разрешил сообщения, — без рассылок. В главном сегменте: {}.",
+        "Что предложить. Каждому — одно предложение с наибольшим ожидаемым эффектом за вычетом его стоимости, в варианте любимой категории; тем, кто не разрешил сообщения, — без рассылок; предложение делается, только если окупается, — и ниже порога риска тоже. В главном сегменте: {}.",
         offers.join(", ")
     );
     let _ = writeln!(
         t,
-        "Деньги (сценарий модели, не причинный эффект). Если снижение активности стоит {:.0} % прибыли за {}, ожидаемая потеря покупателей под риском — {:.1} {unit}{end} Если предложение сдвигает свой рычаг на {:.0} % пути к уровню удержавшихся и стоит {} {unit}, оно окупается у {} и даёт {:.1} {unit} за вычетом затрат ({:.1} {unit} в главном сегменте). При других допущениях — таблица чувствительности.",
+        "Деньги (сценарий модели, не причинный эффект). Если снижение активности стоит {:.0} % прибыли за {}, ожидаемая потеря покупателей под риском — {:.1} {unit}{end} При допущениях о действии и стоимости каждого предложения окупаемое предложение получают {} под риском ({:.1} {unit} за вычетом затрат, из них {:.1} {unit} в главном сегменте) и {} ниже порога риска ({:.1} {unit}). При других допущениях — таблица чувствительности.",
         a.loss_share * 100.0,
         crate::labels::MONTH.count(a.horizon_months.round() as u64),
         o.total.expected_loss,
-        a.lever_shift * 100.0,
-        crate::display::format_real(a.offer_cost),
         CUSTOMER.count(o.total.targeted as u64),
         o.total.net_gain,
-        main_money.net_gain
+        main_money.net_gain,
+        CUSTOMER.count(o.below_threshold.targeted as u64),
+        o.below_threshold.net_gain
     );
     let ab = &o.ab_test;
     let _ = writeln!(
         t,
-        "Как проверить. A/B-тест в главном сегменте: метрика — доля покупателей, чья активность снизилась за три месяца; без предложения модель ждёт {:.1} %, сценарий — {:.1} %; при α = {} и мощности {} {}.",
+        "Как проверить. A/B-тест среди покупателей главного сегмента с окупаемым предложением: метрика — доля «Снизилась» за три месяца; без предложения модель ждёт {:.1} %; предложения окупаются, если доля снизится хотя бы на {:.1} п. п.; при α = {} и мощности {} {}. {}",
         ab.p_control * 100.0,
-        ab.p_treatment * 100.0,
+        ab.break_even_drop * 100.0,
         crate::display::format_real(ab.alpha),
         crate::display::format_real(ab.power),
-        ab.sizes_ru()
+        ab.sizes_ru(),
+        ab.advice
     );
     Ok(t)
 }
@@ -282,14 +286,14 @@ pub fn conclusions(study: &Study) -> Result<String> {
     let o = &study.offers;
     let _ = writeln!(
         t,
-        "5. Предложения по покупателям (сценарий модели, не причинный эффект): {} из {} под риском получают предложение, которое окупается; ожидаемый эффект {:.1} {} при потере {:.0} % прибыли за {:.0} мес. и сдвиге рычага на {:.0} %.",
+        "5. Предложения по покупателям (сценарий модели, не причинный эффект): {} из {} под риском получают предложение, которое окупается, и ещё {} ниже порога; ожидаемый эффект {:.1} {} при потере {:.0} % прибыли за {:.0} мес. и допущениях о действии и стоимости каждого предложения.",
         o.total.targeted,
-        labels::CUSTOMER.count(o.total.at_risk as u64),
-        o.total.net_gain,
+        labels::CUSTOMER.count_of(o.total.customers as u64),
+        o.below_threshold.targeted,
+        o.everyone.net_gain,
         o.assumptions.profit_unit,
         o.assumptions.loss_share * 100.0,
-        o.assumptions.horizon_months,
-        o.assumptions.lever_shift * 100.0
+        o.assumptions.horizon_months
     );
     Ok(t)
 }

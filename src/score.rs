@@ -11,14 +11,16 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::PlattMap;
 use crate::error::{Error, Result};
 use crate::model::{Classifier, FittedPipeline};
 use crate::offers::{LEVERS, OfferOptions, Typical};
 use crate::segment::{SegmentKind, Thresholds};
 
-/// Format tag of the model file (2: per-customer offers — typical levels and the offers'
-/// assumptions stored with the model; segments by identifier).
-pub const FORMAT: &str = "oneclick-model/2";
+/// Format tag of the model file (3: offers as per-lever effects in the features' units
+/// with their own costs, the probabilities' recalibration map; 2: per-customer offers,
+/// segments by identifier).
+pub const FORMAT: &str = "oneclick-model/3";
 
 /// Reasons kept per scored customer.
 pub const REASONS: usize = 3;
@@ -34,7 +36,10 @@ pub struct SavedModel {
     pub thresholds: Thresholds,
     /// Typical levels of the training customers whose activity held.
     pub typical: Typical,
-    /// The offers' assumptions (horizon, loss share, cost, lever shift).
+    /// The probabilities' recalibration map (the identity unless the study's calibration
+    /// check asked for one).
+    pub recalibration: PlattMap,
+    /// The offers' assumptions (horizon, loss share, each lever's effect and cost).
     pub assumptions: OfferOptions,
     /// Feature columns the pipeline expects, in order.
     pub features: Vec<String>,
@@ -43,14 +48,20 @@ pub struct SavedModel {
 }
 
 impl SavedModel {
-    /// The study's chosen pipeline with its segment thresholds, typical levels and the
-    /// offers' assumptions.
-    pub fn from_study(study: &crate::study::Study) -> SavedModel {
-        SavedModel {
+    /// The study's chosen pipeline (fitted on the training part) with the typical levels
+    /// of that same training part, the segment thresholds, the recalibration and the
+    /// offers' assumptions: one model gives every number of a scored customer.
+    pub fn from_study(study: &crate::study::Study) -> Result<SavedModel> {
+        let train = &study.selection.train;
+        let features = crate::split::take_rows(&study.table.features()?, train)?;
+        let y = study.table.target()?;
+        let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
+        Ok(SavedModel {
             format: FORMAT.to_string(),
             pipeline: study.selection.best.clone(),
             thresholds: study.segmentation.thresholds.clone(),
-            typical: study.offers.typical.clone(),
+            typical: Typical::from_frame(&features, &yt)?,
+            recalibration: study.segmentation.recalibration,
             assumptions: study.offers.assumptions.clone(),
             features: study.table.feature_names(),
             trained_on: format!(
@@ -64,7 +75,7 @@ impl SavedModel {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-        }
+        })
     }
 
     /// Writes the model as JSON (atomically).
@@ -107,9 +118,13 @@ impl SavedModel {
             )));
         }
         let t = &m.thresholds;
-        if let Some(v) = [t.risk, t.profit, t.promo].iter().find(|v| !v.is_finite()) {
+        let r = &m.recalibration;
+        if let Some(v) = [t.risk, t.profit, t.promo, r.a, r.b]
+            .iter()
+            .find(|v| !v.is_finite())
+        {
             return Err(file_error(format!(
-                "inconsistent model file: a segment threshold is {v}, expected a finite number"
+                "inconsistent model file: a segment threshold or the recalibration is {v}, expected a finite number"
             )));
         }
         m.pipeline
@@ -213,8 +228,9 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
         &model.pipeline,
         x.view(),
         &model.typical,
-        model.assumptions.lever_shift,
-        &consent,
+        &model.assumptions.levers,
+        &model.recalibration,
+        false,
     )?;
     drop(x);
     let p = &wi.p;
@@ -236,6 +252,7 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
     let category = crate::frame::str_values(&features, crate::schema::POPULAR_CATEGORY)?;
     let o = &model.assumptions;
     let max_reasons = o.max_reasons.min(REASONS);
+    let price = crate::offers::pricing(&o.levers);
     // Each row on its own (order-preserving collect): thread-independent.
     let decided: Vec<Decided> = (0..ids.len())
         .into_par_iter()
@@ -243,8 +260,16 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
             let segment = model
                 .thresholds
                 .primary(p[i], profit[i], promo[i], &category[i]);
-            let (reasons, lever) =
-                crate::offers::choose(wi.full.row(i), wi.partial.row(i), consent[i], max_reasons);
+            let scale = profit[i] * o.horizon_months * o.loss_share;
+            let (reasons, candidates, lever) = crate::offers::choose(
+                wi.full.row(i),
+                wi.offer.row(i),
+                consent[i],
+                max_reasons,
+                profit[i],
+                scale,
+                &price,
+            );
             let mut r = [None; REASONS];
             for (slot, reason) in r.iter_mut().zip(&reasons) {
                 let k = LEVERS
@@ -254,7 +279,10 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
                 *slot = Some((k as u8, reason.effect));
             }
             let gain = lever.map_or(0.0, |k| {
-                wi.partial[[i, k]] * profit[i] * o.horizon_months * o.loss_share - o.offer_cost
+                candidates
+                    .iter()
+                    .find(|c| c.lever == LEVERS[k].id)
+                    .map_or(0.0, |c| c.net_gain)
             });
             (segment, r, lever.map(|k| k as u8), gain)
         })

@@ -5,13 +5,14 @@
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::{Calibration, PlattMap};
 use crate::display::{Figure, Table};
 use crate::error::{Error, Result};
 use crate::labels;
 use crate::merge::ModelTable;
-use crate::model::{Fit, Pipeline};
+use crate::model::{Fit, FittedPipeline, Pipeline};
 use crate::schema;
-use crate::search::{cross_val_predict_with_progress, stratified_kfold};
+use crate::search::{cross_val_fit, stratified_kfold};
 
 /// The thresholds that define the segments (stored with a saved model, so new snapshots
 /// are segmented the same way).
@@ -186,16 +187,36 @@ pub struct Segment {
     pub members: Vec<usize>,
 }
 
+/// The fold models behind out-of-fold probabilities: fold `k`'s model was fitted on
+/// `folds[k].0` and scored the customers of `folds[k].1`.
+#[derive(Debug, Clone)]
+pub struct OutOfFold {
+    /// `(train, validation)` positions into the model table.
+    pub folds: Vec<(Vec<usize>, Vec<usize>)>,
+    /// The fitted pipelines, one per fold.
+    pub models: Vec<FittedPipeline>,
+}
+
 /// Everything segmentation produced.
 #[derive(Debug, Clone)]
 pub struct Segmentation {
-    /// id, P(«Снизилась») (out of fold), the target, profit, expected profit at risk,
-    /// and every feature: one row per customer.
+    /// id, P(«Снизилась») (out of fold, recalibrated when the check asked for it), the
+    /// target, profit, expected profit at risk, and every feature: one row per customer.
     pub frame: DataFrame,
     /// The thresholds.
     pub thresholds: Thresholds,
     /// The segments, the main one (high risk × high profit) first.
     pub segments: Vec<Segment>,
+    /// The fold models that gave the probabilities (`None` when the probabilities came
+    /// from elsewhere, [`Segmentation::from_probabilities`]).
+    pub oof: Option<OutOfFold>,
+    /// Calibration of the out-of-fold probabilities as the models gave them.
+    pub calibration: Calibration,
+    /// The recalibration applied to them (the identity unless the calibration check
+    /// asked for one and [`SegmentOptions::recalibrate`] allows it).
+    pub recalibration: PlattMap,
+    /// Calibration after the recalibration (`None` without one).
+    pub calibration_after: Option<Calibration>,
 }
 
 /// One feature of a segment profile.
@@ -234,6 +255,12 @@ pub struct SegmentOptions {
     pub promo_bins: usize,
     /// Seed of the folds and of Platt scaling. Default 42.
     pub seed: u64,
+    /// Quantile bins of the calibration check. Default 10.
+    pub calibration_bins: usize,
+    /// Recalibrate the probabilities (a Platt map fitted on the out-of-fold
+    /// probabilities) when the bins miss their 95 % intervals more often than chance
+    /// allows. Default true.
+    pub recalibrate: bool,
 }
 
 impl Default for SegmentOptions {
@@ -243,6 +270,8 @@ impl Default for SegmentOptions {
             profit_quantile: 0.5,
             promo_bins: 50,
             seed: 42,
+            calibration_bins: 10,
+            recalibrate: true,
         }
     }
 }
@@ -264,6 +293,13 @@ impl SegmentOptions {
                 "a number in [0, 1]",
             ));
         }
+        if self.calibration_bins == 0 {
+            return Err(Error::parameter(
+                "SegmentOptions::calibration_bins",
+                self.calibration_bins,
+                "at least 1",
+            ));
+        }
         if self.promo_bins < 2 {
             return Err(Error::parameter(
                 "SegmentOptions::promo_bins",
@@ -277,12 +313,17 @@ impl SegmentOptions {
 
 /// Column of the out-of-fold probability in [`Segmentation::frame`].
 pub const PROBABILITY: &str = "Вероятность_снижения";
+/// Confidence level of the calibration check's intervals: 1 − this.
+pub const CALIBRATION_ALPHA: f64 = 0.05;
+
 /// Column of P × profit in [`Segmentation::frame`].
 pub const PROFIT_AT_RISK: &str = "Прибыль_под_риском";
 
 impl Segmentation {
     /// Out-of-fold probabilities of `pipeline` (`options.folds` stratified folds over
-    /// all customers, seeded), then the segments with `risk` as the risk threshold.
+    /// all customers, seeded), their calibration check (and recalibration when it asks
+    /// for one), then the segments with `risk` as the risk threshold (mapped through the
+    /// recalibration, so the same customers are at risk).
     pub fn run(
         table: &ModelTable,
         pipeline: &Pipeline,
@@ -304,17 +345,33 @@ impl Segmentation {
         pipeline.model.check()?;
         let y = table.target()?;
         let folds = stratified_kfold(&y, options.folds, options.seed)?;
-        let p = cross_val_predict_with_progress(
+        let (p, models) = cross_val_fit(
             &pipeline.with_probability(options.seed),
             &table.features()?,
             &y,
             &folds,
             progress,
         )?;
-        Segmentation::from_probabilities(table, &p, risk, options)
+        let calibration = Calibration::of(&y, &p, options.calibration_bins, CALIBRATION_ALPHA)?;
+        let (recalibration, p, risk, after) =
+            if options.recalibrate && calibration.needs_recalibration(CALIBRATION_ALPHA) {
+                let map = PlattMap::fit(&y, &p)?;
+                let q: Vec<f64> = p.iter().map(|v| map.apply(*v)).collect();
+                let after = Calibration::of(&y, &q, options.calibration_bins, CALIBRATION_ALPHA)?;
+                (map, q, map.apply(risk), Some(after))
+            } else {
+                (PlattMap::IDENTITY, p, risk, None)
+            };
+        let mut s = Segmentation::from_probabilities(table, &p, risk, options)?;
+        s.oof = Some(OutOfFold { folds, models });
+        s.calibration = calibration;
+        s.recalibration = recalibration;
+        s.calibration_after = after;
+        Ok(s)
     }
 
-    /// Segments customers scored with probabilities `p` (one per model-table row).
+    /// Segments customers scored with probabilities `p` (one per model-table row). There
+    /// are no fold models, so no offers can be built on it.
     pub fn from_probabilities(
         table: &ModelTable,
         p: &[f64],
@@ -330,6 +387,12 @@ impl Segmentation {
                 p.len(),
             ));
         }
+        let calibration = Calibration::of(
+            &table.target()?,
+            p,
+            options.calibration_bins,
+            CALIBRATION_ALPHA,
+        )?;
         let profit = table.profit_values()?;
         let mut sorted = profit.clone();
         sorted.sort_by(f64::total_cmp);
@@ -354,6 +417,10 @@ impl Segmentation {
             frame,
             thresholds,
             segments: Vec::new(),
+            oof: None,
+            calibration,
+            recalibration: PlattMap::IDENTITY,
+            calibration_after: None,
         };
         s.segments = s.build()?;
         Ok(s)

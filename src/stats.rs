@@ -361,6 +361,25 @@ pub fn ln_gamma(x: f64) -> f64 {
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
 }
 
+/// ln C(n, k), the log of the binomial coefficient (0 ≤ k ≤ n).
+pub fn ln_choose(n: u64, k: u64) -> f64 {
+    ln_gamma(n as f64 + 1.0) - ln_gamma(k as f64 + 1.0) - ln_gamma((n - k) as f64 + 1.0)
+}
+
+/// P(X = k) for X ~ Binomial(n, q); 0 for k > n.
+pub fn binomial_pmf(k: u64, n: u64, q: f64) -> f64 {
+    if k > n {
+        return 0.0;
+    }
+    if q <= 0.0 {
+        return if k == 0 { 1.0 } else { 0.0 };
+    }
+    if q >= 1.0 {
+        return if k == n { 1.0 } else { 0.0 };
+    }
+    (ln_choose(n, k) + k as f64 * q.ln() + (n - k) as f64 * (1.0 - q).ln()).exp()
+}
+
 /// χ² survival function.
 pub fn chi2_sf(x: f64, dof: f64) -> f64 {
     gamma_q(dof / 2.0, x / 2.0)

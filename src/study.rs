@@ -36,8 +36,8 @@ pub struct StudyOptions {
     pub importance: ImportanceOptions,
     /// Segmentation: out-of-fold folds (5), profit quantile (0.5), seed (42).
     pub segments: SegmentOptions,
-    /// The offers' assumptions: horizon (3 months), loss share (0.5), offer cost (0.2),
-    /// lever shift (0.5), A/B α (0.05) and power (0.8).
+    /// The offers' assumptions: horizon (3 months), loss share (0.5), each lever's
+    /// assumed effect and cost, A/B α (0.05) and power (0.8).
     pub offers: OfferOptions,
 }
 
@@ -151,7 +151,7 @@ impl Study {
         )?;
         timings.push(("segmentation".to_string(), t.elapsed().as_secs_f64()));
         let t = Instant::now();
-        let offers = OfferPlan::build(&table, &segmentation, &selection.best, &options.offers)?;
+        let offers = OfferPlan::build(&table, &segmentation, &options.offers)?;
         timings.push(("offers".to_string(), t.elapsed().as_secs_f64()));
         Ok(Study {
             data_dir,
@@ -282,6 +282,12 @@ impl Study {
             },
             segments: self.segmentation.segments.clone(),
             segment_thresholds: self.segmentation.thresholds.clone(),
+            calibration: CalibrationResult {
+                measured: self.segmentation.calibration.clone(),
+                recalibration: (!self.segmentation.recalibration.is_identity())
+                    .then_some(self.segmentation.recalibration),
+                after: self.segmentation.calibration_after.clone(),
+            },
             offers: self.offers.clone(),
             timings: self.timings.iter().cloned().collect(),
         })
@@ -384,27 +390,54 @@ impl Study {
         let a = &o.assumptions;
         let _ = writeln!(
             s,
-            "offers (model-based scenario; loss share {}, lever shift {}, offer cost {}): {} of {} at-risk customers targeted, expected loss {:.1}, net expected gain {:.1} ({})",
+            "offers (model-based scenario; loss share {}, per-lever effects and costs): {} of {} at-risk customers targeted, expected loss {:.1}, net expected gain {:.1} ({}); below the risk threshold {} more, net {:.1}",
             a.loss_share,
-            a.lever_shift,
-            a.offer_cost,
             o.total.targeted,
-            o.total.at_risk,
+            o.total.customers,
             o.total.expected_loss,
             o.total.net_gain,
-            a.profit_unit
+            a.profit_unit,
+            o.below_threshold.targeted,
+            o.below_threshold.net_gain
         );
-        let ab = &o.ab_test;
+        let c = &self.segmentation.calibration;
         let _ = writeln!(
             s,
-            "A/B test ({}): decline {:.3} → {:.3}, {} per arm, segment {} ({})",
-            ab.segment,
-            ab.p_control,
-            ab.p_treatment,
-            ab.n_per_arm.map_or("-".to_string(), |n| n.to_string()),
-            ab.segment_size,
-            if ab.enough { "enough" } else { "not enough" }
+            "calibration (out of fold): Brier {:.4} (skill {:.3}), log-loss {:.4}, mean p {:.3} vs rate {:.3}, {} of {} bins miss their 95 % interval{}",
+            c.brier,
+            c.brier_skill,
+            c.log_loss,
+            c.mean_p,
+            c.rate,
+            c.misses,
+            c.bins.len(),
+            if self.segmentation.recalibration.is_identity() {
+                ""
+            } else {
+                "; recalibrated"
+            }
         );
+        for ab in [&o.ab_test, &o.ab_test_eligible] {
+            let _ = writeln!(
+                s,
+                "A/B test ({}, {} customers with an offer): decline {:.3}; break-even drop {:.1} p.p.: {} per arm; scenario {:.3}: {} per arm (Fisher power {}); {}",
+                ab.segment,
+                ab.segment_size,
+                ab.p_control,
+                ab.break_even_drop * 100.0,
+                ab.n_per_arm_break_even
+                    .map_or("-".to_string(), |n| n.to_string()),
+                ab.p_treatment,
+                ab.n_per_arm.map_or("-".to_string(), |n| n.to_string()),
+                ab.exact_power
+                    .map_or("-".to_string(), |p| format!("{p:.3}")),
+                if ab.enough {
+                    "enough for break-even"
+                } else {
+                    "not enough for break-even"
+                }
+            );
+        }
         let t: Vec<String> = self
             .timings
             .iter()
@@ -441,10 +474,26 @@ pub struct Results {
     pub segments: Vec<crate::segment::Segment>,
     /// Their thresholds.
     pub segment_thresholds: crate::segment::Thresholds,
+    /// Calibration of the out-of-fold probabilities the money uses.
+    pub calibration: CalibrationResult,
     /// Levers, per-customer reasons and offers, money, A/B plan.
     pub offers: OfferPlan,
     /// Seconds per stage.
     pub timings: BTreeMap<String, f64>,
+}
+
+/// `results.json` → `calibration`: the out-of-fold probabilities' Brier score, skill,
+/// log-loss, mean against rate and reliability bins (flattened), the recalibration map
+/// when one was needed and the figures after it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CalibrationResult {
+    /// As the fold models gave them.
+    #[serde(flatten)]
+    pub measured: crate::calibration::Calibration,
+    /// The Platt map applied (`null`: none was needed).
+    pub recalibration: Option<crate::calibration::PlattMap>,
+    /// After the map (`null` without one).
+    pub after: Option<crate::calibration::Calibration>,
 }
 
 /// `results.json` → `data`.

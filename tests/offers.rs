@@ -1,9 +1,12 @@
-//! Levers, reasons and offers: the what-if moves only a lever's own features, is
-//! deterministic across thread counts, never offers a lever whose move raises the risk,
-//! respects consent, and refuses bad assumptions naming the parameter.
+//! Levers, reasons and offers: the what-if moves only a lever's own features, offers move
+//! features in their own units towards (never past) the typical level, every number of a
+//! customer comes from the fold model that gave their probability, the offer is the
+//! best-paying allowed lever, the result is deterministic across thread counts, and bad
+//! assumptions are errors naming the parameter.
 
 mod common;
 
+use oneclick::calibration::PlattMap;
 use oneclick::model::{Fit, LogisticRegression, Pipeline, Scaler};
 use oneclick::offers::{LEVERS, OfferOptions, OfferPlan, Typical, TypicalValue, what_if};
 use oneclick::segment::{SegmentOptions, Segmentation};
@@ -18,19 +21,38 @@ fn fitted(table: &oneclick::ModelTable) -> oneclick::model::FittedPipeline {
 }
 
 #[test]
-fn moving_a_lever_changes_only_its_own_features() {
+fn moving_a_lever_changes_only_its_own_features_and_offers_move_in_their_own_units() {
     let table = common::synthetic_table();
     let features = table.features().unwrap();
     let pipeline = fitted(&table);
     let typical = Typical::of(&table).unwrap();
-    let wi = what_if(&pipeline, &features, &typical, 0.5).unwrap();
+    let options = OfferOptions::default();
+    let wi = what_if(
+        &pipeline,
+        &features,
+        &typical,
+        &options.levers,
+        &PlattMap::IDENTITY,
+        true,
+    )
+    .unwrap();
     let p = pipeline.predict_proba(&features).unwrap();
     assert_eq!(wi.p, p.to_vec());
+    let n = features.height();
+    let number = |f: &str| match typical.get(f).unwrap() {
+        TypicalValue::Number(x) => *x,
+        TypicalValue::Category(_) => panic!("{f} is categorical"),
+    };
+    let close = |got: f64, expected: f64, what: &str| {
+        assert!(
+            (got - expected).abs() < 1e-12,
+            "{what}: {got} vs {expected}"
+        );
+    };
     for (k, lever) in LEVERS.iter().enumerate() {
-        // the lever's columns set to the typical level in the frame, nothing else
+        // the reason: the lever's columns set to the typical level in the frame
         let mut moved = features.clone();
         for f in lever.features {
-            let n = moved.height();
             let column = match typical.get(f).unwrap() {
                 TypicalValue::Number(x) => Column::new((*f).into(), vec![*x; n]),
                 TypicalValue::Category(c) => Column::new((*f).into(), vec![c.as_str(); n]),
@@ -38,14 +60,75 @@ fn moving_a_lever_changes_only_its_own_features() {
             moved.with_column(column).unwrap();
         }
         let q = pipeline.predict_proba(&moved).unwrap();
-        for i in 0..p.len() {
-            let expected = p[i] - q[i];
-            assert!(
-                (wi.full[[i, k]] - expected).abs() < 1e-12,
-                "{}: row {i}: {} vs {expected}",
-                lever.id,
-                wi.full[[i, k]]
+        for i in 0..n {
+            close(
+                wi.full[[i, k]],
+                p[i] - q[i],
+                &format!("{} row {i}", lever.id),
             );
+        }
+        // the offer: each feature moved by its change in its own units, towards the
+        // typical level and never past it
+        let Ok(a) = options.lever(lever.id) else {
+            assert!(
+                wi.offer.column(k).iter().all(|v| v.is_nan()),
+                "{}",
+                lever.id
+            );
+            continue;
+        };
+        let mut stepped = features.clone();
+        for e in &a.effect {
+            let t = number(&e.feature);
+            let x = oneclick::frame::f64_values(&features, &e.feature).unwrap();
+            let x2: Vec<f64> = x
+                .iter()
+                .map(|v| {
+                    if e.change > 0.0 && *v < t {
+                        (v + e.change).min(t)
+                    } else if e.change < 0.0 && *v > t {
+                        (v + e.change).max(t)
+                    } else {
+                        *v
+                    }
+                })
+                .collect();
+            // never past the typical level, never against the risk-lowering direction
+            for (before, after) in x.iter().zip(&x2) {
+                assert!((after - before) * e.change >= 0.0);
+                assert!((after - t) * (before - t) >= 0.0, "{}: past {t}", e.feature);
+            }
+            stepped
+                .with_column(Column::new(e.feature.as_str().into(), x2))
+                .unwrap();
+        }
+        let q = pipeline
+            .predict_proba(if a.effect.is_empty() {
+                &moved
+            } else {
+                &stepped
+            })
+            .unwrap();
+        for i in 0..n {
+            close(
+                wi.offer[[i, k]],
+                p[i] - q[i],
+                &format!("offer {} row {i}", lever.id),
+            );
+        }
+    }
+    // one feature at a time
+    let single = wi.single.as_ref().unwrap();
+    for (j, (f, _)) in oneclick::offers::single_features().iter().enumerate() {
+        let mut moved = features.clone();
+        let column = match typical.get(f).unwrap() {
+            TypicalValue::Number(x) => Column::new((*f).into(), vec![*x; n]),
+            TypicalValue::Category(c) => Column::new((*f).into(), vec![c.as_str(); n]),
+        };
+        moved.with_column(column).unwrap();
+        let q = pipeline.predict_proba(&moved).unwrap();
+        for i in (0..n).step_by(37) {
+            close(single[[i, j]], p[i] - q[i], &format!("single {f} row {i}"));
         }
     }
     // the typical level is the median of the customers whose activity held
@@ -66,9 +149,8 @@ fn moving_a_lever_changes_only_its_own_features() {
 }
 
 #[test]
-fn offers_respect_consent_and_never_raise_the_risk_and_do_not_depend_on_threads() {
+fn one_model_per_customer_the_best_paying_offer_and_no_dependence_on_threads() {
     let table = common::synthetic_table();
-    let pipeline = fitted(&table);
     let seg = Segmentation::run(
         &table,
         &Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0)),
@@ -82,113 +164,190 @@ fn offers_respect_consent_and_never_raise_the_risk_and_do_not_depend_on_threads(
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| OfferPlan::build(&table, &seg, &pipeline, &options).unwrap())
+            .install(|| OfferPlan::build(&table, &seg, &options).unwrap())
     };
     let one = plan(1);
     let two = plan(2);
-    assert_eq!(one.customers, two.customers);
+    assert_eq!(one.all, two.all);
     assert_eq!(one.sensitivity, two.sensitivity);
-    assert!(one.customers.len() > 100);
-    let typical = Typical::of(&table).unwrap();
-    let wi = what_if(
-        &pipeline,
-        &table.features().unwrap(),
-        &typical,
-        options.lever_shift,
-    )
-    .unwrap();
-    let ids = table.ids().unwrap();
-    let mut with_offer = 0;
-    let mut refused_messages = 0;
-    for c in &one.customers {
-        assert!(c.probability >= seg.thresholds.risk);
-        assert!(c.reasons.len() <= options.max_reasons);
-        assert!(c.reasons.windows(2).all(|w| w[0].effect >= w[1].effect));
-        let row = ids.iter().position(|id| *id == c.id).unwrap();
-        if let Some(id) = c.lever {
-            let k = LEVERS.iter().position(|l| l.id == id).unwrap();
-            let lever = &LEVERS[k];
-            assert!(lever.actionable, "{id}");
-            // a lever whose move would raise the risk is never the offer
+    assert_eq!(one.all.len(), table.height());
+    // every customer's probability is the one their own fold model gives (through the
+    // recalibration map, when the calibration check asked for one), and the reasons and
+    // offers come from that model: no drop exceeds the probability
+    let features = table.features().unwrap();
+    let oof = seg.oof.as_ref().unwrap();
+    let mut checked = 0;
+    for ((_, valid), model) in oof.folds.iter().zip(&oof.models) {
+        let p = model
+            .predict_proba(&oneclick::search::take_rows(&features, valid).unwrap())
+            .unwrap();
+        for (r, i) in valid.iter().enumerate() {
+            let c = &one.all[*i];
+            let shown = seg.recalibration.apply(p[r]);
+            assert!((c.probability - shown).abs() < 1e-12, "{}", c.id);
+            assert!(c.reasons.iter().all(|x| x.effect <= c.probability + 1e-12));
             assert!(
-                wi.full[[row, k]] > 0.0 && wi.partial[[row, k]] > 0.0,
-                "{}: {id}",
-                c.id
+                c.candidates
+                    .iter()
+                    .all(|x| x.effect <= c.probability + 1e-12)
             );
-            assert_eq!(c.effect, wi.partial[[row, k]]);
-            // customers who refused messages never get a messaging offer
-            if !c.consent {
-                assert!(!lever.needs_consent, "{}: {id}", c.id);
-                refused_messages += 1;
-            }
-            let scale = c.profit * options.horizon_months * options.loss_share;
-            assert!((c.expected_gain - (c.effect * scale - options.offer_cost)).abs() < 1e-12);
-            with_offer += 1;
+            checked += 1;
         }
     }
+    assert_eq!(checked, table.height());
+    let mut targeted = 0;
+    let mut below = 0;
+    let mut refused_messages = 0;
+    for c in &one.all {
+        assert!(c.reasons.len() <= options.max_reasons);
+        assert!(c.reasons.windows(2).all(|w| w[0].effect >= w[1].effect));
+        for x in &c.candidates {
+            let lever = LEVERS.iter().find(|l| l.id == x.lever).unwrap();
+            assert!(lever.actionable, "{}", x.lever);
+            // customers who refused messages are never offered a messaging lever
+            assert!(c.consent || !lever.needs_consent, "{}: {}", c.id, x.lever);
+            let a = options.lever(x.lever).unwrap();
+            let scale = c.profit * options.horizon_months * options.loss_share;
+            assert!((x.cost - a.cost_for(c.profit)).abs() < 1e-12);
+            assert!((x.net_gain - (x.effect * scale - x.cost)).abs() < 1e-12);
+        }
+        let best = c
+            .candidates
+            .iter()
+            .map(|x| x.net_gain)
+            .fold(f64::NEG_INFINITY, f64::max);
+        if c.targeted() {
+            // the offer is the allowed lever with the largest expected net gain
+            assert_eq!(c.expected_gain, best, "{}", c.id);
+            targeted += 1;
+            below += usize::from(!c.at_risk);
+            refused_messages += usize::from(!c.consent);
+        } else {
+            // nobody is left without an offer while an allowed lever would pay
+            assert!(best <= 0.0, "{}: {best}", c.id);
+            assert_eq!(c.expected_gain, 0.0);
+        }
+        assert_eq!(c.at_risk, c.probability >= seg.thresholds.risk);
+    }
     assert!(
-        with_offer > 50 && refused_messages > 10,
-        "{with_offer}, {refused_messages}"
+        targeted > 50 && refused_messages > 5 && below > 0,
+        "{targeted}, {refused_messages}, {below}"
+    );
+    assert_eq!(one.customers.len(), targeted);
+    assert_eq!(one.everyone.targeted, targeted);
+    assert_eq!(
+        one.total.targeted + one.below_threshold.targeted,
+        one.everyone.targeted
     );
     // segments' money adds up for the main segment's members
     let main = &one.by_segment[0];
-    assert_eq!(main.money.at_risk, seg.main().size);
+    assert_eq!(main.money.customers, seg.main().size);
     assert_eq!(
         main.levers.iter().map(|l| l.customers).sum::<usize>(),
-        main.money.at_risk
+        main.money.customers
     );
+    // both rankings of the top reasons cover the at-risk customers with a reason
+    let with_reason = one
+        .all
+        .iter()
+        .filter(|c| c.at_risk && !c.reasons.is_empty())
+        .count();
+    assert_eq!(
+        one.top_reasons.iter().map(|r| r.by_lever).sum::<usize>(),
+        with_reason
+    );
+    // the A/B plan: break-even drop = Σ cost / Σ profit × horizon × loss share
+    let group: Vec<&oneclick::offers::CustomerOffer> =
+        one.all.iter().filter(|c| c.targeted()).collect();
+    let cost: f64 = group.iter().map(|c| c.cost).sum();
+    let money: f64 = group
+        .iter()
+        .map(|c| c.profit * options.horizon_months * options.loss_share)
+        .sum();
+    let ab = &one.ab_test_eligible;
+    assert_eq!(ab.segment_size, group.len());
+    assert!((ab.break_even_drop - cost / money).abs() < 1e-12);
+}
+
+#[test]
+fn offers_need_the_fold_models() {
+    let table = common::synthetic_table();
+    let p = vec![0.5; table.height()];
+    let seg =
+        Segmentation::from_probabilities(&table, &p, 0.5, &SegmentOptions::default()).unwrap();
+    let e = OfferPlan::build(&table, &seg, &OfferOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no fold models"), "{e}");
 }
 
 #[test]
 fn bad_assumptions_are_errors_naming_the_parameter() {
+    let with = |f: &dyn Fn(&mut OfferOptions)| {
+        let mut o = OfferOptions::default();
+        f(&mut o);
+        o
+    };
     for (options, name) in [
         (
-            OfferOptions {
-                loss_share: 1.5,
-                ..Default::default()
-            },
+            with(&|o| o.loss_share = 1.5),
             "OfferOptions::loss_share = 1.5",
         ),
         (
-            OfferOptions {
-                loss_share: -0.1,
-                ..Default::default()
-            },
+            with(&|o| o.loss_share = -0.1),
             "OfferOptions::loss_share = -0.1",
         ),
+        (with(&|o| o.alpha = 0.0), "OfferOptions::alpha = 0"),
+        (with(&|o| o.power = 1.0), "OfferOptions::power = 1"),
         (
-            OfferOptions {
-                offer_cost: -1.0,
-                ..Default::default()
-            },
-            "OfferOptions::offer_cost = -1",
+            with(&|o| o.levers[0].cost = -1.0),
+            "OfferOptions::levers[engagement].cost = -1",
         ),
         (
-            OfferOptions {
-                alpha: 0.0,
-                ..Default::default()
-            },
-            "OfferOptions::alpha = 0",
+            with(&|o| o.levers[3].discount = 1.5),
+            "OfferOptions::levers[promo].discount = 1.5",
         ),
         (
-            OfferOptions {
-                power: 1.0,
-                ..Default::default()
-            },
-            "OfferOptions::power = 1",
+            with(&|o| o.levers[3].effect[0].change = 0.1),
+            "OfferOptions::levers[promo].Акционные_покупки = 0.1: expected a change in the risk-lowering direction",
         ),
         (
-            OfferOptions {
-                lever_shift: 2.0,
-                ..Default::default()
-            },
-            "OfferOptions::lever_shift = 2",
+            with(&|o| o.levers[0].lever = "happiness".into()),
+            "OfferOptions::levers = happiness: expected a known actionable lever",
+        ),
+        (
+            with(&|o| o.levers[0].lever = "tenure".into()),
+            "OfferOptions::levers = tenure: expected an actionable lever",
         ),
     ] {
         let e = options.check().unwrap_err().to_string();
         assert!(e.contains(name), "{e}");
     }
     assert!(OfferOptions::default().check().is_ok());
+    // the setters check at once
+    let mut o = OfferOptions::default();
+    let e = o
+        .set_effect("engagement", oneclick::schema::PAGES_PER_VISIT, -1.0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("OfferOptions::levers[engagement].Страниц_за_визит = -1"),
+        "{e}"
+    );
+    let e = o
+        .set_effect("engagement", oneclick::schema::PROMO_SHARE, 1.0)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("a feature this offer can change"), "{e}");
+    let e = o.set_cost("cart", -0.1, 0.0).unwrap_err().to_string();
+    assert!(e.contains("OfferOptions::levers[cart].cost = -0.1"), "{e}");
+    o.set_effect("engagement", oneclick::schema::PAGES_PER_VISIT, 2.0)
+        .unwrap()
+        .set_cost("engagement", 0.1, 0.0)
+        .unwrap();
+    assert_eq!(o.lever("engagement").unwrap().effect[0].change, 2.0);
+    assert_eq!(o.lever("engagement").unwrap().cost, 0.1);
+    assert!(o.check().is_ok());
 }
 
 #[test]
@@ -208,16 +367,25 @@ fn the_rbf_fast_path_of_moved_rows_equals_scoring_moved_copies() {
             cols: vec![0, 3],
             target: vec![0.5, -1.0],
             shift: 1.0,
+            step: None,
         },
         Move {
             cols: vec![2],
             target: vec![2.0],
             shift: 0.5,
+            step: None,
         },
         Move {
             cols: vec![],
             target: vec![],
             shift: 0.5,
+            step: None,
+        },
+        Move {
+            cols: vec![1, 4],
+            target: vec![0.3, -0.2],
+            shift: 1.0,
+            step: Some(vec![0.5, -0.25]),
         },
     ];
     let fast = pipeline

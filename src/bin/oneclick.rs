@@ -140,7 +140,7 @@ fn run(command: Command) -> oneclick::Result<()> {
                 out.display()
             );
             if let Some(path) = save_model {
-                oneclick::score::SavedModel::from_study(&study).save(&path)?;
+                oneclick::score::SavedModel::from_study(&study)?.save(&path)?;
                 println!("saved the model to {}", path.display());
             }
         }

@@ -262,6 +262,43 @@ mod model;
 pub use data::*;
 pub use model::*;
 
+// --- calibration ---
+
+/// «раз» («в 89 раз больше»).
+pub const TIMES: Noun = Noun {
+    one: "раз",
+    few: "раза",
+    many: "раз",
+};
+
+/// «интервал» (a bin of a reliability table).
+pub const BIN: Noun = Noun {
+    one: "интервал",
+    few: "интервала",
+    many: "интервалов",
+};
+
+/// Headers of the reliability table.
+pub const RELIABILITY_HEADERS: [&str; 6] = [
+    "интервал",
+    "покупателей",
+    "средняя вероятность",
+    "доля «Снизилась»",
+    "95 % интервал Уилсона",
+    "накрывает",
+];
+
+/// Title of the reliability table.
+pub const RELIABILITY_TITLE: &str =
+    "Калибровка: средняя вероятность и фактическая доля «Снизилась» по квантильным интервалам";
+
+/// Axis of the reliability diagram: the mean predicted probability of a bin.
+pub const RELIABILITY_AXIS_X: &str = "средняя предсказанная вероятность в интервале";
+/// Axis of the reliability diagram: the observed rate of a bin.
+pub const RELIABILITY_AXIS_Y: &str = "фактическая доля «Снизилась» (95 % интервал Уилсона)";
+/// Legend of the diagonal of perfect calibration.
+pub const RELIABILITY_DIAGONAL: &str = "идеальная калибровка";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,7 @@
 //! How to check the offers: a two-arm test on the share of customers whose activity
-//! declines, sized by the two-proportion formula.
+//! declines, sized by the two-proportion formula for the break-even drop (what matters
+//! for the money) and for the model's scenario, with the exact power of the planned
+//! Fisher test beside the normal approximation, and the analysis stated in advance.
 
 use serde::Serialize;
 
@@ -76,43 +78,201 @@ pub fn minimum_detectable_effect(p_control: f64, n: u64, alpha: f64, power: f64)
     Some(hi)
 }
 
-/// An A/B test plan for one group of customers.
+/// Largest total number of customers (both arms) whose Fisher power is computed exactly.
+pub const EXACT_POWER_MAX: u64 = 12_000;
+
+/// The power of the two-sided Fisher exact test at level `alpha` with `n1` and `n2`
+/// customers per arm whose true rates are `p1` and `p2`: the probability, summed over
+/// every possible outcome of the two arms, that the test rejects. A table's p-value is
+/// the conditional (hypergeometric) probability of the tables no more likely than it,
+/// with scipy's relative tolerance 1e-7. Exact, O(n² log n): `None` above
+/// [`EXACT_POWER_MAX`] customers in all.
+///
+/// ```
+/// // 56 per arm, 92 % → 71.7 %: the normal approximation promises 0.8, Fisher gives less
+/// let p = oneclick::offers::fisher_exact_power(56, 56, 0.92, 0.717, 0.05).unwrap().unwrap();
+/// assert!(p > 0.7 && p < 0.8, "{p}");
+/// ```
+pub fn fisher_exact_power(n1: u64, n2: u64, p1: f64, p2: f64, alpha: f64) -> Result<Option<f64>> {
+    for (name, v) in [("p1", p1), ("p2", p2)] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(Error::parameter(name, v, "a rate in [0, 1]"));
+        }
+    }
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(Error::parameter("alpha", alpha, "a probability in (0, 1)"));
+    }
+    let n = n1 + n2;
+    if n > EXACT_POWER_MAX {
+        return Ok(None);
+    }
+    if n1 == 0 || n2 == 0 {
+        return Ok(Some(0.0));
+    }
+    let mut lf = vec![0.0f64; n as usize + 1];
+    for k in 1..=n as usize {
+        lf[k] = lf[k - 1] + (k as f64).ln();
+    }
+    let ln_choose = |a: u64, b: u64| lf[a as usize] - lf[b as usize] - lf[(a - b) as usize];
+    let ln_binom = |k: u64, m: u64, q: f64| -> f64 {
+        if q <= 0.0 {
+            return if k == 0 { 0.0 } else { f64::NEG_INFINITY };
+        }
+        if q >= 1.0 {
+            return if k == m { 0.0 } else { f64::NEG_INFINITY };
+        }
+        ln_choose(m, k) + k as f64 * q.ln() + (m - k) as f64 * (1.0 - q).ln()
+    };
+    let b1: Vec<f64> = (0..=n1).map(|k| ln_binom(k, n1, p1)).collect();
+    let b2: Vec<f64> = (0..=n2).map(|k| ln_binom(k, n2, p2)).collect();
+    let mut power = 0.0;
+    let mut h: Vec<(f64, u64)> = Vec::new();
+    let mut prefix: Vec<f64> = Vec::new();
+    for s in 0..=n {
+        let (lo, hi) = (s.saturating_sub(n2), s.min(n1));
+        h.clear();
+        let total = ln_choose(n, s);
+        h.extend((lo..=hi).map(|x| ((ln_choose(n1, x) + ln_choose(n2, s - x) - total).exp(), x)));
+        h.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        prefix.clear();
+        let mut acc = 0.0;
+        for (v, _) in &h {
+            acc += v;
+            prefix.push(acc);
+        }
+        for (v, x) in &h {
+            let limit = v * (1.0 + 1e-7);
+            let last = h.partition_point(|(w, _)| *w <= limit);
+            if prefix[last - 1] <= alpha {
+                power += (b1[*x as usize] + b2[(s - x) as usize]).exp();
+            }
+        }
+    }
+    Ok(Some(power.min(1.0)))
+}
+
+/// The analysis a test is committed to before its data exist (`results.json` →
+/// `offers.ab_test.analysis`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// What is measured per customer.
+    pub label: String,
+    /// The hypothesis test.
+    pub test: String,
+    /// The interval reported with it.
+    pub interval: String,
+    /// Two-sided significance level.
+    pub alpha: f64,
+    /// When to roll out, when not, when to call it inconclusive.
+    pub decision_rule: String,
+    /// The metric that must not get worse.
+    pub guardrail: String,
+    /// What happens to eligible customers outside the test.
+    pub outside_test: String,
+}
+
+impl Analysis {
+    /// The plan for a test at level `alpha` whose offers pay for themselves from a drop
+    /// of `break_even` in the decline rate.
+    pub fn new(alpha: f64, break_even: f64) -> Analysis {
+        Analysis {
+            label: "«Снизилась» as the study defines it: over the three months after the offer the customer's purchase activity is lower than before (the store's own rule that labelled the data); «Прежний уровень» otherwise".into(),
+            test: format!("two-sided Fisher exact test of the decline rates, test arm against control, at α = {alpha}"),
+            interval: format!("Newcombe (hybrid score) {:.0} % interval of the difference in decline rates (control − test)", (1.0 - alpha) * 100.0),
+            alpha,
+            decision_rule: format!("roll out when the test rejects and the observed drop is at least the break-even drop ({:.1} p.p.); do not roll out when the interval's upper end lies below the break-even drop; otherwise inconclusive: extend the test", break_even * 100.0),
+            guardrail: "profit per customer over the three months, test arm against control, after the offers' costs (bootstrap 95 % interval): a rollout needs it not significantly negative".into(),
+            outside_test: "eligible customers outside the test get no personalised offer until the decision; every test customer is analysed in the arm drawn for them (intention to treat), whether or not they used the offer".into(),
+        }
+    }
+
+    /// The plan in Russian, one `(item, text)` row each.
+    pub fn rows_ru(&self, break_even: f64) -> Vec<(String, String)> {
+        vec![
+            ("метка".into(), "«Снизилась» — как в данных исследования: за три месяца после предложения покупательская активность покупателя ниже, чем до него (то же правило магазина, которым размечены данные); иначе «Прежний уровень»".into()),
+            ("тест".into(), format!("двусторонний точный тест Фишера: доля «Снизилась» в опытной группе против контрольной, α = {}", self.alpha)),
+            ("интервал".into(), format!("{:.0} % интервал Ньюкомба (гибридный score) для разности долей снижения (контроль − опыт)", (1.0 - self.alpha) * 100.0)),
+            ("решение".into(), format!("внедрять, если тест отвергает равенство долей и наблюдаемое снижение не меньше точки окупаемости ({:.1} п. п.); не внедрять, если верхний конец интервала ниже точки окупаемости; иначе — неопределённо, продлить тест", break_even * 100.0)),
+            ("защитная метрика".into(), "прибыль на покупателя за три месяца за вычетом стоимости предложений, опыт против контроля (бутстреп, 95 % интервал): для внедрения она не должна быть значимо ниже".into()),
+            ("вне теста".into(), "подходящие покупатели вне теста не получают персональных предложений до решения; каждый участник анализируется в той группе, в которую попал по жребию, — воспользовался он предложением или нет".into()),
+        ]
+    }
+}
+
+/// The customers a test would take, one entry each.
+#[derive(Debug, Clone, Copy)]
+pub struct Group<'a> {
+    /// Predicted probabilities of decline.
+    pub p: &'a [f64],
+    /// The predicted drops under their offers.
+    pub drop: &'a [f64],
+    /// The offers' costs.
+    pub cost: &'a [f64],
+    /// The money at stake per unit of probability: profit × horizon × loss share.
+    pub scale: &'a [f64],
+    /// What actually happened (the data's label).
+    pub declined: &'a [bool],
+    /// Customers with a paying offer in the whole base (what pooling could reach).
+    pub pool: usize,
+}
+
+/// An A/B test plan for one group of customers: those who would get an offer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AbTest {
-    /// The group (a segment identifier, or `at_risk`).
+    /// The group (a segment identifier, `at_risk` or `eligible`).
     pub segment: String,
     /// What is measured.
     pub metric: String,
     /// Decline rate without the offers: the group's mean predicted probability.
     pub p_control: f64,
-    /// Decline rate with the offers, as the scenario predicts (model-based).
+    /// Decline rate with the offers, as the model's scenario predicts.
     pub p_treatment: f64,
     /// The group's actual decline rate in the data (for comparison with `p_control`).
     pub actual_decline_rate: f64,
+    /// The smallest drop of the decline rate at which the group's offers pay for
+    /// themselves: Σ cost / Σ (profit × horizon × loss share).
+    pub break_even_drop: f64,
     /// Two-sided significance level.
     pub alpha: f64,
     /// Power.
     pub power: f64,
-    /// Customers needed per arm (`null` when the scenario predicts no effect).
+    /// Customers needed per arm for the scenario's drop (normal approximation; `null`
+    /// when the scenario predicts no drop).
     pub n_per_arm: Option<u64>,
+    /// Fisher's exact power with `n_per_arm` per arm under the scenario.
+    pub exact_power: Option<f64>,
+    /// Customers needed per arm for the break-even drop (normal approximation; `null`
+    /// when even a drop to zero would not pay, or the rate is 0).
+    pub n_per_arm_break_even: Option<u64>,
+    /// Fisher's exact power with `n_per_arm_break_even` per arm for the break-even drop
+    /// (`null` when that test is larger than [`EXACT_POWER_MAX`]).
+    pub exact_power_break_even: Option<f64>,
     /// Customers in the group.
     pub segment_size: usize,
-    /// Whether the group holds two arms of `n_per_arm`.
+    /// Whether the group holds two arms of `n_per_arm_break_even` (the size that matters).
     pub enough: bool,
-    /// The smallest detectable drop with the group split in two equal arms.
+    /// Whether it holds two arms of `n_per_arm` (the scenario's size).
+    pub enough_for_scenario: bool,
+    /// Fisher's exact power with the group split in two, for the scenario's drop.
+    pub power_at_size: Option<f64>,
+    /// … for the break-even drop.
+    pub power_at_size_break_even: Option<f64>,
+    /// The smallest drop detectable (normal approximation) with the group split in two.
     pub detectable_drop_at_size: Option<f64>,
     /// What to do (Russian).
     pub advice: String,
+    /// The analysis, stated before the data exist.
+    pub analysis: Analysis,
 }
 
 impl AbTest {
-    /// «нужно N покупателей в каждую группу, в сегменте M покупателей — хватает» (Russian,
-    /// numerals agreeing).
+    /// «нужно N покупателей в каждую группу для окупаемости, в группе M покупателей — хватает»
+    /// (Russian, numerals agreeing).
     pub fn sizes_ru(&self) -> String {
         use crate::labels::CUSTOMER;
         format!(
-            "нужно {} в каждую группу, в сегменте {} — {}",
-            self.n_per_arm
+            "для точки окупаемости нужно {} в каждую группу, в группе {} — {}",
+            self.n_per_arm_break_even
                 .map_or("—".to_string(), |n| CUSTOMER.count(n)),
             CUSTOMER.count(self.segment_size as u64),
             if self.enough {
@@ -123,44 +283,98 @@ impl AbTest {
         )
     }
 
-    /// The plan for a group with predicted probabilities `p`, predicted drops `drop` (0
-    /// for customers without an offer) and actual outcomes `declined`.
-    pub fn plan(
-        segment: &str,
-        p: &[f64],
-        drop: &[f64],
-        declined: &[bool],
-        alpha: f64,
-        power: f64,
-    ) -> Result<AbTest> {
+    /// The plan for a group of customers (see [`Group`]) at level `alpha` and `power`.
+    pub fn plan(segment: &str, group: &Group, alpha: f64, power: f64) -> Result<AbTest> {
+        let Group {
+            p,
+            drop,
+            cost,
+            scale,
+            declined,
+            pool,
+        } = *group;
         let size = p.len();
         let p_control = crate::stats::mean(p);
         let p_treatment = p_control - crate::stats::mean(drop);
         let actual = declined.iter().filter(|d| **d).count() as f64 / size.max(1) as f64;
+        let money: f64 = scale.iter().sum();
+        let break_even = if money > 0.0 {
+            cost.iter().sum::<f64>() / money
+        } else {
+            f64::INFINITY
+        };
+        let p_break_even = p_control - break_even;
         let n_per_arm = sample_size_per_arm(p_control, p_treatment, alpha, power).ok();
-        let enough = n_per_arm.is_some_and(|n| 2 * n <= size as u64);
-        let detectable = minimum_detectable_effect(p_control, (size / 2) as u64, alpha, power);
-        let advice = match (n_per_arm, enough) {
-            (None, _) => "сценарий не предсказывает эффекта: тест не нужен".to_string(),
-            (Some(_), true) => "группа достаточна: случайно разделить пополам, предложение — только тестовой половине, сравнить долю снижения через три месяца".to_string(),
-            (Some(n), false) => format!(
-                "группы мало для двух групп по {n}: объединить сегменты с одинаковым предложением, продлить набор покупателей или проверять только эффект не меньше {}",
-                detectable.map_or("—".to_string(), |d| format!("{:.1} п. п.", d * 100.0))
+        let n_break_even = if p_break_even > 0.0 {
+            sample_size_per_arm(p_control, p_break_even, alpha, power).ok()
+        } else {
+            None
+        };
+        let exact = |n: Option<u64>, q: f64| -> Result<Option<f64>> {
+            match n {
+                Some(n) if (0.0..=1.0).contains(&q) => {
+                    fisher_exact_power(n, n, p_control, q, alpha)
+                }
+                _ => Ok(None),
+            }
+        };
+        let half = (size / 2) as u64;
+        let exact_power = exact(n_per_arm, p_treatment)?;
+        let exact_power_break_even = exact(n_break_even, p_break_even)?;
+        let power_at_size = exact(Some(half), p_treatment)?;
+        let power_at_size_break_even = exact(Some(half), p_break_even.max(0.0))?;
+        let enough = n_break_even.is_some_and(|n| 2 * n <= size as u64);
+        let enough_for_scenario = n_per_arm.is_some_and(|n| 2 * n <= size as u64);
+        let detectable = minimum_detectable_effect(p_control, half, alpha, power);
+        let pp = |d: f64| format!("{:.1} п. п.", d * 100.0);
+        let customers = |n: u64| crate::labels::CUSTOMER.count(n);
+        let advice = match n_break_even {
+            None => format!(
+                "точка окупаемости ({}) не достижима при доле снижения {:.1} %: предложения в этой группе не окупаются ни при каком эффекте — тест не нужен",
+                pp(break_even),
+                p_control * 100.0
+            ),
+            Some(n) if enough => format!(
+                "группы хватает и для точки окупаемости: случайно отобрать по {} в опытную и контрольную группы, предложение — только опытной, сравнить долю «Снизилась» через три месяца",
+                customers(n)
+            ),
+            Some(n) if 2 * n <= pool as u64 => format!(
+                "для точки окупаемости ({}) нужно по {} в группу, а в группе {}: объединить всех покупателей с окупаемым предложением ({}) и разделить их случайно",
+                pp(break_even),
+                customers(n),
+                customers(size as u64),
+                customers(pool as u64)
+            ),
+            Some(n) => format!(
+                "для точки окупаемости ({}) нужно по {} в группу — больше, чем всех покупателей с окупаемым предложением ({}): доля «Снизилась» не подтвердит окупаемость на этой базе ни за один тест (покупателей понадобилось бы в {} больше); при делении группы пополам тест заметит только снижение не меньше {}; проверять стоит механизм предложения (сдвигает ли оно свой признак — это требует много меньше покупателей) и крупный эффект, а окупаемость — накапливая тесты месяц за месяцем",
+                pp(break_even),
+                customers(n),
+                customers(pool as u64),
+                crate::labels::TIMES.count((2 * n).div_ceil(pool.max(1) as u64)),
+                detectable.map_or("—".to_string(), pp)
             ),
         };
         Ok(AbTest {
             segment: segment.to_string(),
-            metric: "доля покупателей, чья активность снизилась за три месяца (и прибыль)".into(),
+            metric: "share of customers whose activity declined over three months (and profit as the guardrail)".into(),
             p_control,
             p_treatment,
             actual_decline_rate: actual,
+            break_even_drop: break_even,
             alpha,
             power,
             n_per_arm,
+            exact_power,
+            n_per_arm_break_even: n_break_even,
+            exact_power_break_even,
             segment_size: size,
             enough,
+            enough_for_scenario,
+            power_at_size,
+            power_at_size_break_even,
             detectable_drop_at_size: detectable,
             advice,
+            analysis: Analysis::new(alpha, break_even),
         })
     }
 }
@@ -198,5 +412,23 @@ mod tests {
         // the detectable drop at 388 per arm is the 10 points of the example
         let d = minimum_detectable_effect(0.5, 388, 0.05, 0.8).unwrap();
         assert!((d - 0.1).abs() < 0.001, "{d}");
+    }
+
+    #[test]
+    fn fisher_power_is_alpha_or_less_without_effect_and_grows_with_n() {
+        // no effect: the exact test is conservative, its size is at most α
+        let size = fisher_exact_power(40, 40, 0.3, 0.3, 0.05).unwrap().unwrap();
+        assert!(size <= 0.05 && size > 0.01, "{size}");
+        let small = fisher_exact_power(50, 50, 0.5, 0.3, 0.05).unwrap().unwrap();
+        let large = fisher_exact_power(200, 200, 0.5, 0.3, 0.05)
+            .unwrap()
+            .unwrap();
+        assert!(small < large && large > 0.9, "{small} {large}");
+        assert!(
+            fisher_exact_power(7000, 7000, 0.5, 0.4, 0.05)
+                .unwrap()
+                .is_none()
+        );
+        assert!(fisher_exact_power(10, 10, 1.5, 0.4, 0.05).is_err());
     }
 }

@@ -29,6 +29,23 @@ pub struct Lever {
     /// whose activity held.
     #[serde(skip)]
     pub target: Option<&'static str>,
+    /// The offer's default assumed effect, per feature in the feature's own units; the
+    /// sign is the risk-lowering direction, and an offer never moves a feature past the
+    /// typical level of the customers whose activity held. Features of the lever that are
+    /// missing here are not changed by the offer (history, or the decline itself). Empty
+    /// for a categorical lever, whose offer switches to `target`.
+    #[serde(skip)]
+    pub effect: &'static [(&'static str, f64)],
+    /// The offer's default cost per customer, in the unit of `Прибыль`.
+    #[serde(skip)]
+    pub cost: f64,
+    /// The offer's default discount: the share of the customer's monthly profit it gives
+    /// away (0 for offers that are not discounts).
+    #[serde(skip)]
+    pub discount: f64,
+    /// Why the default effect and cost (Russian, one sentence).
+    #[serde(skip)]
+    pub why: &'static str,
 }
 
 impl Lever {
@@ -55,6 +72,10 @@ pub const LEVERS: [Lever; 9] = [
         needs_consent: false,
         offer: "персональные рекомендации на сайте: подборка категории «{category}» на главной странице и в карточках товаров",
         target: None,
+        effect: &[(schema::PAGES_PER_VISIT, 1.0)],
+        cost: 0.05,
+        discount: 0.0,
+        why: "подборка на главной и в карточках товаров добавляет около одной просмотренной страницы за визит тому, кто заходит на сайт; минуты и число категорий она не меняет, а прошлый месяц уже прошёл; показ подборки почти ничего не стоит",
     },
     Lever {
         id: "marketing",
@@ -65,6 +86,13 @@ pub const LEVERS: [Lever; 9] = [
         needs_consent: true,
         offer: "персональные рассылки и push-уведомления с новинками категории «{category}»",
         target: None,
+        effect: &[
+            (schema::MARKETING_CURRENT, 1.0),
+            (schema::MARKETING_6M, 1.0 / 6.0),
+        ],
+        cost: 0.1,
+        discount: 0.0,
+        why: "одно дополнительное персональное касание в этом месяце: +1 в текущем месяце и +1/6 к среднему за шесть месяцев; подготовка и отправка серии стоят 0,1 усл. ед.",
     },
     Lever {
         id: "cart",
@@ -75,6 +103,10 @@ pub const LEVERS: [Lever; 9] = [
         needs_consent: true,
         offer: "напоминание о корзине и скидка на товары из неё (категория «{category}»)",
         target: None,
+        effect: &[(schema::UNPAID_ITEMS, -1.0)],
+        cost: 0.05,
+        discount: 0.05,
+        why: "напоминание со скидкой доводит до оплаты один из брошенных товаров; скидка отдаёт 5 % месячной прибыли покупателя",
     },
     Lever {
         id: "promo",
@@ -85,6 +117,10 @@ pub const LEVERS: [Lever; 9] = [
         needs_consent: false,
         offer: "персональный промокод на категорию «{category}» в личном кабинете вместо общих распродаж",
         target: None,
+        effect: &[(schema::PROMO_SHARE, -0.1)],
+        cost: 0.05,
+        discount: 0.1,
+        why: "персональный промокод заменяет часть покупок на общих распродажах: доля акционных покупок −10 п. п.; промокод отдаёт 10 % месячной прибыли покупателя",
     },
     Lever {
         id: "service_quality",
@@ -95,6 +131,10 @@ pub const LEVERS: [Lever; 9] = [
         needs_consent: false,
         offer: "исправить сбои и начислить извинительный бонус на следующую покупку в категории «{category}»",
         target: None,
+        effect: &[(schema::SERVICE_ERRORS, -1.0)],
+        cost: 0.2,
+        discount: 0.0,
+        why: "исправленный сбой — на одну ошибку сервиса меньше; извинительный бонус стоит 0,2 усл. ед.",
     },
     Lever {
         id: "service_level",
@@ -105,6 +145,10 @@ pub const LEVERS: [Lever; 9] = [
         needs_consent: false,
         offer: "пробный месяц премиум-сервиса с подборками категории «{category}»",
         target: Some("премиум"),
+        effect: &[],
+        cost: 0.5,
+        discount: 0.0,
+        why: "пробный месяц премиум-сервиса переводит покупателя на премиум; месяц сервиса бесплатно стоит 0,5 усл. ед.",
     },
     Lever {
         id: "consent",
@@ -115,6 +159,10 @@ pub const LEVERS: [Lever; 9] = [
         needs_consent: false,
         offer: "",
         target: Some("да"),
+        effect: &[],
+        cost: 0.0,
+        discount: 0.0,
+        why: "",
     },
     Lever {
         id: "tenure",
@@ -125,6 +173,10 @@ pub const LEVERS: [Lever; 9] = [
         needs_consent: false,
         offer: "",
         target: None,
+        effect: &[],
+        cost: 0.0,
+        discount: 0.0,
+        why: "",
     },
     Lever {
         id: "revenue_history",
@@ -139,6 +191,10 @@ pub const LEVERS: [Lever; 9] = [
         needs_consent: false,
         offer: "",
         target: None,
+        effect: &[],
+        cost: 0.0,
+        discount: 0.0,
+        why: "",
     },
 ];
 
@@ -175,6 +231,15 @@ mod tests {
         assert!(covered.iter().all(|c| features.iter().any(|f| f == c)));
         for l in &LEVERS {
             assert_eq!(l.actionable, !l.offer.is_empty(), "{}", l.id);
+            // an offer's effect names only the lever's own numeric features
+            for (f, d) in l.effect {
+                assert!(l.features.contains(f) && *d != 0.0, "{}: {f}", l.id);
+            }
+            if l.actionable {
+                assert!(!l.effect.is_empty() || l.target.is_some(), "{}", l.id);
+            } else {
+                assert!(l.effect.is_empty(), "{}", l.id);
+            }
         }
     }
 }

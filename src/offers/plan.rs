@@ -1,113 +1,42 @@
-//! Reasons and one offer per customer, the money at stake, the segments' totals, the A/B
-//! plans and the tables a notebook shows.
+//! Reasons and one offer per customer from the customer's own out-of-fold model, the
+//! money at stake, the segments' totals, the A/B plans.
 
 use serde::Serialize;
 
-use super::OfferOptions;
-use super::ab::AbTest;
+use super::ab::{AbTest, Group};
+pub use super::choice::{Candidate, CustomerOffer, Reason};
+use super::choice::{choose, pricing};
 use super::levers::{LEVERS, Lever};
-use super::whatif::{Typical, WhatIf, consent, what_if};
-use crate::error::Result;
+use super::options::{LeverAssumption, OfferOptions};
+use super::whatif::{Typical, WhatIf, consent, single_features, what_if};
+use crate::error::{Error, Result};
 use crate::merge::ModelTable;
-use crate::model::FittedPipeline;
 use crate::schema;
 use crate::segment::{PROBABILITY, SegmentKind, Segmentation};
-
-/// One reason: a lever and how much it adds to the predicted probability of decline
-/// (the drop when the lever moves to the typical level).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Reason {
-    /// Lever identifier.
-    pub lever: &'static str,
-    /// Drop of P(«Снизилась») in probability points (0.05 = 5 п. п.).
-    pub effect: f64,
-}
-
-/// One customer's reasons, offer and money.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CustomerOffer {
-    /// Customer id.
-    pub id: i64,
-    /// P(«Снизилась»), out of fold (as the segments).
-    pub probability: f64,
-    /// The customer's one segment (main → promo → category → low risk).
-    pub segment: SegmentKind,
-    /// Average monthly profit of the last three months.
-    pub profit: f64,
-    /// Favourite category.
-    pub category: String,
-    /// Allows messages.
-    pub consent: bool,
-    /// Up to `max_reasons` levers that raise the risk, strongest first.
-    pub reasons: Vec<Reason>,
-    /// The offer's lever: the strongest actionable reason the customer's consent allows
-    /// and whose partial move lowers the risk; `null` when there is none.
-    pub lever: Option<&'static str>,
-    /// The offer, in the variant of the favourite category.
-    pub offer: Option<String>,
-    /// Predicted drop of P(«Снизилась») if the offer moves its lever `lever_shift` of the
-    /// way (model-based scenario).
-    pub effect: f64,
-    /// probability × profit × horizon × loss_share.
-    pub expected_loss: f64,
-    /// effect × profit × horizon × loss_share − offer_cost (0 without an offer).
-    pub expected_gain: f64,
-}
-
-impl CustomerOffer {
-    /// Whether the offer pays for itself under the assumptions.
-    pub fn targeted(&self) -> bool {
-        self.lever.is_some() && self.expected_gain > 0.0
-    }
-}
-
-/// Reasons, offer lever and its partial effect of one row of a what-if.
-pub(crate) fn choose(
-    full: ndarray::ArrayView1<f64>,
-    partial: ndarray::ArrayView1<f64>,
-    consent: bool,
-    max_reasons: usize,
-) -> (Vec<Reason>, Option<usize>) {
-    let mut order: Vec<usize> = (0..LEVERS.len()).filter(|k| full[*k] > 0.0).collect();
-    order.sort_by(|a, b| full[*b].total_cmp(&full[*a]).then(a.cmp(b)));
-    let reasons = order
-        .iter()
-        .take(max_reasons)
-        .map(|k| Reason {
-            lever: LEVERS[*k].id,
-            effect: full[*k],
-        })
-        .collect();
-    let offer = order.into_iter().find(|k| {
-        let l = &LEVERS[*k];
-        l.actionable && (consent || !l.needs_consent) && partial[*k] > 0.0
-    });
-    (reasons, offer)
-}
 
 /// Money over a group of customers, under the assumptions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Money {
-    /// At-risk customers (probability ≥ the risk threshold).
-    pub at_risk: usize,
+    /// Customers in the group.
+    pub customers: usize,
     /// Their monthly profit, Σ.
     pub profit_month: f64,
     /// Σ probability × profit × horizon × loss_share.
     pub expected_loss: f64,
-    /// Customers whose offer pays for itself.
+    /// Customers who get an offer (positive expected net gain).
     pub targeted: usize,
     /// Σ effect × profit × horizon × loss_share over them.
     pub gross_gain: f64,
-    /// targeted × offer_cost.
+    /// Σ of their offers' costs.
     pub cost: f64,
     /// gross_gain − cost.
     pub net_gain: f64,
 }
 
 impl Money {
-    fn of<'a>(customers: impl Iterator<Item = &'a CustomerOffer>, o: &OfferOptions) -> Money {
+    fn of<'a>(customers: impl Iterator<Item = &'a CustomerOffer>) -> Money {
         let mut m = Money {
-            at_risk: 0,
+            customers: 0,
             profit_month: 0.0,
             expected_loss: 0.0,
             targeted: 0,
@@ -116,13 +45,13 @@ impl Money {
             net_gain: 0.0,
         };
         for c in customers {
-            m.at_risk += 1;
+            m.customers += 1;
             m.profit_month += c.profit;
             m.expected_loss += c.expected_loss;
             if c.targeted() {
                 m.targeted += 1;
-                m.gross_gain += c.expected_gain + o.offer_cost;
-                m.cost += o.offer_cost;
+                m.gross_gain += c.expected_gain + c.cost;
+                m.cost += c.cost;
                 m.net_gain += c.expected_gain;
             }
         }
@@ -146,7 +75,7 @@ pub struct SegmentMoney {
     pub segment: SegmentKind,
     /// Its title.
     pub title: String,
-    /// Money of its at-risk customers.
+    /// Money of its customers (all at risk).
     pub money: Money,
     /// Offer levers of its targeted customers, most frequent first; `none` last.
     pub levers: Vec<LeverCount>,
@@ -155,16 +84,29 @@ pub struct SegmentMoney {
 /// The answer under other assumptions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sensitivity {
+    /// Every offer's assumed effect multiplied by this.
+    pub effect_scale: f64,
+    /// Every offer's cost and discount multiplied by this.
+    pub cost_scale: f64,
     /// Share of profit lost when activity declines.
     pub loss_share: f64,
-    /// How far an offer moves its lever.
-    pub lever_shift: f64,
-    /// Expected loss of the at-risk customers.
-    pub expected_loss: f64,
-    /// Customers whose offer pays for itself.
+    /// Customers who get an offer (all customers, any risk).
     pub targeted: usize,
-    /// Net expected gain.
+    /// Net expected gain over them.
     pub net_gain: f64,
+}
+
+/// How often each lever is the customer's top reason among the at-risk customers: with
+/// all of the lever's features moved together (the reasons shown) and with one feature
+/// moved at a time (every lever on the same footing).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopReason {
+    /// Lever identifier.
+    pub lever: &'static str,
+    /// At-risk customers whose strongest lever this is.
+    pub by_lever: usize,
+    /// At-risk customers whose strongest single feature belongs to this lever.
+    pub by_feature: usize,
 }
 
 /// Within the main segment: customers whose activity actually declined against those
@@ -197,25 +139,36 @@ pub struct CategoryNote {
 /// Everything the offers step produced (`results.json` → `offers`).
 #[derive(Debug, Clone, Serialize)]
 pub struct OfferPlan {
-    /// The assumptions.
+    /// The assumptions (`levers`: each offer's effect and cost).
     pub assumptions: OfferOptions,
     /// The catalogue.
     pub levers: Vec<Lever>,
-    /// Typical levels of customers whose activity held (what levers move towards).
+    /// The probabilities' recalibration (the identity unless the calibration check
+    /// asked for one).
+    pub recalibration: crate::calibration::PlattMap,
+    /// Every customer, in the model table's order.
     #[serde(skip)]
-    pub typical: Typical,
-    /// Every at-risk customer, by decreasing expected loss.
+    pub all: Vec<CustomerOffer>,
+    /// Every customer who gets an offer (positive expected net gain), largest gain first.
     pub customers: Vec<CustomerOffer>,
     /// All at-risk customers together.
     pub total: Money,
+    /// Customers below the risk threshold (their offers decided by money alone).
+    pub below_threshold: Money,
+    /// Every customer.
+    pub everyone: Money,
     /// Per segment.
     pub by_segment: Vec<SegmentMoney>,
-    /// The answer under other loss shares and lever shifts.
+    /// Top reasons of the at-risk customers, both ways.
+    pub top_reasons: Vec<TopReason>,
+    /// The answer under other effects, costs and loss shares.
     pub sensitivity: Vec<Sensitivity>,
-    /// The A/B plan for the main segment.
+    /// The A/B plan for the main segment's customers with an offer.
     pub ab_test: AbTest,
-    /// The A/B plan for all at-risk customers.
+    /// The A/B plan for all at-risk customers with an offer.
     pub ab_test_at_risk: AbTest,
+    /// The A/B plan for every customer with an offer.
+    pub ab_test_eligible: AbTest,
     /// Main segment: declined against held, largest standardised difference first.
     pub main_contrast: Vec<Contrast>,
     /// Per favourite category: at-risk customers and how many are promo-dependent.
@@ -226,111 +179,162 @@ pub struct OfferPlan {
     pub category_note: Option<CategoryNote>,
 }
 
+/// Scales of the offers' effects in the sensitivity table.
+pub const EFFECT_SCALES: [f64; 3] = [0.5, 1.0, 2.0];
+/// Scales of the offers' costs in the sensitivity table.
+pub const COST_SCALES: [f64; 3] = [0.5, 1.0, 2.0];
 /// Loss shares of the sensitivity table.
-pub const LOSS_SHARES: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
-/// Lever shifts of the sensitivity table.
-pub const LEVER_SHIFTS: [f64; 3] = [0.25, 0.5, 1.0];
+pub const LOSS_SHARES: [f64; 3] = [0.25, 0.5, 1.0];
+
+/// The what-if of every customer on the fold model that did not see them, with the
+/// typical levels of that fold's training part.
+fn out_of_fold_what_if(
+    table: &ModelTable,
+    segmentation: &Segmentation,
+    levers: &[LeverAssumption],
+    single: bool,
+) -> Result<WhatIf> {
+    let oof = segmentation.oof.as_ref().ok_or_else(|| {
+        Error::fit(
+            "offers",
+            "the segmentation has no fold models (run Segmentation::run, not from_probabilities)",
+        )
+    })?;
+    let features = table.features()?;
+    let y = table.target()?;
+    let n = y.len();
+    let singles = single_features().len();
+    let mut out = WhatIf {
+        p: vec![f64::NAN; n],
+        full: ndarray::Array2::zeros((n, LEVERS.len())),
+        offer: ndarray::Array2::zeros((n, LEVERS.len())),
+        single: single.then(|| ndarray::Array2::zeros((n, singles))),
+    };
+    for ((train, valid), model) in oof.folds.iter().zip(&oof.models) {
+        let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
+        let typical = Typical::from_frame(&crate::split::take_rows(&features, train)?, &yt)?;
+        let wi = what_if(
+            model,
+            &crate::split::take_rows(&features, valid)?,
+            &typical,
+            levers,
+            &segmentation.recalibration,
+            single,
+        )?;
+        for (r, i) in valid.iter().enumerate() {
+            out.p[*i] = wi.p[r];
+            out.full.row_mut(*i).assign(&wi.full.row(r));
+            out.offer.row_mut(*i).assign(&wi.offer.row(r));
+            if let (Some(a), Some(b)) = (out.single.as_mut(), wi.single.as_ref()) {
+                a.row_mut(*i).assign(&b.row(r));
+            }
+        }
+    }
+    Ok(out)
+}
 
 impl OfferPlan {
-    /// Reasons, offers and money for every at-risk customer of `segmentation` (its
-    /// out-of-fold probabilities and thresholds), with the what-if on `pipeline`.
+    /// Reasons, offers and money for every customer of `segmentation`, each from the fold
+    /// model that gave the customer's out-of-fold probability (and the typical levels of
+    /// that fold's training part).
     pub fn build(
         table: &ModelTable,
         segmentation: &Segmentation,
-        pipeline: &FittedPipeline,
         options: &OfferOptions,
     ) -> Result<OfferPlan> {
         options.check()?;
-        let typical = Typical::of(table)?;
         let features = table.features()?;
-        let wi = what_if(pipeline, &features, &typical, options.lever_shift)?;
+        let wi = out_of_fold_what_if(table, segmentation, &options.levers, true)?;
         let base = Inputs::of(table, segmentation, &features)?;
+        // One probability per customer: the what-if's own baseline is the probability
+        // the segments were cut on.
+        if let Some(i) = (0..base.p.len()).find(|i| (wi.p[*i] - base.p[*i]).abs() > 1e-9) {
+            return Err(Error::fit(
+                "offers",
+                format!(
+                    "row {i}: the what-if scored {} where the segmentation has {}",
+                    wi.p[i], base.p[i]
+                ),
+            ));
+        }
+        let risk = segmentation.thresholds.risk;
         let all = base.offers(&wi, options);
-        let mut customers: Vec<CustomerOffer> = all
-            .iter()
-            .filter(|c| c.probability >= segmentation.thresholds.risk)
-            .cloned()
-            .collect();
+        let mut customers: Vec<CustomerOffer> =
+            all.iter().filter(|c| c.targeted()).cloned().collect();
         customers.sort_by(|a, b| {
-            b.expected_loss
-                .total_cmp(&a.expected_loss)
+            b.expected_gain
+                .total_cmp(&a.expected_gain)
                 .then(a.id.cmp(&b.id))
         });
-        let total = Money::of(customers.iter(), options);
+        let total = Money::of(all.iter().filter(|c| c.at_risk));
+        let below_threshold = Money::of(all.iter().filter(|c| !c.at_risk));
+        let everyone = Money::of(all.iter());
         let by_segment = segmentation
             .segments
             .iter()
             .map(|s| {
-                let members: Vec<&CustomerOffer> = s
-                    .members
-                    .iter()
-                    .map(|i| &all[*i])
-                    .filter(|c| c.probability >= segmentation.thresholds.risk)
-                    .collect();
+                let members: Vec<&CustomerOffer> = s.members.iter().map(|i| &all[*i]).collect();
                 SegmentMoney {
                     segment: s.kind.clone(),
                     title: s.title.clone(),
-                    money: Money::of(members.iter().copied(), options),
+                    money: Money::of(members.iter().copied()),
                     levers: lever_counts(members.iter().copied()),
                 }
             })
             .collect();
+        let top_reasons = top_reasons(&wi, &all);
         let mut sensitivity = Vec::new();
-        for shift in LEVER_SHIFTS {
-            let wi_s = if shift == options.lever_shift {
+        for effect_scale in EFFECT_SCALES {
+            let scaled = options.scaled(effect_scale, 1.0);
+            let wi_s = if effect_scale == 1.0 {
                 wi.clone()
             } else {
-                what_if(pipeline, &features, &typical, shift)?
+                out_of_fold_what_if(table, segmentation, &scaled.levers, false)?
             };
-            for loss_share in LOSS_SHARES {
-                let o = OfferOptions {
-                    loss_share,
-                    lever_shift: shift,
-                    ..options.clone()
-                };
-                let offers = base.offers(&wi_s, &o);
-                let m = Money::of(
-                    offers
-                        .iter()
-                        .filter(|c| c.probability >= segmentation.thresholds.risk),
-                    &o,
-                );
-                sensitivity.push(Sensitivity {
-                    loss_share,
-                    lever_shift: shift,
-                    expected_loss: m.expected_loss,
-                    targeted: m.targeted,
-                    net_gain: m.net_gain,
-                });
+            for cost_scale in COST_SCALES {
+                for loss_share in LOSS_SHARES {
+                    let o = OfferOptions {
+                        loss_share,
+                        ..options.scaled(effect_scale, cost_scale)
+                    };
+                    let m = Money::of(base.offers(&wi_s, &o).iter());
+                    sensitivity.push(Sensitivity {
+                        effect_scale,
+                        cost_scale,
+                        loss_share,
+                        targeted: m.targeted,
+                        net_gain: m.net_gain,
+                    });
+                }
             }
         }
-        let plan_for = |name: &str, rows: &[usize]| {
-            let at: Vec<usize> = rows
-                .iter()
-                .copied()
-                .filter(|i| all[*i].probability >= segmentation.thresholds.risk)
-                .collect();
+        let pool = all.iter().filter(|c| c.targeted()).count();
+        let plan_for = |name: &str, rows: &mut dyn Iterator<Item = usize>| {
+            let group: Vec<usize> = rows.filter(|i| all[*i].targeted()).collect();
+            let column = |f: &dyn Fn(&CustomerOffer) -> f64| -> Vec<f64> {
+                group.iter().map(|i| f(&all[*i])).collect()
+            };
             AbTest::plan(
                 name,
-                &at.iter().map(|i| all[*i].probability).collect::<Vec<_>>(),
-                &at.iter()
-                    .map(|i| {
-                        if all[*i].targeted() {
-                            all[*i].effect
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect::<Vec<_>>(),
-                &at.iter().map(|i| base.declined[*i]).collect::<Vec<_>>(),
+                &Group {
+                    p: &column(&|c| c.probability),
+                    drop: &column(&|c| c.effect),
+                    cost: &column(&|c| c.cost),
+                    scale: &column(&|c| c.profit * options.horizon_months * options.loss_share),
+                    declined: &group.iter().map(|i| base.declined[*i]).collect::<Vec<_>>(),
+                    pool,
+                },
                 options.alpha,
                 options.power,
             )
         };
         let main = segmentation.main();
-        let ab_test = plan_for(&main.name(), &main.members)?;
-        let everyone: Vec<usize> = (0..all.len()).collect();
-        let ab_test_at_risk = plan_for("at_risk", &everyone)?;
+        let ab_test = plan_for(&main.name(), &mut main.members.iter().copied())?;
+        let ab_test_at_risk = plan_for(
+            "at_risk",
+            &mut (0..all.len()).filter(|i| all[*i].probability >= risk),
+        )?;
+        let ab_test_eligible = plan_for("eligible", &mut (0..all.len()))?;
         let main_contrast = contrast(&features, &main.members, &base.declined)?;
         let by_category = by_category(segmentation, &base);
         let category_note = by_category
@@ -346,13 +350,18 @@ impl OfferPlan {
         Ok(OfferPlan {
             assumptions: options.clone(),
             levers: LEVERS.to_vec(),
-            typical,
+            recalibration: segmentation.recalibration,
+            all,
             customers,
             total,
+            below_threshold,
+            everyone,
             by_segment,
+            top_reasons,
             sensitivity,
             ab_test,
             ab_test_at_risk,
+            ab_test_eligible,
             main_contrast,
             by_category,
             category_note,
@@ -360,10 +369,42 @@ impl OfferPlan {
     }
 }
 
+fn top_reasons(wi: &WhatIf, all: &[CustomerOffer]) -> Vec<TopReason> {
+    let singles = single_features();
+    let mut out: Vec<TopReason> = LEVERS
+        .iter()
+        .map(|l| TopReason {
+            lever: l.id,
+            by_lever: 0,
+            by_feature: 0,
+        })
+        .collect();
+    let argmax = |row: ndarray::ArrayView1<f64>| -> Option<usize> {
+        (0..row.len())
+            .filter(|k| row[*k] > 0.0)
+            .max_by(|a, b| row[*a].total_cmp(&row[*b]).then(b.cmp(a)))
+    };
+    for (i, c) in all.iter().enumerate() {
+        if !c.at_risk {
+            continue;
+        }
+        if let Some(k) = argmax(wi.full.row(i)) {
+            out[k].by_lever += 1;
+        }
+        if let Some(single) = &wi.single
+            && let Some(j) = argmax(single.row(i))
+        {
+            out[singles[j].1].by_feature += 1;
+        }
+    }
+    out
+}
+
 /// Per-customer inputs other than the what-if.
 struct Inputs {
     ids: Vec<i64>,
     p: Vec<f64>,
+    risk: f64,
     profit: Vec<f64>,
     category: Vec<String>,
     consent: Vec<bool>,
@@ -392,6 +433,7 @@ impl Inputs {
             ids: table.ids()?,
             consent: consent(features)?,
             declined: table.target()?.iter().map(|v| *v == 1).collect(),
+            risk: s.thresholds.risk,
             p,
             profit,
             category,
@@ -401,19 +443,25 @@ impl Inputs {
     }
 
     fn offers(&self, wi: &WhatIf, o: &OfferOptions) -> Vec<CustomerOffer> {
+        let price = pricing(&o.levers);
         (0..self.p.len())
             .map(|i| {
-                let (reasons, lever) = choose(
+                let scale = self.profit[i] * o.horizon_months * o.loss_share;
+                let (reasons, candidates, lever) = choose(
                     wi.full.row(i),
-                    wi.partial.row(i),
+                    wi.offer.row(i),
                     self.consent[i],
                     o.max_reasons,
+                    self.profit[i],
+                    scale,
+                    &price,
                 );
-                let scale = self.profit[i] * o.horizon_months * o.loss_share;
-                let effect = lever.map_or(0.0, |k| wi.partial[[i, k]]);
+                let chosen =
+                    lever.and_then(|k| candidates.iter().find(|c| c.lever == LEVERS[k].id));
                 CustomerOffer {
                     id: self.ids[i],
                     probability: self.p[i],
+                    at_risk: self.p[i] >= self.risk,
                     segment: self.segment[i].clone(),
                     profit: self.profit[i],
                     category: self.category[i].clone(),
@@ -421,13 +469,11 @@ impl Inputs {
                     reasons,
                     lever: lever.map(|k| LEVERS[k].id),
                     offer: lever.map(|k| LEVERS[k].offer_for(&self.category[i])),
-                    effect,
+                    effect: chosen.map_or(0.0, |c| c.effect),
+                    cost: chosen.map_or(0.0, |c| c.cost),
                     expected_loss: self.p[i] * scale,
-                    expected_gain: if lever.is_some() {
-                        effect * scale - o.offer_cost
-                    } else {
-                        0.0
-                    },
+                    expected_gain: chosen.map_or(0.0, |c| c.net_gain),
+                    candidates,
                 }
             })
             .collect()
@@ -517,6 +563,48 @@ fn by_category(s: &Segmentation, base: &Inputs) -> Vec<CategoryNote> {
 }
 
 impl OfferPlan {
+    /// The category statement with its numbers (Russian): the largest at-risk category,
+    /// the one with the highest promo-dependent share, and whether it meets the rule.
+    pub fn category_statement_ru(&self) -> String {
+        let o = &self.assumptions;
+        let largest = self
+            .by_category
+            .iter()
+            .max_by(|a, b| a.at_risk.cmp(&b.at_risk).then(b.category.cmp(&a.category)));
+        let most = self
+            .by_category
+            .iter()
+            .filter(|n| n.at_risk >= o.category_min_at_risk)
+            .max_by(|a, b| {
+                share(a)
+                    .total_cmp(&share(b))
+                    .then(b.category.cmp(&a.category))
+            });
+        let (Some(largest), Some(most)) = (largest, most) else {
+            return "нет категорий с покупателями под риском".into();
+        };
+        let overall = self.overall_promo_share();
+        let rule = o.category_ratio * overall;
+        format!(
+            "больше всего покупателей под риском в категории «{}» ({}); самая высокая доля зависимых от акций — в «{}»: {:.1} % ({} из {}) при {:.1} % среди всех под риском; правило требует не меньше {} × {:.1} % = {:.1} %, поэтому {}",
+            largest.category,
+            crate::labels::CUSTOMER.count(largest.at_risk as u64),
+            most.category,
+            share(most) * 100.0,
+            most.promo_dependent,
+            most.at_risk,
+            overall * 100.0,
+            o.category_ratio,
+            overall * 100.0,
+            rule * 100.0,
+            if share(most) >= rule {
+                "категория выделяется"
+            } else {
+                "категория не выделяется: отдельной категорийной рекомендации нет"
+            }
+        )
+    }
+
     /// Share of promo-dependent customers among all customers at risk.
     pub fn overall_promo_share(&self) -> f64 {
         self.by_category.first().map_or(0.0, |n| n.overall_share)

@@ -1,7 +1,8 @@
 //! What a reader sees of the offers: tables in Russian.
 
 use super::levers::{LEVERS, lever};
-use super::plan::OfferPlan;
+use super::options::LeverAssumption;
+use super::plan::{COST_SCALES, CustomerOffer, EFFECT_SCALES, LOSS_SHARES, OfferPlan};
 use crate::display::{Table, format_real};
 use crate::labels;
 
@@ -22,6 +23,41 @@ fn title(id: &str) -> String {
         || "нет окупаемого предложения".to_string(),
         |l| l.title.to_string(),
     )
+}
+
+/// The offer's assumed effect in words: «Страниц_за_визит +1; …» or the switch.
+fn effect_text(a: &LeverAssumption) -> String {
+    if a.effect.is_empty() {
+        return lever(&a.lever)
+            .and_then(|l| l.target)
+            .map_or("—".into(), |t| format!("перевод на «{t}»"));
+    }
+    a.effect
+        .iter()
+        .map(|e| format!("{} {:+}", e.feature, (e.change * 1e4).round() / 1e4))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The offer's cost in words: «0.05» or «0.05 + 10 % месячной прибыли».
+fn cost_text(a: &LeverAssumption) -> String {
+    if a.discount > 0.0 {
+        format!(
+            "{} + {} месячной прибыли",
+            format_real(a.cost),
+            pct(a.discount)
+        )
+    } else {
+        format_real(a.cost)
+    }
+}
+
+fn group_title(segment: &str) -> String {
+    match segment {
+        "at_risk" => "все под риском".to_string(),
+        "eligible" => "все с окупаемым предложением".to_string(),
+        s => crate::segment::SegmentKind::parse(s).map_or(s.to_string(), |k| k.title()),
+    }
 }
 
 impl OfferPlan {
@@ -61,42 +97,81 @@ impl OfferPlan {
         .title("Рычаги: на что магазин может повлиять")
     }
 
-    /// Money of all at-risk customers and of each segment.
+    /// Each offer's assumed effect in the features' units, its cost and why (the
+    /// justification of the catalogue's default).
+    pub fn assumptions_table(&self) -> Table {
+        let unit = &self.assumptions.profit_unit;
+        let rows = self
+            .assumptions
+            .levers
+            .iter()
+            .map(|a| {
+                let l = lever(&a.lever);
+                vec![
+                    title(&a.lever),
+                    effect_text(a),
+                    cost_text(a),
+                    l.map_or("", |l| l.why).to_string(),
+                ]
+            })
+            .collect();
+        Table::from_rows(
+            vec![
+                "рычаг".into(),
+                "допущение: действие предложения (в единицах признака, не дальше типичного уровня)"
+                    .into(),
+                format!("стоимость на покупателя, {unit}"),
+                "почему так (значение по умолчанию)".into(),
+            ],
+            rows,
+        )
+        .title("Допущения о предложениях")
+    }
+
+    /// Money of the at-risk customers, of those below the threshold, of everyone and of
+    /// each segment.
     pub fn money_table(&self) -> Table {
         let unit = &self.assumptions.profit_unit;
-        let mut rows = vec![("все под риском".to_string(), &self.total)];
+        let mut rows = vec![
+            ("все под риском".to_string(), &self.total),
+            ("ниже порога риска".to_string(), &self.below_threshold),
+            ("все покупатели".to_string(), &self.everyone),
+        ];
         rows.extend(self.by_segment.iter().map(|s| (s.title.clone(), &s.money)));
         Table::from_rows(
             vec![
                 "группа".into(),
-                "покупателей под риском".into(),
+                "покупателей".into(),
                 format!("прибыль в месяц, {unit}"),
-                format!("ожидаемая потеря за {:.0} мес., {unit}", self.assumptions.horizon_months),
-                "окупаемых предложений".into(),
+                format!(
+                    "ожидаемая потеря за {:.0} мес., {unit}",
+                    self.assumptions.horizon_months
+                ),
+                "получают предложение".into(),
+                format!("затраты на предложения, {unit}"),
                 format!("ожидаемый эффект за вычетом затрат, {unit}"),
             ],
             rows.into_iter()
                 .map(|(name, m)| {
                     vec![
                         name,
-                        m.at_risk.to_string(),
+                        m.customers.to_string(),
                         money(m.profit_month),
                         money(m.expected_loss),
                         m.targeted.to_string(),
+                        money(m.cost),
                         money(m.net_gain),
                     ]
                 })
                 .collect(),
         )
         .title(format!(
-            "Деньги под риском и ожидаемый эффект предложений (сценарий модели: потеря {:.0} % прибыли, сдвиг рычага {:.0} %, стоимость {} {unit})",
-            self.assumptions.loss_share * 100.0,
-            self.assumptions.lever_shift * 100.0,
-            format_real(self.assumptions.offer_cost)
+            "Деньги под риском и ожидаемый эффект предложений (сценарий модели: потеря {:.0} % прибыли, действие и стоимость предложений — из допущений)",
+            self.assumptions.loss_share * 100.0
         ))
     }
 
-    /// Per segment, how many at-risk customers get each lever as their offer.
+    /// Per segment, how many customers get each lever as their offer.
     pub fn lever_distribution_table(&self) -> Table {
         let mut ids: Vec<&str> = LEVERS
             .iter()
@@ -104,13 +179,13 @@ impl OfferPlan {
             .map(|l| l.id)
             .collect();
         ids.push("none");
-        let mut header = vec!["сегмент".to_string(), "под риском".to_string()];
+        let mut header = vec!["сегмент".to_string(), "покупателей".to_string()];
         header.extend(ids.iter().map(|id| title(id)));
         let rows = self
             .by_segment
             .iter()
             .map(|s| {
-                let mut row = vec![s.title.clone(), s.money.at_risk.to_string()];
+                let mut row = vec![s.title.clone(), s.money.customers.to_string()];
                 row.extend(ids.iter().map(|id| {
                     s.levers
                         .iter()
@@ -120,14 +195,55 @@ impl OfferPlan {
                 row
             })
             .collect();
-        Table::from_rows(header, rows).title("Главный рычаг предложения по сегментам (покупателей)")
+        Table::from_rows(header, rows).title("Рычаг предложения по сегментам (покупателей)")
+    }
+
+    /// How often each lever is the top reason of an at-risk customer: all of its
+    /// features together, one feature at a time; and how often it is the offer.
+    pub fn top_reasons_table(&self) -> Table {
+        let offers = lever_counts_at_risk(self);
+        let rows = self
+            .top_reasons
+            .iter()
+            .map(|r| {
+                vec![
+                    title(r.lever),
+                    r.by_lever.to_string(),
+                    r.by_feature.to_string(),
+                    offers
+                        .iter()
+                        .find(|(l, _)| *l == r.lever)
+                        .map_or("—".to_string(), |(_, n)| n.to_string()),
+                ]
+            })
+            .collect();
+        Table::from_rows(
+            [
+                "рычаг",
+                "главная причина: все признаки рычага вместе",
+                "главная причина: по одному признаку",
+                "выбран как предложение",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows,
+        )
+        .title(format!(
+            "Главная причина риска у {} под риском — двумя способами",
+            labels::CUSTOMER.count_of(self.total.customers as u64)
+        ))
     }
 
     /// The `n` at-risk customers with the largest expected loss: reasons, offer, money.
     pub fn customers_table(&self, n: usize) -> Table {
         let unit = &self.assumptions.profit_unit;
-        let rows = self
-            .customers
+        let mut at_risk: Vec<&CustomerOffer> = self.all.iter().filter(|c| c.at_risk).collect();
+        at_risk.sort_by(|a, b| {
+            b.expected_loss
+                .total_cmp(&a.expected_loss)
+                .then(a.id.cmp(&b.id))
+        });
+        let rows = at_risk
             .iter()
             .take(n)
             .map(|c| {
@@ -143,9 +259,18 @@ impl OfferPlan {
                     money(c.expected_loss),
                     reasons.join("; "),
                     if c.consent { "да" } else { "нет" }.to_string(),
-                    c.offer.clone().unwrap_or_else(|| "—".into()),
-                    if c.lever.is_some() {
-                        money(c.expected_gain)
+                    if c.targeted() {
+                        c.offer.clone().unwrap_or_default()
+                    } else {
+                        "— (ни одно не окупается)".into()
+                    },
+                    if c.targeted() {
+                        pp(c.effect)
+                    } else {
+                        "—".into()
+                    },
+                    if c.targeted() {
+                        format!("{:.2}", c.expected_gain)
                     } else {
                         "—".into()
                     },
@@ -158,92 +283,124 @@ impl OfferPlan {
                 "вероятность снижения".into(),
                 format!("прибыль в месяц, {unit}"),
                 format!("ожидаемая потеря, {unit}"),
-                "причины (вклад в вероятность)".into(),
+                "причины (вклад рычага в вероятность)".into(),
                 "согласие".into(),
-                "предложение".into(),
-                format!("ожидаемый эффект, {unit}"),
+                "предложение (наибольший чистый эффект)".into(),
+                "снижение вероятности от предложения".into(),
+                format!("эффект за вычетом стоимости, {unit}"),
             ],
             rows,
         )
         .title(format!(
-            "{} с наибольшей ожидаемой потерей прибыли",
+            "{} под риском с наибольшей ожидаемой потерей прибыли",
             labels::CUSTOMER.count(n as u64)
         ))
     }
 
-    /// Net gain and targeted customers under other loss shares and lever shifts.
+    /// Offers and net gain under other effect sizes, costs and loss shares.
     pub fn sensitivity_table(&self) -> Table {
         let unit = &self.assumptions.profit_unit;
-        let rows = self
-            .sensitivity
+        let mut header = vec![
+            "действие предложений ×".to_string(),
+            "стоимость ×".to_string(),
+        ];
+        header.extend(
+            LOSS_SHARES
+                .iter()
+                .map(|l| format!("потеря {}: предложений; эффект, {unit}", pct(*l))),
+        );
+        let rows = EFFECT_SCALES
             .iter()
-            .map(|s| {
-                vec![
-                    pct(s.loss_share),
-                    pct(s.lever_shift),
-                    money(s.expected_loss),
-                    s.targeted.to_string(),
-                    money(s.net_gain),
-                ]
+            .flat_map(|e| COST_SCALES.iter().map(move |c| (*e, *c)))
+            .map(|(e, c)| {
+                let mut row = vec![format_real(e), format_real(c)];
+                row.extend(LOSS_SHARES.iter().map(|l| {
+                    self.sensitivity
+                        .iter()
+                        .find(|s| s.effect_scale == e && s.cost_scale == c && s.loss_share == *l)
+                        .map_or("—".to_string(), |s| {
+                            format!("{}; {}", s.targeted, money(s.net_gain))
+                        })
+                }));
+                row
             })
             .collect();
-        Table::from_rows(
-            vec![
-                "доля потерянной прибыли".into(),
-                "сдвиг рычага".into(),
-                format!("ожидаемая потеря, {unit}"),
-                "окупаемых предложений".into(),
-                format!("эффект за вычетом затрат, {unit}"),
-            ],
-            rows,
+        Table::from_rows(header, rows).title(
+            "Чувствительность ответа к допущениям: все покупатели, предложение — только если окупается",
         )
-        .title("Чувствительность ответа к допущениям")
     }
 
-    /// The A/B plans of the main segment and of all at-risk customers.
+    /// The A/B plans: the main segment, all at-risk customers, every customer with an
+    /// offer — sized for the break-even drop and for the scenario.
     pub fn ab_table(&self) -> Table {
-        let rows = [&self.ab_test, &self.ab_test_at_risk]
+        let power = |v: Option<f64>| v.map_or("—".into(), |p| format!("{p:.2}"));
+        let n = |v: Option<u64>| v.map_or("—".into(), |n| n.to_string());
+        let rows = [&self.ab_test, &self.ab_test_at_risk, &self.ab_test_eligible]
             .iter()
             .map(|a| {
                 vec![
-                    if a.segment == "at_risk" {
-                        "все под риском".to_string()
-                    } else {
-                        crate::segment::SegmentKind::parse(&a.segment)
-                            .map_or(a.segment.clone(), |k| k.title())
-                    },
+                    group_title(&a.segment),
                     a.segment_size.to_string(),
                     pct(a.p_control),
                     pct(a.actual_decline_rate),
+                    pp(a.break_even_drop),
+                    n(a.n_per_arm_break_even),
+                    power(a.exact_power_break_even),
                     pct(a.p_treatment),
-                    a.n_per_arm.map_or("—".into(), |n| n.to_string()),
+                    n(a.n_per_arm),
+                    power(a.exact_power),
+                    power(a.power_at_size_break_even),
                     if a.enough { "да" } else { "нет" }.to_string(),
-                    a.detectable_drop_at_size.map_or("—".into(), pp),
-                    a.advice.clone(),
                 ]
             })
             .collect();
         Table::from_rows(
             [
                 "группа",
-                "покупателей",
+                "покупателей с предложением",
                 "снижение без предложения (прогноз)",
                 "снижение в данных",
-                "снижение с предложением (сценарий)",
-                "нужно в каждую группу",
-                "хватает",
-                "минимальный обнаруживаемый эффект при делении пополам",
-                "что делать",
+                "точка окупаемости: снижение на",
+                "нужно в каждую группу (окупаемость)",
+                "точная мощность Фишера при этом",
+                "снижение с предложением (сценарий модели)",
+                "нужно в каждую группу (сценарий)",
+                "точная мощность Фишера при этом",
+                "мощность для окупаемости при делении группы пополам",
+                "хватает для окупаемости",
             ]
             .map(String::from)
             .to_vec(),
             rows,
         )
         .title(format!(
-            "План A/B-теста: α = {}, мощность {}",
+            "План A/B-теста: α = {}, мощность {} (размер — по нормальному приближению, мощность — точная)",
             format_real(self.assumptions.alpha),
             format_real(self.assumptions.power)
         ))
+    }
+
+    /// What each plan advises (Russian).
+    pub fn ab_advice(&self) -> String {
+        [&self.ab_test, &self.ab_test_at_risk, &self.ab_test_eligible]
+            .iter()
+            .map(|a| format!("{}: {}", group_title(&a.segment), a.advice))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The analysis plan of the main segment's test, stated before the data exist.
+    pub fn analysis_table(&self) -> Table {
+        let a = &self.ab_test;
+        Table::from_rows(
+            ["пункт", "план"].map(String::from).to_vec(),
+            a.analysis
+                .rows_ru(a.break_even_drop)
+                .into_iter()
+                .map(|(k, v)| vec![k, v])
+                .collect(),
+        )
+        .title("План анализа A/B-теста (фиксируется до получения данных)")
     }
 
     /// Main segment: those who declined against those who held, by feature.
@@ -320,7 +477,7 @@ impl OfferPlan {
             });
         s.push_str(&format!(
             "Под риском — {}, их прибыль {} {unit} в месяц; при потере {:.0} % прибыли за {} ожидаемая потеря — {} {unit}{}\n",
-            CUSTOMER.count(self.total.at_risk as u64),
+            CUSTOMER.count(self.total.customers as u64),
             money(self.total.profit_month),
             a.loss_share * 100.0,
             crate::labels::MONTH.count(a.horizon_months.round() as u64),
@@ -328,21 +485,22 @@ impl OfferPlan {
             if unit.ends_with('.') { "" } else { "." }
         ));
         s.push_str(&format!(
-            "В главном сегменте «{}» — {} под риском; чаще всего предложение по рычагу {}.\n",
+            "В главном сегменте «{}» — {}; чаще всего окупаемое предложение по рычагу {}.\n",
             main.title,
-            CUSTOMER.count(main.money.at_risk as u64),
+            CUSTOMER.count(main.money.customers as u64),
             top
         ));
         s.push_str(&format!(
-            "Окупаемое предложение получают {}; ожидаемый эффект за вычетом затрат — {} {unit} (сценарий модели при сдвиге рычага на {:.0} % и стоимости {} {unit}; не причинный эффект).\n",
+            "Окупаемое предложение получают {} под риском (ожидаемый эффект за вычетом затрат {} {unit}) и ещё {} ниже порога риска ({} {unit}); сценарий модели при допущениях о действии и стоимости предложений, не причинный эффект.\n",
             CUSTOMER.count(self.total.targeted as u64),
             money(self.total.net_gain),
-            a.lever_shift * 100.0,
-            format_real(a.offer_cost)
+            CUSTOMER.count(self.below_threshold.targeted as u64),
+            money(self.below_threshold.net_gain)
         ));
         let ab = &self.ab_test;
         s.push_str(&format!(
-            "A/B-тест в главном сегменте: {}.\n",
+            "A/B-тест в главном сегменте: предложения окупаются при снижении доли «Снизилась» на {}; {}.\n",
+            pp(ab.break_even_drop),
             ab.sizes_ru()
         ));
         match &self.category_note {
@@ -354,4 +512,17 @@ impl OfferPlan {
         }
         s
     }
+}
+
+/// At-risk customers per offer lever (targeted only).
+fn lever_counts_at_risk(plan: &OfferPlan) -> Vec<(&'static str, usize)> {
+    let mut out: Vec<(&'static str, usize)> = Vec::new();
+    for c in plan.all.iter().filter(|c| c.at_risk && c.targeted()) {
+        let l = c.lever.unwrap_or("none");
+        match out.iter_mut().find(|(k, _)| *k == l) {
+            Some(e) => e.1 += 1,
+            None => out.push((l, 1)),
+        }
+    }
+    out
 }

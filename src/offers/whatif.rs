@@ -1,11 +1,14 @@
 //! Typical levels and the what-if scoring: each lever's features moved to the typical
-//! level of the customers whose activity held, the customer scored again.
+//! level of the customers whose activity held (the reasons), or by the offer's assumed
+//! effect (the offers), the customer scored again.
 
 use ndarray::{Array2, s};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::levers::LEVERS;
+use super::options::LeverAssumption;
+use crate::calibration::PlattMap;
 use crate::error::{Error, Result};
 use crate::merge::ModelTable;
 use crate::model::{FittedPipeline, Move};
@@ -35,7 +38,18 @@ pub struct Typical {
 impl Typical {
     /// The typical levels of `table`'s customers whose activity held.
     pub fn of(table: &ModelTable) -> Result<Typical> {
-        let y = table.target()?;
+        Typical::from_frame(&table.features()?, &table.target()?)
+    }
+
+    /// The typical levels of the customers of `features` whose activity held (`y` = 0).
+    pub fn from_frame(features: &DataFrame, y: &[u8]) -> Result<Typical> {
+        if y.len() != features.height() {
+            return Err(Error::shape(
+                "targets for the feature rows",
+                features.height(),
+                y.len(),
+            ));
+        }
         let held: Vec<usize> = (0..y.len()).filter(|i| y[*i] == 0).collect();
         if held.is_empty() {
             return Err(Error::fit(
@@ -43,7 +57,6 @@ impl Typical {
                 "no customer whose activity held («Прежний уровень»)",
             ));
         }
-        let features = table.features()?;
         let mut names = Vec::new();
         let mut values = Vec::new();
         for c in features.columns() {
@@ -56,7 +69,7 @@ impl Typical {
                 TypicalValue::Category(match target {
                     Some(t) => t.to_string(),
                     None => {
-                        let v = crate::frame::str_values(&features, &name)?;
+                        let v = crate::frame::str_values(features, &name)?;
                         mode(held.iter().map(|i| v[*i].as_str()))
                     }
                 })
@@ -132,186 +145,190 @@ fn mode<'a>(values: impl Iterator<Item = &'a str>) -> String {
     counts.first().map_or(String::new(), |c| c.0.to_string())
 }
 
-/// What the model predicts when each lever moves: per row and lever (in [`LEVERS`]
-/// order), the drop of P(«Снизилась») when the lever's features are set to the typical
-/// level (`full`) and when they move `shift` of the way there (`partial`; for a
-/// categorical lever, `shift × full`: the share of customers the offer converts).
-/// Positive = moving the lever lowers the risk. A lever none of whose features the
-/// pipeline uses has 0. `partial` is computed only where an offer needs it — along a
-/// row's offer candidates until the first whose partial move lowers the risk — and is
-/// NaN elsewhere.
+/// What the model predicts when levers move, per row (levers in [`LEVERS`] order; every
+/// probability through the recalibration map, so `p` is the probability shown):
+/// - `full`: the drop of P(«Снизилась») when the lever's features are set to the typical
+///   level — the lever's share of the customer's risk (the reasons);
+/// - `offer`: the drop under the offer's assumed effect ([`LeverAssumption`]) — NaN for
+///   levers without an offer in the options;
+/// - `single` (when asked for): the drop when one feature (of [`single_features`]) alone
+///   is set to the typical level — the reasons on an equal footing.
+///
+/// Positive = the move lowers the risk. A lever none of whose features the pipeline uses
+/// has 0.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WhatIf {
     /// P(«Снизилась») of each row as it is.
     pub p: Vec<f64>,
-    /// Rows × levers: drop when the lever moves all the way.
+    /// Rows × levers: drop when the lever moves all the way to the typical level.
     pub full: Array2<f64>,
-    /// Rows × levers: drop when the lever moves `shift` of the way (NaN where not needed).
-    pub partial: Array2<f64>,
-    /// The shift of `partial`.
-    pub shift: f64,
+    /// Rows × levers: drop under the lever's offer (NaN where the lever has none).
+    pub offer: Array2<f64>,
+    /// Rows × [`single_features`]: drop when that feature alone moves to the typical level.
+    pub single: Option<Array2<f64>>,
+}
+
+/// The features of the levers, in [`LEVERS`] order, with their lever's index: the columns
+/// of [`WhatIf::single`].
+pub fn single_features() -> Vec<(&'static str, usize)> {
+    LEVERS
+        .iter()
+        .enumerate()
+        .flat_map(|(k, l)| l.features.iter().map(move |f| (*f, k)))
+        .collect()
 }
 
 /// Rows per unit of parallel work.
 const CHUNK: usize = 8192;
 
-/// Scores every row of `features` as it is and with each lever moved (see [`WhatIf`]).
-/// Only a lever's own transformed columns change. Rows are scored in parallel chunks,
-/// each row on its own, so the result does not depend on the thread count.
+/// Scores every row of `features` as it is and with the levers moved (see [`WhatIf`]).
+/// Only the moved features' transformed columns change. Rows are scored in parallel
+/// chunks, each row on its own, so the result does not depend on the thread count.
 pub fn what_if(
     pipeline: &FittedPipeline,
     features: &DataFrame,
     typical: &Typical,
-    shift: f64,
+    levers: &[LeverAssumption],
+    calibration: &PlattMap,
+    single: bool,
 ) -> Result<WhatIf> {
     what_if_matrix(
         pipeline,
         pipeline.transform(features)?.view(),
         typical,
-        shift,
-        &consent(features)?,
+        levers,
+        calibration,
+        single,
     )
 }
 
-/// [`what_if`] on features already transformed by `pipeline`, with each row's consent to
-/// messages (which decides the levers an offer may use).
+/// [`what_if`] on features already transformed by `pipeline`.
 pub fn what_if_matrix(
     pipeline: &FittedPipeline,
     x: ndarray::ArrayView2<f64>,
     typical: &Typical,
-    shift: f64,
-    consent: &[bool],
+    levers: &[LeverAssumption],
+    calibration: &PlattMap,
+    single: bool,
 ) -> Result<WhatIf> {
-    if consent.len() != x.nrows() {
-        return Err(Error::shape(
-            "consent flags for the rows",
-            x.nrows(),
-            consent.len(),
-        ));
-    }
-    if !(shift.is_finite() && (0.0..=1.0).contains(&shift)) {
-        return Err(Error::parameter("lever_shift", shift, "a share in [0, 1]"));
-    }
-    let t = pipeline.transform(&typical.frame()?)?;
-    let t = t.row(0);
+    let typical_frame = typical.frame()?;
+    let t = pipeline.transform(&typical_frame)?;
+    let t = t.row(0).to_owned();
     let sources = pipeline.transformer.sources();
-    let columns: Vec<Vec<usize>> = LEVERS
+    let columns_of = |features: &[&str]| -> Vec<usize> {
+        (0..sources.len())
+            .filter(|j| features.contains(&sources[*j].as_str()))
+            .collect()
+    };
+    let to_typical = |cols: Vec<usize>| Move {
+        target: cols.iter().map(|j| t[*j]).collect(),
+        cols,
+        shift: 1.0,
+        step: None,
+    };
+    // 1. every lever all the way to the typical level
+    let mut moves: Vec<Move> = LEVERS
         .iter()
-        .map(|l| {
-            (0..sources.len())
-                .filter(|j| l.features.contains(&sources[*j].as_str()))
-                .collect()
-        })
+        .map(|l| to_typical(columns_of(l.features)))
         .collect();
+    // 2. each offer: bounded steps in the transformed units (an affine scaler maps a step
+    //    of `change` at the typical level to the same step anywhere), or the switch of a
+    //    categorical lever
+    let mut offer_of = vec![None; LEVERS.len()];
+    for a in levers {
+        let k = LEVERS
+            .iter()
+            .position(|l| l.id == a.lever)
+            .ok_or_else(|| Error::parameter("OfferOptions::levers", &a.lever, "a known lever"))?;
+        let m = if a.effect.is_empty() {
+            moves[k].clone()
+        } else {
+            let mut stepped = typical_frame.clone();
+            for e in &a.effect {
+                let v = match typical.get(&e.feature) {
+                    Some(TypicalValue::Number(v)) => *v,
+                    _ => {
+                        return Err(Error::parameter(
+                            format!("OfferOptions::levers[{}].{}", a.lever, e.feature),
+                            e.change,
+                            "a numeric model feature",
+                        ));
+                    }
+                };
+                stepped.with_column(Column::new(e.feature.as_str().into(), [v + e.change]))?;
+            }
+            let ts = pipeline.transform(&stepped)?;
+            let names: Vec<&str> = a.effect.iter().map(|e| e.feature.as_str()).collect();
+            let cols = columns_of(&names);
+            Move {
+                target: cols.iter().map(|j| t[*j]).collect(),
+                step: Some(cols.iter().map(|j| ts[[0, *j]] - t[*j]).collect()),
+                cols,
+                shift: 1.0,
+            }
+        };
+        offer_of[k] = Some(moves.len());
+        moves.push(m);
+    }
+    // 3. each feature alone
+    let singles = single_features();
+    let single_from = moves.len();
+    if single {
+        moves.extend(singles.iter().map(|(f, _)| to_typical(columns_of(&[f]))));
+    }
     let n = x.nrows();
     let chunks: Vec<usize> = (0..n.div_ceil(CHUNK)).collect();
-    let parts = crate::par::map(
-        &chunks,
-        None,
-        |&c| -> Result<(Vec<f64>, Array2<f64>, Array2<f64>)> {
-            let rows = c * CHUNK..((c + 1) * CHUNK).min(n);
-            let xc = x.slice(s![rows.clone(), ..]);
-            // Every lever with columns moved all the way, in one pass.
-            let levers: Vec<usize> = (0..LEVERS.len())
-                .filter(|k| !columns[*k].is_empty())
-                .collect();
-            let target = |k: usize| -> Vec<f64> { columns[k].iter().map(|j| t[*j]).collect() };
-            let moves: Vec<Move> = levers
-                .iter()
-                .map(|&k| Move {
-                    cols: columns[k].clone(),
-                    target: target(k),
-                    shift: 1.0,
-                })
-                .collect();
-            let scored = pipeline.model.predict_proba_moves(xc, &moves)?;
-            let p = scored.column(0).to_owned();
-            let mut full = Array2::zeros((rows.len(), LEVERS.len()));
-            for (v, &k) in levers.iter().enumerate() {
-                full.column_mut(k).assign(&(&p - &scored.column(1 + v)));
-            }
-            // The partial move only where an offer needs it: along each row's candidates
-            // (actionable levers its consent allows, raising its risk, strongest first)
-            // until one whose partial move lowers the risk; NaN elsewhere.
-            let mut partial = Array2::from_elem((rows.len(), LEVERS.len()), f64::NAN);
-            let candidates: Vec<Vec<usize>> = (0..rows.len())
-                .map(|i| {
-                    let mut c: Vec<usize> = levers
-                        .iter()
-                        .copied()
-                        .filter(|k| {
-                            let l = &LEVERS[*k];
-                            l.actionable
-                                && (consent[rows.start + i] || !l.needs_consent)
-                                && full[[i, *k]] > 0.0
-                        })
-                        .collect();
-                    c.sort_by(|a, b| full[[i, *b]].total_cmp(&full[[i, *a]]).then(a.cmp(b)));
-                    c
-                })
-                .collect();
-            let mut next = vec![0usize; rows.len()];
-            loop {
-                // Rows waiting for the partial move of lever k.
-                let mut waiting: Vec<Vec<usize>> = vec![Vec::new(); LEVERS.len()];
-                for i in 0..rows.len() {
-                    if let Some(&k) = candidates[i].get(next[i]) {
-                        waiting[k].push(i);
-                    }
-                }
-                if waiting.iter().all(Vec::is_empty) {
-                    break;
-                }
-                for (k, members) in waiting.iter().enumerate() {
-                    if members.is_empty() {
-                        continue;
-                    }
-                    let values: Vec<f64> = if LEVERS[k].target.is_some() {
-                        // a category cannot move part of the way: the share of customers
-                        // the offer converts
-                        members.iter().map(|i| shift * full[[*i, k]]).collect()
-                    } else {
-                        let sub = xc.select(ndarray::Axis(0), members);
-                        let moved = pipeline.model.predict_proba_moves(
-                            sub.view(),
-                            &[Move {
-                                cols: columns[k].clone(),
-                                target: target(k),
-                                shift,
-                            }],
-                        )?;
-                        members
-                            .iter()
-                            .enumerate()
-                            .map(|(r, i)| p[*i] - moved[[r, 1]])
-                            .collect()
-                    };
-                    for (i, v) in members.iter().zip(values) {
-                        partial[[*i, k]] = v;
-                        next[*i] = if v > 0.0 { usize::MAX } else { next[*i] + 1 };
-                    }
-                }
-            }
-            Ok((p.to_vec(), full, partial))
-        },
-    );
+    let parts = crate::par::map(&chunks, None, |&c| -> Result<Array2<f64>> {
+        let rows = c * CHUNK..((c + 1) * CHUNK).min(n);
+        let mut scored = pipeline
+            .model
+            .predict_proba_moves(x.slice(s![rows, ..]), &moves)?;
+        if !calibration.is_identity() {
+            scored.mapv_inplace(|v| calibration.apply(v));
+        }
+        Ok(scored)
+    });
     let mut p = Vec::with_capacity(n);
     let mut full = Array2::zeros((n, LEVERS.len()));
-    let mut partial = Array2::zeros((n, LEVERS.len()));
+    let mut offer = Array2::from_elem((n, LEVERS.len()), f64::NAN);
+    let mut single_out = single.then(|| Array2::zeros((n, singles.len())));
     for (c, part) in parts.into_iter().enumerate() {
-        let (pc, fc, qc) = part?;
+        let scored = part?;
         let start = c * CHUNK;
-        full.slice_mut(s![start..start + pc.len(), ..]).assign(&fc);
-        partial
-            .slice_mut(s![start..start + pc.len(), ..])
-            .assign(&qc);
-        p.extend(pc);
+        for r in 0..scored.nrows() {
+            let i = start + r;
+            let base = scored[[r, 0]];
+            p.push(base);
+            for k in 0..LEVERS.len() {
+                full[[i, k]] = if moves[k].cols.is_empty() {
+                    0.0
+                } else {
+                    base - scored[[r, 1 + k]]
+                };
+                if let Some(v) = offer_of[k] {
+                    offer[[i, k]] = if moves[v].cols.is_empty() {
+                        0.0
+                    } else {
+                        base - scored[[r, 1 + v]]
+                    };
+                }
+            }
+            if let Some(out) = single_out.as_mut() {
+                for j in 0..singles.len() {
+                    out[[i, j]] = if moves[single_from + j].cols.is_empty() {
+                        0.0
+                    } else {
+                        base - scored[[r, 1 + single_from + j]]
+                    };
+                }
+            }
+        }
     }
     Ok(WhatIf {
         p,
         full,
-        partial,
-        shift,
+        offer,
+        single: single_out,
     })
 }
 

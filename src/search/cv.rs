@@ -12,7 +12,9 @@ use crate::display::Table;
 use crate::error::{Error, Result};
 use crate::labels;
 use crate::metrics::roc_auc;
-use crate::model::{Classifier, Fit, Model, Pipeline, Scaler, WorkGroup, params_text};
+use crate::model::{
+    Classifier, Fit, FittedPipeline, Model, Pipeline, Scaler, WorkGroup, params_text,
+};
 use crate::prep::ColumnTransformer;
 use crate::split::stratified_kfold;
 
@@ -296,7 +298,20 @@ pub fn cross_val_predict_with_progress(
     folds: &[(Vec<usize>, Vec<usize>)],
     progress: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<Vec<f64>> {
-    let parts: Vec<Result<Vec<f64>>> = folds
+    Ok(cross_val_fit(pipeline, features, y, folds, progress)?.0)
+}
+
+/// [`cross_val_predict`] that also returns each fold's fitted pipeline (fold `k`'s model
+/// scored the rows of `folds[k].1`), so that everything else said about a row can come
+/// from the model that gave its probability.
+pub fn cross_val_fit(
+    pipeline: &Pipeline,
+    features: &DataFrame,
+    y: &[u8],
+    folds: &[(Vec<usize>, Vec<usize>)],
+    progress: Option<&(dyn Fn(usize) + Sync)>,
+) -> Result<(Vec<f64>, Vec<FittedPipeline>)> {
+    let parts: Vec<Result<(Vec<f64>, FittedPipeline)>> = folds
         .par_iter()
         .map(|(train, valid)| {
             let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
@@ -305,16 +320,19 @@ pub fn cross_val_predict_with_progress(
             if let Some(f) = progress {
                 f(1);
             }
-            Ok(p)
+            Ok((p, fitted))
         })
         .collect();
     let mut out = vec![f64::NAN; y.len()];
+    let mut models = Vec::with_capacity(folds.len());
     for ((_, valid), part) in folds.iter().zip(parts) {
-        for (i, p) in valid.iter().zip(part?) {
+        let (p, fitted) = part?;
+        for (i, p) in valid.iter().zip(p) {
             out[*i] = p;
         }
+        models.push(fitted);
     }
-    Ok(out)
+    Ok((out, models))
 }
 
 impl SearchResult {

@@ -66,6 +66,7 @@ pub fn saved_model(
         pipeline: fitted,
         thresholds: s.thresholds.clone(),
         typical: oneclick::offers::Typical::of(table).unwrap(),
+        recalibration: oneclick::calibration::PlattMap::IDENTITY,
         assumptions: oneclick::offers::OfferOptions::default(),
         features: table.feature_names(),
         trained_on: "synthetic".into(),

@@ -75,22 +75,37 @@ fn rbf_decision_generic(f: &SvcState, x: ArrayView2<f64>) -> Array1<f64> {
     rbf_decision_moves_generic(f, x, &[]).column(0).to_owned()
 }
 
-/// A change of some columns of every row: `x'_j = x_j + shift · (target_j − x_j)` for the
-/// columns `cols` (with `shift = 1`, exactly `target_j`).
+/// A change of some columns of every row. Without `step`: `x'_j = x_j + shift · (target_j − x_j)`
+/// for the columns `cols` (with `shift = 1`, exactly `target_j`). With `step`: each column
+/// moves by `step_j` towards `target_j` but never past it, and not at all when it already
+/// lies at or beyond the target in the step's direction (a bounded change in the feature's
+/// own units, e.g. «one more page per visit, at most up to the typical level»).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Move {
     /// Columns that change.
     pub cols: Vec<usize>,
     /// Their target values, one per column.
     pub target: Vec<f64>,
-    /// How far towards the target, in [0, 1].
+    /// How far towards the target, in [0, 1] (ignored with `step`).
     pub shift: f64,
+    /// Bounded steps, one per column (their signs are the directions), or `None`.
+    pub step: Option<Vec<f64>>,
 }
 
 impl Move {
     /// The moved value of column `cols[k]` whose current value is `v`.
     #[inline(always)]
     pub fn value(&self, k: usize, v: f64) -> f64 {
+        if let Some(step) = &self.step {
+            let (d, t) = (step[k], self.target[k]);
+            return if d > 0.0 && v < t {
+                (v + d).min(t)
+            } else if d < 0.0 && v > t {
+                (v + d).max(t)
+            } else {
+                v
+            };
+        }
         if self.shift == 1.0 {
             self.target[k]
         } else {

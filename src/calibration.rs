@@ -1,0 +1,355 @@
+//! Are the probabilities probabilities? Before `p × profit` is read as money, the
+//! out-of-fold probabilities are checked against what happened: the Brier score and its
+//! skill against always predicting the base rate, the log-loss, calibration-in-the-large
+//! (mean predicted against observed rate) and a reliability table over quantile bins,
+//! each bin's observed rate with its Wilson 95 % interval. When the bins miss their
+//! intervals more often than chance allows, a Platt map (a logistic regression of the
+//! outcome on the logit of the probability, fitted on the out-of-fold probabilities)
+//! recalibrates them.
+//!
+//! The bins and the scores follow scikit-learn: [`brier_score`] is `brier_score_loss`,
+//! [`log_loss`] is `log_loss` (probabilities clipped to `[ε, 1 − ε]`), [`reliability`]
+//! is `calibration_curve(strategy="quantile")` (empty bins dropped) and [`wilson`] is
+//! statsmodels' `proportion_confint(method="wilson")` (tested against them,
+//! `tests/calibration.rs`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::display::{Figure, Table};
+use crate::error::{Error, Result};
+use crate::labels;
+
+fn check(y: &[u8], p: &[f64]) -> Result<()> {
+    if y.len() != p.len() {
+        return Err(Error::shape(
+            "probabilities for the labels",
+            y.len(),
+            p.len(),
+        ));
+    }
+    if y.is_empty() {
+        return Err(Error::shape("probabilities", "at least one", 0));
+    }
+    if let Some(i) = p.iter().position(|v| !(0.0..=1.0).contains(v)) {
+        return Err(Error::parameter(
+            format!("probability of row {i}"),
+            p[i],
+            "a probability in [0, 1]",
+        ));
+    }
+    Ok(())
+}
+
+/// Mean squared difference between the probability and the outcome (scikit-learn's
+/// `brier_score_loss`).
+pub fn brier_score(y: &[u8], p: &[f64]) -> Result<f64> {
+    check(y, p)?;
+    Ok(y.iter()
+        .zip(p)
+        .map(|(t, q)| (f64::from(*t) - q).powi(2))
+        .sum::<f64>()
+        / y.len() as f64)
+}
+
+/// Mean negative log-likelihood, probabilities clipped to `[ε, 1 − ε]` with ε the
+/// machine epsilon (scikit-learn's `log_loss`).
+pub fn log_loss(y: &[u8], p: &[f64]) -> Result<f64> {
+    check(y, p)?;
+    let eps = f64::EPSILON;
+    Ok(-y
+        .iter()
+        .zip(p)
+        .map(|(t, q)| {
+            let q = q.clamp(eps, 1.0 - eps);
+            if *t == 1 { q.ln() } else { (1.0 - q).ln() }
+        })
+        .sum::<f64>()
+        / y.len() as f64)
+}
+
+/// Wilson score interval of `k` successes in `n` trials at confidence `1 − alpha`
+/// (two-sided): the proportions whose score test does not reject.
+pub fn wilson(k: u64, n: u64, alpha: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = crate::stats::norm_ppf(1.0 - alpha / 2.0);
+    let (n, p) = (n as f64, k as f64 / n as f64);
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// One bin of a reliability table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bin {
+    /// Customers in the bin.
+    pub n: usize,
+    /// Their mean predicted probability.
+    pub mean_p: f64,
+    /// Their observed rate of «Снизилась».
+    pub rate: f64,
+    /// Wilson 95 % interval of the rate: lower end.
+    pub lo: f64,
+    /// … upper end.
+    pub hi: f64,
+}
+
+impl Bin {
+    /// Whether the mean prediction lies inside the observed rate's interval.
+    pub fn covers(&self) -> bool {
+        self.lo <= self.mean_p && self.mean_p <= self.hi
+    }
+}
+
+/// Reliability table over `n_bins` quantile bins of `p` (edges at the quantiles of `p`,
+/// linear interpolation; a value on an inner edge belongs to the lower bin; empty bins —
+/// from tied edges — dropped), each with a Wilson interval at `1 − alpha`.
+pub fn reliability(y: &[u8], p: &[f64], n_bins: usize, alpha: f64) -> Result<Vec<Bin>> {
+    check(y, p)?;
+    if n_bins == 0 {
+        return Err(Error::parameter("bins", 0, "at least 1"));
+    }
+    let mut sorted = p.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let inner: Vec<f64> = (1..n_bins)
+        .map(|k| crate::stats::quantile_sorted(&sorted, k as f64 / n_bins as f64))
+        .collect();
+    let mut count = vec![0usize; n_bins];
+    let mut sum_p = vec![0.0f64; n_bins];
+    let mut pos = vec![0u64; n_bins];
+    for (t, q) in y.iter().zip(p) {
+        let b = inner.partition_point(|e| e < q);
+        count[b] += 1;
+        sum_p[b] += q;
+        pos[b] += u64::from(*t == 1);
+    }
+    Ok((0..n_bins)
+        .filter(|b| count[*b] > 0)
+        .map(|b| {
+            let n = count[b];
+            let (lo, hi) = wilson(pos[b], n as u64, alpha);
+            Bin {
+                n,
+                mean_p: sum_p[b] / n as f64,
+                rate: pos[b] as f64 / n as f64,
+                lo,
+                hi,
+            }
+        })
+        .collect())
+}
+
+/// A monotone map of probabilities: `g(p) = σ(a · logit p + b)` (Platt's form on the
+/// logit scale); `a = 1, b = 0` is the identity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PlattMap {
+    /// Slope on the logit scale.
+    pub a: f64,
+    /// Intercept on the logit scale.
+    pub b: f64,
+}
+
+impl PlattMap {
+    /// The identity (no recalibration).
+    pub const IDENTITY: PlattMap = PlattMap { a: 1.0, b: 0.0 };
+
+    /// Whether this is the identity.
+    pub fn is_identity(&self) -> bool {
+        *self == Self::IDENTITY
+    }
+
+    /// The recalibrated probability of `p` (exactly `p` for the identity).
+    pub fn apply(&self, p: f64) -> f64 {
+        if self.is_identity() {
+            return p;
+        }
+        let x = self.a * logit(p) + self.b;
+        1.0 / (1.0 + (-x).exp())
+    }
+
+    /// Maximum-likelihood fit of `y` on `logit(p)` (Newton's method on the two
+    /// parameters; probabilities clipped to `[1e-12, 1 − 1e-12]`).
+    pub fn fit(y: &[u8], p: &[f64]) -> Result<PlattMap> {
+        check(y, p)?;
+        let x: Vec<f64> = p.iter().map(|q| logit(*q)).collect();
+        let (mut a, mut b) = (1.0f64, 0.0f64);
+        for _ in 0..100 {
+            let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for (t, xi) in y.iter().zip(&x) {
+                let q = 1.0 / (1.0 + (-(a * xi + b)).exp());
+                let r = q - f64::from(*t);
+                let w = (q * (1.0 - q)).max(1e-12);
+                ga += r * xi;
+                gb += r;
+                haa += w * xi * xi;
+                hab += w * xi;
+                hbb += w;
+            }
+            let det = haa * hbb - hab * hab;
+            if det.abs() < 1e-300 {
+                break;
+            }
+            let da = (hbb * ga - hab * gb) / det;
+            let db = (haa * gb - hab * ga) / det;
+            a -= da;
+            b -= db;
+            if da.abs() < 1e-12 && db.abs() < 1e-12 {
+                break;
+            }
+        }
+        if !(a.is_finite() && b.is_finite()) {
+            return Err(Error::fit(
+                "recalibration",
+                "the Platt map did not converge (classes separated by the probability?)",
+            ));
+        }
+        Ok(PlattMap { a, b })
+    }
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).ln()
+}
+
+/// The calibration of a set of probabilities against outcomes (`results.json` →
+/// `calibration`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Brier score.
+    pub brier: f64,
+    /// `1 − brier / (rate · (1 − rate))`: the share of the base rate's Brier score the
+    /// probabilities remove (0 = no better than predicting the base rate for everyone).
+    pub brier_skill: f64,
+    /// Log-loss.
+    pub log_loss: f64,
+    /// Mean predicted probability (calibration-in-the-large: compare with `rate`).
+    pub mean_p: f64,
+    /// Observed rate of «Снизилась».
+    pub rate: f64,
+    /// The reliability table.
+    pub bins: Vec<Bin>,
+    /// Bins whose interval misses their mean prediction.
+    pub misses: usize,
+    /// P(at least `misses` of the bins miss) if every bin's interval covered with
+    /// probability `1 − alpha` independently (binomial upper tail).
+    pub misses_p_value: f64,
+}
+
+impl Calibration {
+    /// Scores, reliability table over `n_bins` quantile bins with intervals at
+    /// `1 − alpha`, and the count of bins that miss.
+    pub fn of(y: &[u8], p: &[f64], n_bins: usize, alpha: f64) -> Result<Calibration> {
+        let bins = reliability(y, p, n_bins, alpha)?;
+        let brier = brier_score(y, p)?;
+        let rate = y.iter().filter(|t| **t == 1).count() as f64 / y.len() as f64;
+        let reference = rate * (1.0 - rate);
+        let misses = bins.iter().filter(|b| !b.covers()).count();
+        Ok(Calibration {
+            brier,
+            brier_skill: if reference > 0.0 {
+                1.0 - brier / reference
+            } else {
+                f64::NAN
+            },
+            log_loss: log_loss(y, p)?,
+            mean_p: crate::stats::mean(p),
+            rate,
+            misses_p_value: binomial_upper_tail(misses as u64, bins.len() as u64, alpha),
+            misses,
+            bins,
+        })
+    }
+
+    /// Whether the bins miss their intervals more often than chance allows: the
+    /// binomial tail of the misses below `alpha`.
+    pub fn needs_recalibration(&self, alpha: f64) -> bool {
+        self.misses > 0 && self.misses_p_value < alpha
+    }
+
+    /// The reliability table (Russian).
+    pub fn table(&self) -> Table {
+        let rows = self
+            .bins
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                vec![
+                    (k + 1).to_string(),
+                    b.n.to_string(),
+                    format!("{:.3}", b.mean_p),
+                    format!("{:.3}", b.rate),
+                    format!("{:.3} … {:.3}", b.lo, b.hi),
+                    if b.covers() { "да" } else { "нет" }.to_string(),
+                ]
+            })
+            .collect();
+        Table::from_rows(labels::RELIABILITY_HEADERS.map(String::from).to_vec(), rows)
+            .title(labels::RELIABILITY_TITLE)
+    }
+
+    /// The scores in one Russian paragraph.
+    pub fn summary_ru(&self) -> String {
+        format!(
+            "Брайер {:.4} (у прогноза одной общей долей {:.4}: навык {:.3}); log-loss {:.4}; средняя вероятность {:.3} при доле «Снизилась» {:.3}; средняя вероятность вне 95 % интервала: {} из {} (вероятность не меньшего числа промахов при хорошей калибровке {:.3})",
+            self.brier,
+            self.rate * (1.0 - self.rate),
+            self.brier_skill,
+            self.log_loss,
+            self.mean_p,
+            self.rate,
+            self.misses,
+            labels::BIN.count_of(self.bins.len() as u64),
+            self.misses_p_value
+        )
+    }
+
+    /// The reliability diagram: mean predicted probability against the observed rate
+    /// per bin, with the Wilson intervals and the diagonal of perfect calibration.
+    pub fn figure(&self, title: &str) -> Result<Figure> {
+        let points: Vec<(f64, f64, f64, f64, usize)> = self
+            .bins
+            .iter()
+            .map(|b| (b.mean_p, b.rate, b.lo, b.hi, b.n))
+            .collect();
+        crate::plot::reliability_diagram(&points, title)
+    }
+}
+
+/// P(X ≥ k) for X ~ Binomial(n, q).
+pub fn binomial_upper_tail(k: u64, n: u64, q: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    (k..=n)
+        .map(|j| crate::stats::binomial_pmf(j, n, q))
+        .sum::<f64>()
+        .min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_matches_the_textbook_example_and_platt_identity_is_exact() {
+        // 8 of 10 at 95 %: 0.4902 … 0.9433 (Newcombe 1998, table I)
+        let (lo, hi) = wilson(8, 10, 0.05);
+        assert!(
+            (lo - 0.4902).abs() < 5e-5 && (hi - 0.9433).abs() < 5e-5,
+            "{lo} {hi}"
+        );
+        assert_eq!(PlattMap::IDENTITY.apply(0.123_456), 0.123_456);
+        // a map fitted on calibrated data stays near the identity
+        let p: Vec<f64> = (0..2000).map(|i| (i as f64 + 0.5) / 2000.0).collect();
+        let y: Vec<u8> = p
+            .iter()
+            .enumerate()
+            .map(|(i, q)| u8::from(((i * 7919) % 2000) as f64 / 2000.0 < *q))
+            .collect();
+        let m = PlattMap::fit(&y, &p).unwrap();
+        assert!((m.a - 1.0).abs() < 0.15 && m.b.abs() < 0.15, "{m:?}");
+    }
+}

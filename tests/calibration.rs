@@ -1,0 +1,122 @@
+//! Calibration figures and Fisher's exact power against their Python references
+//! (`tests/oracle/calibration_oracle.py` → `tests/fixtures/calibration_oracle.json`):
+//! scikit-learn's `brier_score_loss`, `log_loss` and `calibration_curve(strategy="quantile")`,
+//! statsmodels' Wilson interval, and scipy's `fisher_exact` summed over every outcome.
+
+use oneclick::calibration::{Calibration, PlattMap, brier_score, log_loss, reliability};
+use oneclick::offers::fisher_exact_power;
+use serde_json::Value;
+
+fn oracle() -> Value {
+    serde_json::from_str(include_str!("fixtures/calibration_oracle.json")).unwrap()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn brier_log_loss_bins_and_wilson_intervals_equal_scikit_learn_and_statsmodels() {
+    for case in oracle()["calibration"].as_array().unwrap() {
+        let p = floats(&case["p"]);
+        let y: Vec<u8> = case["y"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u8)
+            .collect();
+        let close =
+            |a: f64, b: f64, what: &str| assert!((a - b).abs() < 1e-12, "{what}: {a} vs {b}");
+        close(
+            brier_score(&y, &p).unwrap(),
+            case["brier"].as_f64().unwrap(),
+            "brier",
+        );
+        close(
+            log_loss(&y, &p).unwrap(),
+            case["log_loss"].as_f64().unwrap(),
+            "log-loss",
+        );
+        let bins = reliability(&y, &p, 10, 0.05).unwrap();
+        let (rate, pred) = (floats(&case["prob_true"]), floats(&case["prob_pred"]));
+        assert_eq!(bins.len(), rate.len());
+        for (k, b) in bins.iter().enumerate() {
+            let o = &case["bins"][k];
+            assert_eq!(b.n as u64, o["n"].as_u64().unwrap(), "bin {k}");
+            close(b.rate, rate[k], &format!("bin {k} rate"));
+            close(b.mean_p, pred[k], &format!("bin {k} mean p"));
+            // statsmodels' Wilson interval (its normal quantile to ~1e-9)
+            assert!(
+                (b.lo - o["lo"].as_f64().unwrap()).abs() < 1e-8,
+                "bin {k} lo"
+            );
+            assert!(
+                (b.hi - o["hi"].as_f64().unwrap()).abs() < 1e-8,
+                "bin {k} hi"
+            );
+        }
+        // the summary agrees with its parts
+        let c = Calibration::of(&y, &p, 10, 0.05).unwrap();
+        let rate = y.iter().filter(|v| **v == 1).count() as f64 / y.len() as f64;
+        close(
+            c.brier_skill,
+            1.0 - c.brier / (rate * (1.0 - rate)),
+            "skill",
+        );
+        assert_eq!(c.misses, bins.iter().filter(|b| !b.covers()).count());
+    }
+}
+
+#[test]
+fn fisher_exact_power_equals_scipy_summed_over_every_outcome() {
+    for case in oracle()["fisher_power"].as_array().unwrap() {
+        let n = |k: &str| case[k].as_u64().unwrap();
+        let f = |k: &str| case[k].as_f64().unwrap();
+        let power = fisher_exact_power(n("n1"), n("n2"), f("p1"), f("p2"), f("alpha"))
+            .unwrap()
+            .unwrap();
+        assert!(
+            (power - f("power")).abs() < 1e-9,
+            "{case}: {power} vs {}",
+            f("power")
+        );
+    }
+}
+
+#[test]
+fn a_miscalibrated_model_is_flagged_and_the_platt_map_repairs_it() {
+    // probabilities twice as confident as the truth on the logit scale
+    let n = 4000;
+    let truth: Vec<f64> = (0..n)
+        .map(|i| 0.02 + 0.96 * (i as f64 + 0.5) / n as f64)
+        .collect();
+    let y: Vec<u8> = truth
+        .iter()
+        .enumerate()
+        .map(|(i, q)| u8::from((((i * 2_654_435_761) % 10_007) as f64 / 10_007.0) < *q))
+        .collect();
+    let overconfident: Vec<f64> = truth
+        .iter()
+        .map(|q| {
+            let z = 2.0 * (q / (1.0 - q)).ln();
+            1.0 / (1.0 + (-z).exp())
+        })
+        .collect();
+    let before = Calibration::of(&y, &overconfident, 10, 0.05).unwrap();
+    assert!(before.needs_recalibration(0.05), "{before:?}");
+    let map = PlattMap::fit(&y, &overconfident).unwrap();
+    assert!((map.a - 0.5).abs() < 0.1, "{map:?}");
+    let repaired: Vec<f64> = overconfident.iter().map(|p| map.apply(*p)).collect();
+    let after = Calibration::of(&y, &repaired, 10, 0.05).unwrap();
+    assert!(!after.needs_recalibration(0.05), "{after:?}");
+    assert!(after.brier < before.brier && after.log_loss < before.log_loss);
+    // bad input is an error naming it, not a panic
+    let e = Calibration::of(&[1, 0], &[0.5, 1.5], 10, 0.05)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("probability of row 1 = 1.5"), "{e}");
+}
