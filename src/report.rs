@@ -235,7 +235,7 @@ pub fn business_answer(study: &Study) -> Result<String> {
         crate::display::format_real(ab.alpha),
         crate::display::format_real(ab.power),
         ab.sizes_ru(),
-        ab.advice
+        crate::labels::capitalised(&ab.advice)
     );
     Ok(t)
 }

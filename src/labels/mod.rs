@@ -264,6 +264,14 @@ pub use model::*;
 
 // --- calibration ---
 
+/// `text` with its first letter capitalised (a clause that starts a sentence).
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
 /// «раз» («в 89 раз больше»).
 pub const TIMES: Noun = Noun {
     one: "раз",
