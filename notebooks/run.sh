@@ -12,6 +12,9 @@
 #   notebooks/run.sh --expect-data-error TEXT
 #                                 on a broken data directory: every notebook must stop at its
 #                                 data cell with an error containing TEXT
+#   notebooks/run.sh --set KEY=VALUE
+#                                 run with a parameter of notebooks/parameters.jsonc changed
+#                                 (repeatable; e.g. --set selection.seed=7); outputs not compared
 #   notebooks/run.sh --setup-only install the tooling, run nothing
 #   notebooks/run.sh --lab        open the notebooks in JupyterLab with the same set-up
 #   notebooks/run.sh --browser-test
@@ -41,14 +44,29 @@ setup_only=0
 lab=0
 browser_test=0
 args=()
-for a in "$@"; do
-  case "$a" in
+set_lines=""
+while [ $# -gt 0 ]; do
+  case "$1" in
     --setup-only) setup_only=1 ;;
     --lab) lab=1 ;;
     --browser-test) browser_test=1 ;;
-    *) args+=("$a") ;;
+    --set)
+      [ $# -ge 2 ] || { echo "run.sh: --set needs KEY=VALUE (e.g. --set selection.seed=7)" >&2; exit 2; }
+      case "$2" in *=*) ;; *) echo "run.sh: --set $2: expected KEY=VALUE (e.g. selection.seed=7)" >&2; exit 2 ;; esac
+      set_lines="${set_lines:+$set_lines
+}$2"
+      shift ;;
+    --set=*) set_lines="${set_lines:+$set_lines
+}${1#--set=}" ;;
+    *) args+=("$1") ;;
   esac
+  shift
 done
+# Parameter changes for this run (notebooks/parameters.jsonc stays as it is): every
+# notebook's «Параметры» cell applies them and prints them.
+if [ -n "$set_lines" ]; then
+  export ONECLICK_SET="$set_lines"
+fi
 
 say() { printf '[run.sh] %s\n' "$*"; }
 

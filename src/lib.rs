@@ -41,6 +41,7 @@
 //! | [`segment`] | out-of-fold risk × profit, [`segment::SegmentKind`], profiles, offers | above |
 //! | [`offers`] | levers, per-customer reasons and offers (what-if), money, A/B plan | above |
 //! | [`study`] | the whole study in order, [`study::StudyOptions`], `results.json` | above |
+//! | [`params`] | the notebooks' one parameter file (`notebooks/parameters.jsonc`), `run.sh --set` changes, local overrides | above |
 //! | [`report`] | self-contained `index.html` + SVG figures from a [`study::Study`] | above |
 //! | [`score`] | saved model, scoring of new snapshots | above |
 //! | [`prelude`] | what a notebook needs | anything |
@@ -78,6 +79,7 @@ pub mod metrics;
 pub mod model;
 pub mod offers;
 mod par;
+pub mod params;
 pub mod plot;
 pub mod prelude;
 pub mod prep;

@@ -20,6 +20,7 @@ pub use crate::model::{
     Classifier, Fit, FittedModel, FittedPipeline, Kernel, Model, Pipeline, Scaler,
 };
 pub use crate::offers::{self, OfferOptions, OfferPlan};
+pub use crate::params::Parameters;
 pub use crate::plot;
 pub use crate::polars;
 pub use crate::progress::Progress;

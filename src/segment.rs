@@ -242,7 +242,8 @@ impl Segment {
 }
 
 /// How customers are scored and cut into segments.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SegmentOptions {
     /// Stratified folds of the out-of-fold probabilities (every customer scored by a model
     /// that did not see them). Default 5.

@@ -20,10 +20,13 @@ use crate::search::{ModelSelection, SelectionOptions};
 use crate::segment::SegmentOptions;
 
 /// What to run the study on and how: the options of every step, each with its documented
-/// defaults.
-#[derive(Debug, Clone, Default)]
+/// defaults. Serialised (without the data directory and the grid) it is the notebooks'
+/// parameter file, `notebooks/parameters.jsonc` ([`crate::params`]).
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct StudyOptions {
     /// Data directory; `None` (the default) discovers it ([`Data::discover`]).
+    #[serde(skip)]
     pub data: Option<PathBuf>,
     /// Cleaning rules' parameters (anomaly z, default 10).
     pub cleaning: CleaningOptions,
@@ -42,6 +45,16 @@ pub struct StudyOptions {
 }
 
 impl StudyOptions {
+    /// Checks every step's options before any work, naming the parameter that is wrong.
+    pub fn check(&self) -> Result<()> {
+        self.cleaning.check()?;
+        self.correlation.check()?;
+        self.selection.check()?;
+        self.importance.check()?;
+        self.segments.check()?;
+        self.offers.check()
+    }
+
     /// The same options with one seed for every random step of the model: the split,
     /// the folds, Platt scaling, permutation importance, SHAP and the segmentation's
     /// folds. The φK significance keeps its own seed ([`PhikOptions`]).
@@ -93,6 +106,8 @@ impl Study {
         options: &StudyOptions,
         progress: Option<&(dyn Fn(usize) + Sync)>,
     ) -> Result<Study> {
+        // Every step's options first: a bad parameter fails before any work.
+        options.check()?;
         let data_dir = match &options.data {
             Some(p) => DataDir {
                 path: p.clone(),

@@ -150,3 +150,38 @@ fn no_hand_written_source_file_is_over_700_lines() {
         .collect();
     assert!(long.is_empty(), "split these files: {long:?}");
 }
+
+#[test]
+fn every_path_in_the_readme_layout_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let layout = readme
+        .split("## Layout")
+        .nth(1)
+        .and_then(|s| s.split("```").nth(1))
+        .expect("README has a Layout section with a code block");
+    let mut paths = 0;
+    let mut missing = Vec::new();
+    for word in layout.split_whitespace() {
+        let looks_like_path = (word.starts_with("src/")
+            || word.starts_with("tests/")
+            || word.starts_with("notebooks/")
+            || word.starts_with("benches/")
+            || word.starts_with("fuzz/")
+            || word.starts_with("examples/"))
+            && !word.contains('(');
+        if !looks_like_path {
+            continue;
+        }
+        paths += 1;
+        let word = word.trim_end_matches([',', ';']);
+        if !root.join(word).exists() {
+            missing.push(word.to_string());
+        }
+    }
+    assert!(paths > 25, "only {paths} paths found in the Layout block");
+    assert!(
+        missing.is_empty(),
+        "README Layout names paths that do not exist: {missing:?}"
+    );
+}

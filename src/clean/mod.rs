@@ -30,7 +30,8 @@ use crate::labels;
 use crate::schema::{self, CategorySpec, FileId, Kind};
 
 /// Parameters of the cleaning rules.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CleaningOptions {
     /// Robust z-score above which a period's revenue is an anomaly. Default: 10.
     pub anomaly_z: f64,
@@ -49,7 +50,8 @@ impl CleaningOptions {
         self
     }
 
-    fn check(&self) -> Result<()> {
+    /// Checks the parameters, naming the one that is wrong.
+    pub fn check(&self) -> Result<()> {
         if !(self.anomaly_z.is_finite() && self.anomaly_z > 0.0) {
             return Err(Error::parameter(
                 "CleaningOptions::anomaly_z",

@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::labels;
 
 /// Options of [`PhikMatrix::compute`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PhikOptions {
     /// Uniform bins per interval column. Default: 10.
     pub bins: usize,
@@ -26,6 +27,28 @@ impl Default for PhikOptions {
                 seed: 42,
             }),
         }
+    }
+}
+
+impl PhikOptions {
+    /// Checks the options, naming the one that is wrong: at least 2 bins, at least one
+    /// simulation for the hybrid significance.
+    pub fn check(&self) -> Result<()> {
+        if self.bins < 2 {
+            return Err(Error::parameter(
+                "PhikOptions::bins",
+                self.bins,
+                "at least 2",
+            ));
+        }
+        if let Some(Significance::Hybrid { simulations: 0, .. }) = self.significance {
+            return Err(Error::parameter(
+                "PhikOptions::significance.simulations",
+                0,
+                "at least 1",
+            ));
+        }
+        Ok(())
     }
 }
 

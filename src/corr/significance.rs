@@ -9,7 +9,7 @@ use crate::stats::{chi2_sf, norm_ppf};
 
 /// How the significance of an association is computed. In JSON:
 /// `{"method": "asymptotic"}` or `{"method": "hybrid", "simulations": 1000, "seed": 42}`.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Significance {
     /// χ² distribution with the nominal (r−1)(c−1) degrees of freedom.

@@ -23,7 +23,8 @@ mod walk;
 pub use explanation::{Explanation, MeanAbs};
 
 /// How the study measures what drives the predictions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ImportanceOptions {
     /// Shuffles per feature in permutation importance. Default 10.
     pub repeats: usize,
@@ -43,6 +44,21 @@ impl Default for ImportanceOptions {
         }
     }
 }
+impl ImportanceOptions {
+    /// Checks the options, naming the one that is wrong: at least one repeat, valid SHAP
+    /// options.
+    pub fn check(&self) -> Result<()> {
+        if self.repeats == 0 {
+            return Err(Error::parameter(
+                "ImportanceOptions::repeats",
+                0,
+                "at least 1",
+            ));
+        }
+        self.shap.check()
+    }
+}
+
 pub use importance::{FeatureDrop, PermutationImportance, permutation_importance};
 pub use shap::{
     ShapOptions, background_rows, exact_shapley, permutation_shap, permutation_shap_with_progress,

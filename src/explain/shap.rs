@@ -15,7 +15,8 @@ use crate::labels;
 use crate::model::FittedPipeline;
 
 /// Settings of [`permutation_shap`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ShapOptions {
     /// Background rows (sampled from the given background frame when it has more).
     pub background: usize,
@@ -34,6 +35,20 @@ impl Default for ShapOptions {
             max_evals: 200,
             seed: 42,
         }
+    }
+}
+
+impl ShapOptions {
+    /// Checks the options, naming the one that is wrong: at least one background row and
+    /// one evaluation per row.
+    pub fn check(&self) -> Result<()> {
+        if self.background == 0 {
+            return Err(Error::parameter("ShapOptions::background", 0, "at least 1"));
+        }
+        if self.max_evals == 0 {
+            return Err(Error::parameter("ShapOptions::max_evals", 0, "at least 1"));
+        }
+        Ok(())
     }
 }
 

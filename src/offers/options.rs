@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 /// whose activity held, and leaves customers already on that level's far side as they
 /// are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FeatureEffect {
     /// The model feature.
     pub feature: String,
@@ -22,6 +23,7 @@ pub struct FeatureEffect {
 
 /// One actionable lever's offer: its assumed effect and its cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LeverAssumption {
     /// Lever identifier ([`LEVERS`]).
     pub lever: String,
@@ -61,6 +63,7 @@ impl LeverAssumption {
 
 /// The assumptions of the money and of the A/B plan: every one a visible parameter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct OfferOptions {
     /// Months the target concerns («в следующие три месяца»). Default 3.
     pub horizon_months: f64,

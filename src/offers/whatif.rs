@@ -240,9 +240,12 @@ pub fn what_if_matrix(
             .iter()
             .position(|l| l.id == a.lever)
             .ok_or_else(|| Error::parameter("OfferOptions::levers", &a.lever, "a known lever"))?;
-        let m = if a.effect.is_empty() {
-            moves[k].clone()
-        } else {
+        if a.effect.is_empty() {
+            // a categorical lever's offer is its switch: the same move as the reason's
+            offer_of[k] = Some(k);
+            continue;
+        }
+        let m = {
             let mut stepped = typical_frame.clone();
             for e in &a.effect {
                 let v = match typical.get(&e.feature) {

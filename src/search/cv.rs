@@ -19,7 +19,8 @@ use crate::prep::ColumnTransformer;
 use crate::split::stratified_kfold;
 
 /// How a search runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SearchOptions {
     /// Number of stratified folds.
     pub folds: usize,
@@ -42,6 +43,24 @@ impl Default for SearchOptions {
             threads: None,
             share_work: true,
         }
+    }
+}
+
+impl SearchOptions {
+    /// Checks the options, naming the one that is wrong: at least 2 folds, at least one
+    /// thread when a count is given.
+    pub fn check(&self) -> Result<()> {
+        if self.folds < 2 {
+            return Err(Error::parameter(
+                "SearchOptions::folds",
+                self.folds,
+                "at least 2",
+            ));
+        }
+        if self.threads == Some(0) {
+            return Err(Error::parameter("SearchOptions::threads", 0, "at least 1"));
+        }
+        Ok(())
     }
 }
 

@@ -15,7 +15,8 @@ use super::take_rows;
 use crate::split::train_test_split;
 
 /// How the study selects its model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SelectionOptions {
     /// Share of customers held out for the final test (stratified).
     pub test_size: f64,
@@ -23,8 +24,43 @@ pub struct SelectionOptions {
     pub seed: u64,
     /// Cross-validation settings.
     pub search: SearchOptions,
-    /// The candidates ([`study_grid`] by default).
+    /// The candidates ([`study_grid`] by default; not a parameter of the file: a grid is
+    /// code, changed in the notebook).
+    #[serde(skip, default = "study_grid")]
     pub candidates: Vec<Pipeline>,
+}
+
+impl SelectionOptions {
+    /// Checks the options, naming the one that is wrong: a test share in (0, 1), the
+    /// search's options, at least one candidate, every candidate's parameters.
+    pub fn check(&self) -> Result<()> {
+        if !(self.test_size > 0.0 && self.test_size < 1.0) {
+            return Err(Error::parameter(
+                "SelectionOptions::test_size",
+                self.test_size,
+                "a share in (0, 1)",
+            ));
+        }
+        self.search.check()?;
+        if self.candidates.is_empty() {
+            return Err(Error::parameter(
+                "SelectionOptions::candidates",
+                "[]",
+                "at least one candidate",
+            ));
+        }
+        for (i, p) in self.candidates.iter().enumerate() {
+            crate::model::Fit::check(&p.model).map_err(|e| match e {
+                Error::InvalidParameter { name, value, rule } => Error::InvalidParameter {
+                    name: format!("candidate {} ({}): {name}", i + 1, p.model.family()),
+                    value,
+                    rule,
+                },
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for SelectionOptions {

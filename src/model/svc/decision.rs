@@ -201,6 +201,18 @@ fn rbf_decision_moves_generic(
         }
         out[[i, 0]] = weighted_sum(&kernel, &coef, f.rho);
         for (v, m) in moves.iter().enumerate() {
+            // a move that leaves this row as it is (already at or beyond its target)
+            // scores exactly the row itself
+            let mut unchanged = true;
+            for (k, &j) in m.cols.iter().enumerate() {
+                if m.value(k, row[j]) != row[j] {
+                    unchanged = false;
+                }
+            }
+            if unchanged {
+                out[[i, 1 + v]] = out[[i, 0]];
+                continue;
+            }
             kernel.copy_from_slice(&dist);
             for (k, &j) in m.cols.iter().enumerate() {
                 let xj = row[j];

@@ -1,0 +1,405 @@
+//! One set of parameters for the whole study: `notebooks/parameters.jsonc` (JSON with
+//! `//` comments, one parameter per line, each comment its Russian description) holds
+//! every [`StudyOptions`] value the notebooks use. Every notebook's «Параметры» cell
+//! loads it ([`Parameters::load`]) and shows the values it uses, so a value changed once
+//! reaches every notebook; `notebooks/run.sh --set KEY=VALUE` changes a value for one run
+//! without editing a file (as papermill's `-p`), and [`Parameters::set`] in a cell is a
+//! local override that the cell prints as one.
+//!
+//! Keys are dotted paths into the file: `cleaning.anomaly_z`, `selection.seed`,
+//! `offers.loss_share`, `offers.levers.promo.cost`,
+//! `offers.levers.promo.effect.Акционные_покупки` (an element of a list is named by its
+//! `lever` or `feature`). A key the file does not have, a value of the wrong type or one
+//! outside its domain is an error naming the key.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::display::Table;
+use crate::error::{Error, Result};
+use crate::study::StudyOptions;
+
+/// Environment variable naming another parameter file.
+pub const PARAMS_ENV: &str = "ONECLICK_PARAMS";
+/// Environment variable with `KEY=VALUE` changes, one per line (what `run.sh --set` sets).
+pub const SET_ENV: &str = "ONECLICK_SET";
+
+/// Who changed a parameter from the file's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangedBy {
+    /// `notebooks/run.sh --set` (the `ONECLICK_SET` environment variable).
+    Set,
+    /// A notebook cell ([`Parameters::set`]).
+    Notebook,
+}
+
+/// One parameter changed from the file's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The dotted key.
+    pub key: String,
+    /// The new value (JSON).
+    pub value: String,
+    /// The file's value (JSON).
+    pub was: String,
+    /// Who changed it.
+    pub by: ChangedBy,
+}
+
+/// The study's parameters as loaded from the file, with the changes applied.
+#[derive(Debug, Clone)]
+pub struct Parameters {
+    /// The options, checked.
+    pub options: StudyOptions,
+    /// Where they come from (a path relative to the project when it lies inside it).
+    pub source: String,
+    /// What changed from the file's values, in order.
+    pub changes: Vec<Change>,
+    json: Value,
+    descriptions: Vec<(String, String)>,
+}
+
+impl Parameters {
+    /// The project's parameter file: `$ONECLICK_PARAMS`, else `notebooks/parameters.jsonc`.
+    pub fn path() -> PathBuf {
+        std::env::var_os(PARAMS_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| crate::data::Data::project_dir().join("notebooks/parameters.jsonc"))
+    }
+
+    /// Loads [`path`](Self::path), applies the changes of `$ONECLICK_SET` and checks
+    /// every option.
+    pub fn load() -> Result<Parameters> {
+        let path = Self::path();
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let source = path
+            .strip_prefix(crate::data::Data::project_dir())
+            .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
+        let mut p = Parameters::from_text(&text, &source)?;
+        if let Ok(set) = std::env::var(SET_ENV) {
+            for line in set.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let (key, value) = line.split_once('=').ok_or_else(|| {
+                    Error::parameter(SET_ENV, line, "KEY=VALUE, e.g. selection.seed=7")
+                })?;
+                p.change(key.trim(), value.trim(), ChangedBy::Set)?;
+            }
+        }
+        Ok(p)
+    }
+
+    /// Parses a parameter file's text (`source` names it in errors) and checks it.
+    pub fn from_text(text: &str, source: &str) -> Result<Parameters> {
+        let json: Value = serde_json::from_str(&strip_comments(text)).map_err(|e| {
+            Error::parameter(
+                format!("{source}: line {}", e.line()),
+                "…",
+                format!("JSON with // comments ({e})"),
+            )
+        })?;
+        let options = options_of(&json, source)?;
+        Ok(Parameters {
+            options,
+            source: source.to_string(),
+            changes: Vec::new(),
+            json,
+            descriptions: descriptions(text),
+        })
+    }
+
+    /// The same parameters with `key` set to `value` in this notebook (a local override,
+    /// shown as one); checked at once.
+    pub fn set(mut self, key: &str, value: impl fmt::Display) -> Result<Parameters> {
+        self.change(key, &value.to_string(), ChangedBy::Notebook)?;
+        Ok(self)
+    }
+
+    fn change(&mut self, key: &str, value: &str, by: ChangedBy) -> Result<()> {
+        let parsed: Value =
+            serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+        let mut json = self.json.clone();
+        let slot = lookup_mut(&mut json, key)?;
+        if slot.is_object() || slot.is_array() {
+            return Err(Error::parameter(
+                key,
+                value,
+                format!("a single value; this key holds several: {}", children(slot)),
+            ));
+        }
+        let was = slot.to_string();
+        *slot = parsed.clone();
+        let options = options_of(&json, key).map_err(|e| match e {
+            Error::InvalidParameter { name, rule, .. } if name == key => {
+                Error::parameter(key, value, rule)
+            }
+            other => other,
+        })?;
+        self.options = options;
+        self.json = json;
+        self.changes.retain(|c| c.key != key);
+        self.changes.push(Change {
+            key: key.to_string(),
+            value: parsed.to_string(),
+            was,
+            by,
+        });
+        Ok(())
+    }
+
+    /// Every parameter under the given key prefixes (`"cleaning"`, `"selection"`, …; an
+    /// empty list: all): key, value, description and where the value comes from.
+    pub fn table(&self, prefixes: &[&str]) -> Table {
+        let mut leaves = Vec::new();
+        flatten(&self.json, String::new(), &mut leaves);
+        let position = |k: &str| {
+            self.descriptions
+                .iter()
+                .position(|(key, _)| key == k)
+                .unwrap_or(usize::MAX)
+        };
+        leaves.sort_by_key(|(k, _)| position(k));
+        let rows = leaves
+            .into_iter()
+            .filter(|(k, _)| {
+                prefixes.is_empty()
+                    || prefixes
+                        .iter()
+                        .any(|p| k == p || k.starts_with(&format!("{p}.")))
+            })
+            .map(|(k, v)| {
+                let from = match self.changes.iter().find(|c| c.key == k) {
+                    Some(c) if c.by == ChangedBy::Set => {
+                        format!("run.sh --set (в файле {})", c.was)
+                    }
+                    Some(c) => format!("изменено в этой тетрадке (в файле {})", c.was),
+                    None => "файл параметров".to_string(),
+                };
+                let d = self
+                    .descriptions
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map_or(String::new(), |(_, d)| d.clone());
+                vec![k, v, d, from]
+            })
+            .collect();
+        Table::from_rows(
+            ["параметр", "значение", "что это", "откуда"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        )
+        .title(format!("Параметры исследования ({})", self.source))
+    }
+
+    /// Every key of the file with its description (the comment on its line).
+    pub fn descriptions(&self) -> &[(String, String)] {
+        &self.descriptions
+    }
+
+    /// Every leaf key of the file with its value (JSON), keys in alphabetical order
+    /// within each level.
+    pub fn leaves(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        flatten(&self.json, String::new(), &mut out);
+        out
+    }
+}
+
+impl fmt::Display for Parameters {
+    /// «параметры: notebooks/parameters.jsonc» and one line per change.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "параметры исследования: {}", self.source)?;
+        if self.changes.is_empty() {
+            return write!(f, " (без изменений)");
+        }
+        for c in &self.changes {
+            let by = match c.by {
+                ChangedBy::Set => "изменено через run.sh --set",
+                ChangedBy::Notebook => "изменено в этой тетрадке",
+            };
+            write!(f, "\n{by}: {} = {} (в файле {})", c.key, c.value, c.was)?;
+        }
+        Ok(())
+    }
+}
+
+fn options_of(json: &Value, source: &str) -> Result<StudyOptions> {
+    let options: StudyOptions = serde_json::from_value(json.clone())
+        .map_err(|e| Error::parameter(source, "…", format!("parameters of the study ({e})")))?;
+    options.check()?;
+    Ok(options)
+}
+
+/// The text without `//` comments (outside strings).
+fn strip_comments(text: &str) -> String {
+    text.lines()
+        .map(|line| &line[..comment_start(line).unwrap_or(line.len())])
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    let bytes = line.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Each leaf key with the comment on its line. The file is laid out one parameter per
+/// line; a list element is named by its `lever` or `feature` value.
+fn descriptions(text: &str) -> Vec<(String, String)> {
+    // (name, is a list) of every open container; the root object has no name
+    let mut path: Vec<(String, bool)> = Vec::new();
+    let joined = |path: &[(String, bool)], last: &str| -> String {
+        path.iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| !n.is_empty())
+            .chain([last])
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let (code, comment) = match comment_start(line) {
+            Some(i) => (line[..i].trim(), line[i + 2..].trim()),
+            None => (line.trim(), ""),
+        };
+        let code = code.trim_end_matches(',');
+        if let Some(rest) = code.strip_prefix('"') {
+            let Some((key, value)) = rest.split_once("\":") else {
+                continue;
+            };
+            let value = value.trim();
+            if value == "{" || value == "[" {
+                path.push((key.to_string(), value == "["));
+                continue;
+            }
+            if (key == "lever" || key == "feature") && path.last().is_some_and(|(n, _)| n == "?") {
+                path.pop();
+                path.push((value.trim_matches('"').to_string(), false));
+                continue;
+            }
+            if !comment.is_empty() {
+                out.push((joined(&path, key), comment.to_string()));
+            }
+        } else if code.starts_with('{') && code.ends_with('}') {
+            // an inline element: {"feature": "…", "change": 1.0}
+            if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(code)
+                && let Some(id) = m.get("feature").and_then(Value::as_str)
+            {
+                out.push((joined(&path, id), comment.to_string()));
+            }
+        } else if code == "{" {
+            let in_list = path.last().is_some_and(|(_, list)| *list);
+            path.push((if in_list { "?" } else { "" }.to_string(), false));
+        } else if code == "}" || code == "]" {
+            path.pop();
+        }
+    }
+    out
+}
+
+fn element_id(v: &Value) -> Option<&str> {
+    v.get("lever")
+        .or_else(|| v.get("feature"))
+        .and_then(Value::as_str)
+}
+
+fn children(v: &Value) -> String {
+    match v {
+        Value::Object(m) => m.keys().cloned().collect::<Vec<_>>().join(", "),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(element_id)
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    }
+}
+
+/// The value at a dotted key; a list element is found by its `lever`/`feature` id, and a
+/// `{"feature", "change"}` element stands for its `change`.
+fn lookup_mut<'a>(json: &'a mut Value, key: &str) -> Result<&'a mut Value> {
+    let mut at = json;
+    let mut walked = Vec::new();
+    for part in key.split('.') {
+        let known = children(at);
+        let next = match at {
+            Value::Object(m) => m.get_mut(part),
+            Value::Array(a) => a.iter_mut().find(|e| element_id(e) == Some(part)),
+            _ => None,
+        };
+        at = next.ok_or_else(|| {
+            Error::parameter(
+                key,
+                "?",
+                format!(
+                    "a key of the parameter file; {} has: {known}",
+                    if walked.is_empty() {
+                        "the file".to_string()
+                    } else {
+                        walked.join(".")
+                    }
+                ),
+            )
+        })?;
+        walked.push(part.to_string());
+    }
+    if at.get("feature").is_some() && at.get("change").is_some() {
+        return Ok(at.get_mut("change").expect("checked just above"));
+    }
+    Ok(at)
+}
+
+fn flatten(v: &Value, prefix: String, out: &mut Vec<(String, String)>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match v {
+        Value::Object(m) if m.contains_key("feature") && m.contains_key("change") => {
+            out.push((prefix.clone(), m["change"].to_string()));
+        }
+        Value::Object(m) => {
+            let element = element_id(v).is_some();
+            for (k, x) in m {
+                if element && (k == "lever" || k == "feature") {
+                    continue;
+                }
+                flatten(x, join(k), out);
+            }
+        }
+        Value::Array(a) if a.iter().all(|e| element_id(e).is_some()) && !a.is_empty() => {
+            for e in a {
+                flatten(e, join(element_id(e).unwrap_or("?")), out);
+            }
+        }
+        other => out.push((prefix, other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_are_stripped_outside_strings_only() {
+        assert_eq!(strip_comments(r#""a": "x//y", // c"#), r#""a": "x//y", "#);
+        let d = descriptions("{\n  \"cleaning\": {\n    \"anomaly_z\": 10.0 // порог\n  }\n}");
+        assert_eq!(d, vec![("cleaning.anomaly_z".into(), "порог".into())]);
+    }
+}
