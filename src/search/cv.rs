@@ -117,6 +117,22 @@ enum Job {
     Group(Vec<usize>),
 }
 
+/// Checks every candidate's parameters; a bad one is an error naming the candidate
+/// (`candidate 2 (svc): svc.C = 0: expected a positive number`).
+pub fn check_candidates(candidates: &[Pipeline]) -> Result<()> {
+    for (i, p) in candidates.iter().enumerate() {
+        p.model.check().map_err(|e| match e {
+            Error::InvalidParameter { name, value, rule } => Error::InvalidParameter {
+                name: format!("candidate {} ({}): {name}", i + 1, p.model.family()),
+                value,
+                rule,
+            },
+            other => other,
+        })?;
+    }
+    Ok(())
+}
+
 /// Cross-validates every candidate with stratified `options.folds`-fold CV on
 /// (`features`, `y`), scoring ROC-AUC on the decision function. `progress` is called
 /// with the number of (candidate, fold) fits finished by each unit of work.
@@ -137,16 +153,7 @@ pub fn cross_validate(
     }
     // The whole grid is checked before anything is fitted: a bad entry is an error
     // naming it, not a column of NaN fold scores.
-    for (i, p) in candidates.iter().enumerate() {
-        p.model.check().map_err(|e| match e {
-            Error::InvalidParameter { name, value, rule } => Error::InvalidParameter {
-                name: format!("candidate {} ({}): {name}", i + 1, p.model.family()),
-                value,
-                rule,
-            },
-            other => other,
-        })?;
-    }
+    check_candidates(candidates)?;
     let folds = stratified_kfold(y, options.folds, options.seed)?;
     let scalers: Vec<Scaler> = {
         let mut s: Vec<Scaler> = candidates.iter().map(|p| p.scaler).collect();

@@ -49,16 +49,7 @@ impl SelectionOptions {
                 "at least one candidate",
             ));
         }
-        for (i, p) in self.candidates.iter().enumerate() {
-            crate::model::Fit::check(&p.model).map_err(|e| match e {
-                Error::InvalidParameter { name, value, rule } => Error::InvalidParameter {
-                    name: format!("candidate {} ({}): {name}", i + 1, p.model.family()),
-                    value,
-                    rule,
-                },
-                other => other,
-            })?;
-        }
+        super::cv::check_candidates(&self.candidates)?;
         Ok(())
     }
 }
