@@ -480,7 +480,11 @@ impl Inputs {
     }
 }
 
-fn lever_counts<'a>(customers: impl Iterator<Item = &'a CustomerOffer>) -> Vec<LeverCount> {
+/// How many of `customers` get each lever as their offer (`none`: no paying offer), most
+/// frequent first, `none` last.
+pub(super) fn lever_counts<'a>(
+    customers: impl Iterator<Item = &'a CustomerOffer>,
+) -> Vec<LeverCount> {
     let mut counts: Vec<LeverCount> = Vec::new();
     for c in customers {
         let lever = if c.targeted() {

@@ -2,7 +2,9 @@
 
 use super::levers::{LEVERS, lever};
 use super::options::LeverAssumption;
-use super::plan::{COST_SCALES, CustomerOffer, EFFECT_SCALES, LOSS_SHARES, OfferPlan};
+use super::plan::{
+    COST_SCALES, CustomerOffer, EFFECT_SCALES, LOSS_SHARES, OfferPlan, lever_counts,
+};
 use crate::display::{Table, format_real};
 use crate::labels;
 
@@ -201,7 +203,7 @@ impl OfferPlan {
     /// How often each lever is the top reason of an at-risk customer: all of its
     /// features together, one feature at a time; and how often it is the offer.
     pub fn top_reasons_table(&self) -> Table {
-        let offers = lever_counts_at_risk(self);
+        let offers = lever_counts(self.all.iter().filter(|c| c.at_risk));
         let rows = self
             .top_reasons
             .iter()
@@ -212,8 +214,8 @@ impl OfferPlan {
                     r.by_feature.to_string(),
                     offers
                         .iter()
-                        .find(|(l, _)| *l == r.lever)
-                        .map_or("—".to_string(), |(_, n)| n.to_string()),
+                        .find(|l| l.lever == r.lever)
+                        .map_or("—".to_string(), |l| l.customers.to_string()),
                 ]
             })
             .collect();
@@ -512,17 +514,4 @@ impl OfferPlan {
         }
         s
     }
-}
-
-/// At-risk customers per offer lever (targeted only).
-fn lever_counts_at_risk(plan: &OfferPlan) -> Vec<(&'static str, usize)> {
-    let mut out: Vec<(&'static str, usize)> = Vec::new();
-    for c in plan.all.iter().filter(|c| c.at_risk && c.targeted()) {
-        let l = c.lever.unwrap_or("none");
-        match out.iter_mut().find(|(k, _)| *k == l) {
-            Some(e) => e.1 += 1,
-            None => out.push((l, 1)),
-        }
-    }
-    out
 }

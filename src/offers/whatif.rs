@@ -245,39 +245,44 @@ pub fn what_if_matrix(
             offer_of[k] = Some(k);
             continue;
         }
-        let m = {
-            let mut stepped = typical_frame.clone();
-            for e in &a.effect {
-                let v = match typical.get(&e.feature) {
-                    Some(TypicalValue::Number(v)) => *v,
-                    _ => {
-                        return Err(Error::parameter(
-                            format!("OfferOptions::levers[{}].{}", a.lever, e.feature),
-                            e.change,
-                            "a numeric model feature",
-                        ));
-                    }
-                };
-                stepped.with_column(Column::new(e.feature.as_str().into(), [v + e.change]))?;
-            }
-            let ts = pipeline.transform(&stepped)?;
-            let names: Vec<&str> = a.effect.iter().map(|e| e.feature.as_str()).collect();
-            let cols = columns_of(&names);
-            Move {
-                target: cols.iter().map(|j| t[*j]).collect(),
-                step: Some(cols.iter().map(|j| ts[[0, *j]] - t[*j]).collect()),
-                cols,
-                shift: 1.0,
-            }
+        let mut stepped = typical_frame.clone();
+        for e in &a.effect {
+            let v = match typical.get(&e.feature) {
+                Some(TypicalValue::Number(v)) => *v,
+                _ => {
+                    return Err(Error::parameter(
+                        format!("OfferOptions::levers[{}].{}", a.lever, e.feature),
+                        e.change,
+                        "a numeric model feature",
+                    ));
+                }
+            };
+            stepped.with_column(Column::new(e.feature.as_str().into(), [v + e.change]))?;
+        }
+        let ts = pipeline.transform(&stepped)?;
+        let names: Vec<&str> = a.effect.iter().map(|e| e.feature.as_str()).collect();
+        let cols = columns_of(&names);
+        let m = Move {
+            target: cols.iter().map(|j| t[*j]).collect(),
+            step: Some(cols.iter().map(|j| ts[[0, *j]] - t[*j]).collect()),
+            cols,
+            shift: 1.0,
         };
         offer_of[k] = Some(moves.len());
         moves.push(m);
     }
-    // 3. each feature alone
+    // 3. each feature alone (a lever of one feature is its own single move)
     let singles = single_features();
-    let single_from = moves.len();
+    let mut single_of = Vec::new();
     if single {
-        moves.extend(singles.iter().map(|(f, _)| to_typical(columns_of(&[f]))));
+        for (f, k) in &singles {
+            if LEVERS[*k].features.len() == 1 {
+                single_of.push(*k);
+            } else {
+                single_of.push(moves.len());
+                moves.push(to_typical(columns_of(&[f])));
+            }
+        }
     }
     let n = x.nrows();
     let chunks: Vec<usize> = (0..n.div_ceil(CHUNK)).collect();
@@ -301,28 +306,24 @@ pub fn what_if_matrix(
         for r in 0..scored.nrows() {
             let i = start + r;
             let base = scored[[r, 0]];
-            p.push(base);
-            for k in 0..LEVERS.len() {
-                full[[i, k]] = if moves[k].cols.is_empty() {
+            // the drop under move v (0 for a move of no columns)
+            let drop = |v: usize| {
+                if moves[v].cols.is_empty() {
                     0.0
                 } else {
-                    base - scored[[r, 1 + k]]
-                };
+                    base - scored[[r, 1 + v]]
+                }
+            };
+            p.push(base);
+            for k in 0..LEVERS.len() {
+                full[[i, k]] = drop(k);
                 if let Some(v) = offer_of[k] {
-                    offer[[i, k]] = if moves[v].cols.is_empty() {
-                        0.0
-                    } else {
-                        base - scored[[r, 1 + v]]
-                    };
+                    offer[[i, k]] = drop(v);
                 }
             }
             if let Some(out) = single_out.as_mut() {
-                for j in 0..singles.len() {
-                    out[[i, j]] = if moves[single_from + j].cols.is_empty() {
-                        0.0
-                    } else {
-                        base - scored[[r, 1 + single_from + j]]
-                    };
+                for (j, v) in single_of.iter().enumerate() {
+                    out[[i, j]] = drop(*v);
                 }
             }
         }
