@@ -107,7 +107,7 @@ fn main() {
     for b in result.best_per_family() {
         let theirs = sk
             .first()
-            .and_then(|v| v["families"][b.family()]["cv_roc_auc"].as_f64());
+            .and_then(|v| v["families"][b.family().id()]["cv_roc_auc"].as_f64());
         println!(
             "{:<22} {:>9.4} {:>9} {:>8}  {}",
             b.family(),

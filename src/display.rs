@@ -118,8 +118,27 @@ impl Table {
         self
     }
 
-    /// The table as an HTML fragment.
+    /// The same table in Russian number notation (decimal commas in the caption, headers
+    /// and cells): what both renderings show.
+    fn russian(&self) -> Table {
+        let ru = |v: &[String]| v.iter().map(|c| labels::decimal_comma(c)).collect();
+        Table {
+            title: self.title.as_deref().map(labels::decimal_comma),
+            columns: ru(&self.columns),
+            dtypes: self.dtypes.clone(),
+            rows: self.rows.iter().map(|r| ru(r)).collect(),
+            numeric: self.numeric.clone(),
+            gap: self.gap,
+            shape: self.shape,
+        }
+    }
+
+    /// The table as an HTML fragment (decimal commas, as everything a reader sees).
     pub fn to_html(&self) -> String {
+        self.russian().html()
+    }
+
+    fn html(&self) -> String {
         let mut h = String::with_capacity(256 + self.rows.len() * self.columns.len() * 24);
         h.push_str("<div class=\"oneclick-table\">");
         let mut caption = self.title.clone().map(|t| escape(&t)).unwrap_or_default();
@@ -197,7 +216,14 @@ impl Table {
 }
 
 impl fmt::Display for Table {
+    /// Plain text, aligned (decimal commas, as in the HTML).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.russian().plain(f)
+    }
+}
+
+impl Table {
+    fn plain(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let width = |s: &str| s.chars().count();
         let mut w: Vec<usize> = self.columns.iter().map(|c| width(c)).collect();
         for (j, t) in self.dtypes.iter().enumerate() {
@@ -369,7 +395,8 @@ fn compact_svg(svg: &str) -> String {
     let mut out = String::with_capacity(svg.len());
     let mut rest = svg.as_str();
     while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
+        // text between tags is what a reader reads: decimal commas
+        out.push_str(&labels::decimal_comma(&rest[..start]));
         let Some(len) = rest[start..].find('>') else {
             break;
         };

@@ -17,12 +17,13 @@ pub use crate::labels::{self, Noun};
 pub use crate::merge::ModelTable;
 pub use crate::metrics::{Confusion, roc_auc};
 pub use crate::model::{
-    Classifier, Fit, FittedModel, FittedPipeline, Kernel, Model, Pipeline, Scaler,
+    Classifier, Family, Fit, FittedModel, FittedPipeline, Kernel, Model, Pipeline, Scaler,
 };
 pub use crate::offers::{self, OfferOptions, OfferPlan};
 pub use crate::params::Parameters;
 pub use crate::plot;
 pub use crate::polars;
+pub use crate::println_ru;
 pub use crate::progress::Progress;
 pub use crate::schema::{self, FeatureGroup, FileId};
 pub use crate::search::{self, ModelSelection, SearchOptions, SelectionOptions};

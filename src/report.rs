@@ -24,7 +24,7 @@ pub fn figures(study: &Study) -> Result<Vec<(String, Figure)>> {
             )?,
         ),
         ("roc".into(), s.roc_figure()?),
-        ("search_svc".into(), s.curve("svc")?),
+        ("search_svc".into(), s.curve(crate::model::Family::Svc)?),
         ("permutation_importance".into(), study.permutation.figure()?),
         ("shap_bar".into(), study.shap.bar()?),
         ("shap_beeswarm".into(), study.shap.beeswarm()?),

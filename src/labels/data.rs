@@ -62,7 +62,7 @@ pub fn anomaly_reason(
     threshold: f64,
 ) -> String {
     format!(
-        "{period}: выручка {revenue} отстоит от медианы {median} на {z:.1} робастных ст. откл. \
+        "{period}: выручка {revenue} отстоит от медианы {median} на {z:.1} робастного ст. откл. \
          (1.4826·MAD = {scale:.1}); порог {threshold}"
     )
 }

@@ -106,6 +106,16 @@ impl Noun {
         format!("{n} {}", self.form_of(n))
     }
 
+    /// A number written with `decimals` decimals and the agreeing form: a fraction takes
+    /// the genitive singular whatever its digits («131,3 месяца», «2,0 покупателя»);
+    /// without decimals as [`count`](Self::count). Decimal comma.
+    pub fn count_decimal(&self, x: f64, decimals: usize) -> String {
+        if decimals == 0 {
+            return self.count(x.round().max(0.0) as u64);
+        }
+        decimal_comma(&format!("{x:.decimals$} {}", self.few))
+    }
+
     /// `n` and the agreeing form: «1 покупатель», «134 покупателя», «971 покупатель».
     pub fn count(&self, n: u64) -> String {
         format!("{n} {}", self.form(n))
@@ -264,6 +274,42 @@ pub use model::*;
 
 // --- calibration ---
 
+/// `text` in Russian number notation: a decimal point between two digits becomes a
+/// decimal comma (`0.510` → `0,510`, `93.2 %` → `93,2 %`); everything else stays (ids,
+/// file names such as `money.csv`, words). The one convention for everything a reader
+/// sees: tables, chart text and the sentences notebooks print ([`crate::println_ru`]).
+pub fn decimal_comma(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in chars.iter().enumerate() {
+        let between_digits = *c == '.'
+            && i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+            // not a version or a dotted path such as 0.22.0 or 1.2.3
+            && !chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit() || **c == '.')
+                .any(|c| *c == '.')
+            && !chars[..i]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || **c == '.')
+                .any(|c| *c == '.');
+        out.push(if between_digits { ',' } else { *c });
+    }
+    out
+}
+
+/// `println!` for Russian text: the same arguments, printed with decimal commas
+/// ([`labels::decimal_comma`](crate::labels::decimal_comma)).
+#[macro_export]
+macro_rules! println_ru {
+    ($($arg:tt)*) => {
+        ::std::println!("{}", $crate::labels::decimal_comma(&::std::format!($($arg)*)))
+    };
+}
+
 /// `text` with its first letter capitalised (a clause that starts a sentence).
 pub fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
@@ -309,6 +355,29 @@ pub const RELIABILITY_DIAGONAL: &str = "идеальная калибровка"
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fractions_take_the_genitive_singular() {
+        use super::{CUSTOMER, MONTH};
+        assert_eq!(MONTH.count_decimal(131.3, 1), "131,3 месяца");
+        assert_eq!(CUSTOMER.count_decimal(2.0, 1), "2,0 покупателя");
+        assert_eq!(CUSTOMER.count_decimal(5.0, 0), "5 покупателей");
+    }
+
+    #[test]
+    fn decimal_commas_between_digits_only() {
+        use super::decimal_comma;
+        assert_eq!(
+            decimal_comma("порог 0.510, доля 93.2 %"),
+            "порог 0,510, доля 93,2 %"
+        );
+        assert_eq!(
+            decimal_comma("money.csv, id 215401, C=1.0"),
+            "money.csv, id 215401, C=1,0"
+        );
+        assert_eq!(decimal_comma("evcxr 0.22.0; 1.2.3"), "evcxr 0.22.0; 1.2.3");
+        assert_eq!(decimal_comma("-0.25 и 1e-12"), "-0,25 и 1e-12");
+    }
+
     use super::*;
 
     #[test]

@@ -168,8 +168,8 @@ impl FittedKnn {
 }
 
 impl Classifier for FittedKnn {
-    fn family(&self) -> &'static str {
-        "knn"
+    fn family(&self) -> super::Family {
+        super::Family::Knn
     }
 
     fn params(&self) -> serde_json::Map<String, serde_json::Value> {

@@ -117,8 +117,8 @@ impl FittedLogistic {
 }
 
 impl Classifier for FittedLogistic {
-    fn family(&self) -> &'static str {
-        "logistic_regression"
+    fn family(&self) -> super::Family {
+        super::Family::LogisticRegression
     }
 
     fn params(&self) -> serde_json::Map<String, serde_json::Value> {

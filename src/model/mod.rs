@@ -50,12 +50,64 @@ pub trait Fit {
     fn fit(&self, x: ArrayView2<f64>, y: &[u8]) -> Result<Self::Fitted>;
 }
 
+/// A model family: the identifier results, model files and frames use (`knn`,
+/// `decision_tree`, `logistic_regression`, `svc`; [`id`](Self::id)), and the name a reader
+/// sees ([`name_ru`](Self::name_ru)). One definition instead of strings spread over the
+/// crate and the notebooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// k nearest neighbours.
+    Knn,
+    /// CART decision tree.
+    DecisionTree,
+    /// L2 logistic regression.
+    LogisticRegression,
+    /// Support vector classifier.
+    Svc,
+}
+
+impl Family {
+    /// Every family, in the order results list them.
+    pub const ALL: [Family; 4] = [
+        Family::Knn,
+        Family::DecisionTree,
+        Family::LogisticRegression,
+        Family::Svc,
+    ];
+
+    /// The identifier: `knn`, `decision_tree`, `logistic_regression`, `svc`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Family::Knn => "knn",
+            Family::DecisionTree => "decision_tree",
+            Family::LogisticRegression => "logistic_regression",
+            Family::Svc => "svc",
+        }
+    }
+
+    /// The family with identifier `id`.
+    pub fn parse(id: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.id() == id)
+    }
+
+    /// The reader's name: «kNN», «дерево решений», «логистическая регрессия», «SVC».
+    pub fn name_ru(self) -> &'static str {
+        crate::labels::family_name(self.id())
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
 /// A fitted binary classifier in the manner of scikit-learn. Targets are `0`/`1`;
 /// probabilities and scores refer to class `1`.
 pub trait Classifier {
-    /// The family identifier used in results: `knn`, `decision_tree`,
-    /// `logistic_regression`, `svc`.
-    fn family(&self) -> &'static str;
+    /// The model family.
+    fn family(&self) -> Family;
     /// Hyper-parameters as a JSON object (what results and tables show).
     fn params(&self) -> serde_json::Map<String, serde_json::Value>;
     /// P(class 1) for every row.
@@ -124,7 +176,7 @@ impl Fit for Model {
 }
 
 impl Classifier for FittedModel {
-    fn family(&self) -> &'static str {
+    fn family(&self) -> Family {
         each!(FittedModel, self, m => m.family())
     }
     fn params(&self) -> serde_json::Map<String, serde_json::Value> {
@@ -176,13 +228,13 @@ pub enum WorkGroup {
 }
 
 impl Model {
-    /// The family identifier: `knn`, `decision_tree`, `logistic_regression`, `svc`.
-    pub fn family(&self) -> &'static str {
+    /// The model family.
+    pub fn family(&self) -> Family {
         match self {
-            Model::Knn(_) => "knn",
-            Model::DecisionTree(_) => "decision_tree",
-            Model::LogisticRegression(_) => "logistic_regression",
-            Model::Svc(_) => "svc",
+            Model::Knn(_) => Family::Knn,
+            Model::DecisionTree(_) => Family::DecisionTree,
+            Model::LogisticRegression(_) => Family::LogisticRegression,
+            Model::Svc(_) => Family::Svc,
         }
     }
 
@@ -381,7 +433,7 @@ impl Pipeline {
     /// The pipeline for readers: «SVC (C=1.0, RBF-ядро), стандартизация».
     pub fn describe_ru(&self) -> String {
         crate::labels::pipeline_ru(
-            self.model.family(),
+            self.model.family().id(),
             &params_text(&self.model.params()),
             self.scaler.id(),
         )

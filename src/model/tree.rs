@@ -275,8 +275,8 @@ impl Fit for DecisionTree {
 }
 
 impl Classifier for FittedTree {
-    fn family(&self) -> &'static str {
-        "decision_tree"
+    fn family(&self) -> super::Family {
+        super::Family::DecisionTree
     }
 
     fn params(&self) -> serde_json::Map<String, serde_json::Value> {

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::labels;
 use crate::metrics::roc_auc;
 use crate::model::{
-    Classifier, Fit, FittedPipeline, Model, Pipeline, Scaler, WorkGroup, params_text,
+    Classifier, Family, Fit, FittedPipeline, Model, Pipeline, Scaler, WorkGroup, params_text,
 };
 use crate::prep::ColumnTransformer;
 use crate::split::stratified_kfold;
@@ -85,8 +85,8 @@ pub struct CvResult {
 }
 
 impl CvResult {
-    /// `knn`, `decision_tree`, `logistic_regression`, `svc`.
-    pub fn family(&self) -> &'static str {
+    /// The candidate's model family.
+    pub fn family(&self) -> Family {
         self.pipeline.model.family()
     }
 }
@@ -376,7 +376,7 @@ impl SearchResult {
 
     /// The best candidate of each family, in the order families first appear.
     pub fn best_per_family(&self) -> Vec<&CvResult> {
-        let mut order: Vec<&'static str> = Vec::new();
+        let mut order: Vec<Family> = Vec::new();
         for r in &self.results {
             if !order.contains(&r.family()) {
                 order.push(r.family());
@@ -420,9 +420,7 @@ impl SearchResult {
             ),
             Column::new(
                 family.into(),
-                r.iter()
-                    .map(|r| labels::family_name(r.family()))
-                    .collect::<Vec<_>>(),
+                r.iter().map(|r| r.family().id()).collect::<Vec<_>>(),
             ),
             Column::new(
                 scaler.into(),
@@ -485,7 +483,7 @@ fn table<'a>(rows: impl Iterator<Item = &'a CvResult>, title: String) -> Table {
         .map(|r| {
             vec![
                 r.rank.to_string(),
-                labels::family_name(r.family()).to_string(),
+                r.family().name_ru().to_string(),
                 labels::scaler_name(r.pipeline.scaler.id()).to_string(),
                 labels::params_ru(&params_text(&r.pipeline.model.params())),
                 format!("{:.4}", r.mean),

@@ -77,7 +77,7 @@ pub fn random_candidates(n_iter: usize, seed: u64) -> Vec<Pipeline> {
 /// cross-validation makes of them, and the values each hyper-parameter takes.
 pub fn grid_table(candidates: &[Pipeline], folds: usize) -> crate::display::Table {
     type Values = Vec<(String, Vec<serde_json::Value>)>;
-    let mut families: Vec<(&'static str, usize, Values, Vec<&'static str>)> = Vec::new();
+    let mut families: Vec<(crate::model::Family, usize, Values, Vec<&'static str>)> = Vec::new();
     for p in candidates {
         let family = p.model.family();
         let at = match families.iter().position(|(f, ..)| *f == family) {
@@ -144,7 +144,7 @@ pub fn grid_table(candidates: &[Pipeline], folds: usize) -> crate::display::Tabl
                 .collect();
             parts.push(format!("масштабирование: {}", scalers.join(", ")));
             vec![
-                crate::labels::family_name(f).to_string(),
+                f.name_ru().to_string(),
                 n.to_string(),
                 (n * folds).to_string(),
                 parts.join("; "),
@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(g.len(), (19 + 9 * 16 + 9 + 15) * 2);
         let mut keys: Vec<String> = g
             .iter()
-            .map(|p| serde_json::to_string(&p.params()).unwrap() + p.model.family())
+            .map(|p| serde_json::to_string(&p.params()).unwrap() + p.model.family().id())
             .collect();
         keys.sort();
         keys.dedup();

@@ -30,10 +30,10 @@ pub use grid::{LOGISTIC_C, SVC_C, grid_table, random_candidates, study_grid};
 /// original data's training part (seed 42), with the study grid and our folds: a
 /// reference measured once with scikit-learn (printed by `ONECLICK_DATA=../shared/data/real
 /// cargo bench --bench search`); valid only for the originals.
-pub const SKLEARN_BEST_CV_ORIGINALS: [(&str, f64); 4] = [
-    ("knn", 0.9104176),
-    ("decision_tree", 0.8787679),
-    ("logistic_regression", 0.9078648),
-    ("svc", 0.9175728),
+pub const SKLEARN_BEST_CV_ORIGINALS: [(crate::model::Family, f64); 4] = [
+    (crate::model::Family::Knn, 0.9104176),
+    (crate::model::Family::DecisionTree, 0.8787679),
+    (crate::model::Family::LogisticRegression, 0.9078648),
+    (crate::model::Family::Svc, 0.9175728),
 ];
 pub use selection::{FamilyBest, ModelSelection, SelectionOptions};

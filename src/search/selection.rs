@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::labels;
 use crate::merge::ModelTable;
 use crate::metrics::{Confusion, RocPoint, f1_threshold, roc_auc, roc_curve};
-use crate::model::{FittedPipeline, Pipeline, params_text};
+use crate::model::{Family, FittedPipeline, Pipeline, params_text};
 
 use super::cv::{CvResult, SearchOptions, SearchResult, cross_val_predict, cross_validate};
 use super::grid::study_grid;
@@ -202,7 +202,7 @@ impl ModelSelection {
             .iter()
             .map(|f| {
                 vec![
-                    labels::family_name(f.cv.family()).to_string(),
+                    f.cv.family().name_ru().to_string(),
                     labels::scaler_name(f.cv.pipeline.scaler.id()).to_string(),
                     labels::params_ru(&params_text(&f.cv.pipeline.model.params())),
                     format!("{:.4}", f.cv.mean),
@@ -228,7 +228,7 @@ impl ModelSelection {
             .iter()
             .map(|f| {
                 (
-                    labels::family_name(f.cv.family()).to_string(),
+                    f.cv.family().name_ru().to_string(),
                     f.roc.iter().map(|p| (p.fpr, p.tpr)).collect(),
                     f.test_auc,
                 )
@@ -270,7 +270,7 @@ impl ModelSelection {
     /// Mean CV ROC-AUC against the main hyper-parameter of `family` (`knn`: k;
     /// `decision_tree`: max_depth, best over the other two; `logistic_regression` and
     /// `svc`: C, log scale), a line per scaler (and kernel).
-    pub fn curve(&self, family: &str) -> Result<Figure> {
+    pub fn curve(&self, family: Family) -> Result<Figure> {
         let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
         for r in self
             .search
@@ -316,8 +316,8 @@ impl ModelSelection {
             .find(|b| b.family() == family);
         let best_point = best.map(|b| (b.pipeline.model.main_param().0, b.mean));
         let (x_label, log_x) = match family {
-            "knn" => (labels::CURVE_AXIS_KNN, false),
-            "decision_tree" => (labels::CURVE_AXIS_TREE, false),
+            Family::Knn => (labels::CURVE_AXIS_KNN, false),
+            Family::DecisionTree => (labels::CURVE_AXIS_TREE, false),
             _ => (labels::CURVE_AXIS_C, true),
         };
         crate::plot::validation_curves(
@@ -325,7 +325,7 @@ impl ModelSelection {
             x_label,
             log_x,
             best_point,
-            &labels::curve_title(family),
+            &labels::curve_title(family.id()),
         )
     }
 }

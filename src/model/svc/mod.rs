@@ -345,8 +345,8 @@ impl FittedSvc {
 }
 
 impl Classifier for FittedSvc {
-    fn family(&self) -> &'static str {
-        "svc"
+    fn family(&self) -> crate::model::Family {
+        crate::model::Family::Svc
     }
 
     fn params(&self) -> serde_json::Map<String, serde_json::Value> {
