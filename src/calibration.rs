@@ -67,19 +67,7 @@ pub fn log_loss(y: &[u8], p: &[f64]) -> Result<f64> {
         / y.len() as f64)
 }
 
-/// Wilson score interval of `k` successes in `n` trials at confidence `1 − alpha`
-/// (two-sided): the proportions whose score test does not reject.
-pub fn wilson(k: u64, n: u64, alpha: f64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let z = crate::stats::norm_ppf(1.0 - alpha / 2.0);
-    let (n, p) = (n as f64, k as f64 / n as f64);
-    let z2 = z * z;
-    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
+pub use crate::stats::wilson;
 
 /// One bin of a reliability table.
 #[derive(Debug, Clone, PartialEq, Serialize)]

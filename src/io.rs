@@ -7,6 +7,15 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// A file beside `path` named after it: `dir/scores.csv`, `levers`, `csv` →
+/// `dir/scores.levers.csv`.
+pub fn beside(path: &Path, what: &str, ext: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "out".into(), |s| s.to_string_lossy().to_string());
+    path.with_file_name(format!("{stem}.{what}.{ext}"))
+}
+
 /// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = write_temp(path, bytes)?;

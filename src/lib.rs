@@ -9,8 +9,8 @@
 //! Modules in layer order: each imports only modules above it in this table (checked by
 //! `tests/architecture.rs`), so data flows one way — schema → data → clean → merge →
 //! corr/eda → prep → split → model → search → explain → segment → offers → study →
-//! report/score →
-//! the `oneclick` binary.
+//! report/score → campaign/monitor → the `oneclick` binary; `evaluate` needs only the
+//! statistics and the CSV layer and sits low.
 //!
 //! | module | owns | may import |
 //! |---|---|---|
@@ -23,6 +23,7 @@
 //! | `par` | rayon with a chosen thread count, order-preserving | — |
 //! | [`progress`] | progress lines of long notebook cells | labels |
 //! | [`schema`] | the data's vocabulary: columns, periods, categories, typos, feature groups | display |
+//! | [`evaluate`] | a test's analysis: campaign and outcome files, Newcombe interval, z and Fisher tests, bootstrap, the decision | above |
 //! | [`data`] | discovery, format sniffing, parsing, validation → [`RawData`] | above |
 //! | [`synth`] | the embedded synthetic data, same schema and quirks | above |
 //! | [`fetch`] | download + checksum check of the published originals | above |
@@ -35,15 +36,18 @@
 //! | [`split`] | stratified train/test split and folds | above |
 //! | [`metrics`] | ROC-AUC (tie-aware), ROC curve, confusion matrix, F1 threshold | above |
 //! | [`calibration`] | Brier score, log-loss, reliability bins with Wilson intervals, Platt recalibration | above |
+//! | [`drift`] | population stability index against a stored reference distribution | above |
 //! | [`model`] | parameters ([`model::Fit`]) → fitted models ([`model::Classifier`]); pipelines | above |
 //! | [`search`] | grid/random search on ROC-AUC, leaderboard, [`search::ModelSelection`] | above |
 //! | [`explain`] | permutation importance, permutation SHAP → [`explain::Explanation`] | above |
 //! | [`segment`] | out-of-fold risk × profit, [`segment::SegmentKind`], profiles, offers | above |
 //! | [`offers`] | levers, per-customer reasons and offers (what-if), money, A/B plan | above |
 //! | [`study`] | the whole study in order, [`study::StudyOptions`], `results.json` | above |
-//! | [`params`] | the notebooks' one parameter file (`notebooks/parameters.jsonc`), `run.sh --set` changes, local overrides | above |
 //! | [`report`] | self-contained `index.html` + SVG figures from a [`study::Study`] | above |
 //! | [`score`] | saved model, scoring of new snapshots | above |
+//! | [`campaign`] | randomised arms over a scored snapshot, balance, the campaign's plan | above |
+//! | [`monitor`] | a new snapshot against the model's training reference: drift, at-risk share, realised quality | above |
+//! | [`params`] | the notebooks' one parameter file (`notebooks/parameters.jsonc`), `run.sh --set` changes, local overrides | above |
 //! | [`prelude`] | what a notebook needs | anything |
 //!
 //! Data flows one way: each stage takes the previous one by reference and returns a
@@ -63,12 +67,15 @@
 #![warn(missing_docs)]
 
 pub mod calibration;
+pub mod campaign;
 pub mod clean;
 pub mod corr;
 pub mod data;
 pub mod display;
+pub mod drift;
 pub mod eda;
 pub mod error;
+pub mod evaluate;
 pub mod explain;
 pub mod fetch;
 pub mod frame;
@@ -77,6 +84,7 @@ pub mod labels;
 pub mod merge;
 pub mod metrics;
 pub mod model;
+pub mod monitor;
 pub mod offers;
 mod par;
 pub mod params;

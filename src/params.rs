@@ -15,11 +15,79 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::campaign::CampaignOptions;
 use crate::display::Table;
 use crate::error::{Error, Result};
+use crate::evaluate::EvaluateOptions;
+use crate::monitor::MonitorOptions;
 use crate::study::StudyOptions;
+use crate::synth::{Drift, OutcomeOptions};
+
+/// The synthetic store of the loop after the study (notebook 10): this month's snapshot
+/// the model learns from, next month's with a stated drift, and simulated outcomes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimulationOptions {
+    /// Customers of the synthetic store.
+    pub customers: usize,
+    /// Seed of this month's snapshot.
+    pub seed: u64,
+    /// Seed of next month's snapshot.
+    pub next_month_seed: u64,
+    /// Next month's drift.
+    pub drift: Drift,
+    /// How the campaign's outcomes are simulated.
+    pub outcomes: OutcomeOptions,
+}
+
+impl Default for SimulationOptions {
+    fn default() -> Self {
+        SimulationOptions {
+            customers: 4000,
+            seed: 2026,
+            next_month_seed: 2027,
+            drift: Drift::default(),
+            outcomes: OutcomeOptions::default(),
+        }
+    }
+}
+
+/// After the study: the campaign, the test's analysis, the monitor, and the synthetic
+/// store notebook 10 shows them on (`launch` in the parameter file).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LaunchOptions {
+    /// The synthetic store.
+    pub simulation: SimulationOptions,
+    /// The campaign's randomisation.
+    pub campaign: CampaignOptions,
+    /// The test's analysis.
+    pub evaluation: EvaluateOptions,
+    /// The monitor's limits.
+    pub monitor: MonitorOptions,
+}
+
+impl LaunchOptions {
+    /// Checks every part.
+    pub fn check(&self) -> Result<()> {
+        let s = &self.simulation;
+        if !(100..=10_000_000).contains(&s.customers) {
+            return Err(Error::parameter(
+                "launch.simulation.customers",
+                s.customers,
+                "between 100 and 10000000 customers",
+            ));
+        }
+        s.drift.check()?;
+        s.outcomes.check()?;
+        self.campaign.check()?;
+        self.evaluation.check()?;
+        self.monitor.check()
+    }
+}
 
 /// Environment variable naming another parameter file.
 pub const PARAMS_ENV: &str = "ONECLICK_PARAMS";
@@ -53,6 +121,8 @@ pub struct Change {
 pub struct Parameters {
     /// The options, checked.
     pub options: StudyOptions,
+    /// After the study (`launch`), checked.
+    pub launch: LaunchOptions,
     /// Where they come from (a path relative to the project when it lies inside it).
     pub source: String,
     /// What changed from the file's values, in order.
@@ -99,9 +169,10 @@ impl Parameters {
                 format!("JSON with // comments ({e})"),
             )
         })?;
-        let options = options_of(&json, source)?;
+        let (options, launch) = options_of(&json, source)?;
         Ok(Parameters {
             options,
+            launch,
             source: source.to_string(),
             changes: Vec::new(),
             json,
@@ -130,13 +201,14 @@ impl Parameters {
         }
         let was = slot.to_string();
         *slot = parsed.clone();
-        let options = options_of(&json, key).map_err(|e| match e {
+        let (options, launch) = options_of(&json, key).map_err(|e| match e {
             Error::InvalidParameter { name, rule, .. } if name == key => {
                 Error::parameter(key, value, rule)
             }
             other => other,
         })?;
         self.options = options;
+        self.launch = launch;
         self.json = json;
         self.changes.retain(|c| c.key != key);
         self.changes.push(Change {
@@ -225,11 +297,28 @@ impl fmt::Display for Parameters {
     }
 }
 
-fn options_of(json: &Value, source: &str) -> Result<StudyOptions> {
-    let options: StudyOptions = serde_json::from_value(json.clone())
+fn options_of(json: &Value, source: &str) -> Result<(StudyOptions, LaunchOptions)> {
+    let mut study = json.clone();
+    let launch = study
+        .as_object_mut()
+        .and_then(|m| m.remove("launch"))
+        .unwrap_or(Value::Null);
+    let options: StudyOptions = serde_json::from_value(study)
         .map_err(|e| Error::parameter(source, "…", format!("parameters of the study ({e})")))?;
     options.check()?;
-    Ok(options)
+    let launch: LaunchOptions = if launch.is_null() {
+        LaunchOptions::default()
+    } else {
+        serde_json::from_value(launch).map_err(|e| {
+            Error::parameter(
+                source,
+                "…",
+                format!("parameters after the study, launch ({e})"),
+            )
+        })?
+    };
+    launch.check()?;
+    Ok((options, launch))
 }
 
 /// The text without `//` comments (outside strings).

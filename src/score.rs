@@ -12,15 +12,16 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::PlattMap;
+use crate::drift::{Distribution, Reference};
 use crate::error::{Error, Result};
 use crate::model::{Classifier, FittedPipeline};
 use crate::offers::{LEVERS, OfferOptions, Typical};
 use crate::segment::{SegmentKind, Thresholds};
 
-/// Format tag of the model file (3: offers as per-lever effects in the features' units
-/// with their own costs, the probabilities' recalibration map; 2: per-customer offers,
-/// segments by identifier).
-pub const FORMAT: &str = "oneclick-model/3";
+/// Format tag of the model file (4: the training reference for `oneclick monitor`; 3:
+/// offers as per-lever effects in the features' units with their own costs, the
+/// probabilities' recalibration map; 2: per-customer offers, segments by identifier).
+pub const FORMAT: &str = "oneclick-model/4";
 
 /// Reasons kept per scored customer.
 pub const REASONS: usize = 3;
@@ -45,6 +46,9 @@ pub struct SavedModel {
     pub features: Vec<String>,
     /// Where the model was trained (data source and file checksums).
     pub trained_on: String,
+    /// The training customers' distributions, at-risk share and the study's quality
+    /// figures, for `oneclick monitor`.
+    pub reference: Reference,
 }
 
 impl SavedModel {
@@ -56,12 +60,30 @@ impl SavedModel {
         let features = crate::split::take_rows(&study.table.features()?, train)?;
         let y = study.table.target()?;
         let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
+        let recalibration = study.segmentation.recalibration;
+        let p: Vec<f64> = study
+            .selection
+            .best
+            .predict_proba(&features)?
+            .iter()
+            .map(|v| recalibration.apply(*v))
+            .collect();
+        let risk = study.segmentation.thresholds.risk;
+        let reference = Reference {
+            customers: train.len(),
+            features: Distribution::of_frame(&features, crate::drift::DEFAULT_BINS)?,
+            probability: Distribution::numeric("probability", &p, crate::drift::DEFAULT_BINS)?,
+            at_risk_share: p.iter().filter(|v| **v >= risk).count() as f64 / p.len().max(1) as f64,
+            decline_rate: yt.iter().map(|v| f64::from(*v)).sum::<f64>() / yt.len().max(1) as f64,
+            roc_auc: study.selection.test_auc,
+            brier: study.segmentation.calibration.brier,
+        };
         Ok(SavedModel {
             format: FORMAT.to_string(),
             pipeline: study.selection.best.clone(),
             thresholds: study.segmentation.thresholds.clone(),
             typical: Typical::from_frame(&features, &yt)?,
-            recalibration: study.segmentation.recalibration,
+            recalibration,
             assumptions: study.offers.assumptions.clone(),
             features: study.table.feature_names(),
             trained_on: format!(
@@ -75,6 +97,7 @@ impl SavedModel {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            reference,
         })
     }
 
@@ -131,13 +154,20 @@ impl SavedModel {
             .check()
             .and_then(|_| m.typical.check(&m.features))
             .and_then(|_| m.assumptions.check())
+            .and_then(|_| m.reference.check(&m.features))
             .map_err(|e| file_error(format!("inconsistent model file: {e}")))?;
         Ok(m)
     }
 }
 
-/// Segment, reasons, offer lever and expected gain of one customer.
-type Decided = (SegmentKind, [Option<(u8, f64)>; REASONS], Option<u8>, f64);
+/// Segment, reasons, offer lever, expected gain and the offer's cost of one customer.
+type Decided = (
+    SegmentKind,
+    [Option<(u8, f64)>; REASONS],
+    Option<u8>,
+    f64,
+    f64,
+);
 
 /// One scored customer. Segment names are shared between the customers of a segment (a
 /// million rows hold a handful of strings); levers are indices into [`LEVERS`].
@@ -157,6 +187,12 @@ pub struct Scored {
     pub category: Arc<str>,
     /// Expected gain of the offer under the model's assumptions (0 without one).
     pub expected_gain: f64,
+    /// The offer's cost for this customer (0 without one).
+    pub offer_cost: f64,
+    /// Average monthly profit of the last three months.
+    pub profit: f64,
+    /// Whether the customer allows messages («Разрешить сообщать» = «да»).
+    pub consent: bool,
 }
 
 /// The result of scoring a snapshot.
@@ -187,6 +223,45 @@ pub fn score(model: &SavedModel, data: &Path) -> Result<Scores> {
 /// [`score`] on data already loaded and validated (e.g. by [`Data::from_bytes`](crate::Data::from_bytes));
 /// errors name the data's directory.
 pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
+    let mut prepared = prepare(model, raw)?;
+    score_prepared(model, &mut prepared)
+}
+
+/// A snapshot validated, cleaned, merged and transformed for a model.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// One row per customer.
+    pub table: crate::ModelTable,
+    /// The model's feature columns.
+    pub features: polars::prelude::DataFrame,
+    /// Customer ids, in row order.
+    pub ids: Vec<i64>,
+    /// The features transformed by the model's preprocessing (emptied by
+    /// [`score_prepared`] once used).
+    pub x: ndarray::Array2<f64>,
+    /// Customers removed by cleaning: `(id, reason)`.
+    pub not_scored: Vec<(i64, String)>,
+    /// The snapshot's directory (named in errors).
+    pub data: std::path::PathBuf,
+    /// Wall-clock seconds per stage so far: `clean`, `merge`, `transform`.
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+impl Prepared {
+    /// An error about the customer of row `row`.
+    pub fn customer(&self, row: usize, reason: Error) -> Error {
+        Error::Customer {
+            data: self.data.clone(),
+            id: self.ids.get(row).copied().unwrap_or_default(),
+            reason: Box::new(reason),
+        }
+    }
+}
+
+/// Cleans, merges and transforms a loaded snapshot exactly like the study: the model's
+/// feature columns must match, and a category the model has not seen is an error naming
+/// the customer.
+pub fn prepare(model: &SavedModel, raw: crate::RawData) -> Result<Prepared> {
     let data = raw.dir.clone();
     let mut timings = Vec::new();
     let mut clock = std::time::Instant::now();
@@ -212,18 +287,47 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
         ));
     }
     let ids = table.ids()?;
-    let customer = |row: usize, reason: Error| Error::Customer {
-        data: data.clone(),
-        id: ids.get(row).copied().unwrap_or_default(),
-        reason: Box::new(reason),
+    let not_scored = cleaned
+        .report
+        .dropped
+        .iter()
+        .map(|d| (d.id, d.reason.clone()))
+        .collect();
+    let mut prepared = Prepared {
+        table,
+        features,
+        ids,
+        x: ndarray::Array2::zeros((0, 0)),
+        not_scored,
+        data,
+        timings: Vec::new(),
     };
     // An unknown category stays structured, wrapped with the customer it belongs to.
-    let x = model.pipeline.transform(&features).map_err(|e| match e {
-        Error::UnknownCategory { row, .. } => customer(row, e),
-        other => other,
-    })?;
+    prepared.x = model
+        .pipeline
+        .transform(&prepared.features)
+        .map_err(|e| match e {
+            Error::UnknownCategory { row, .. } => prepared.customer(row, e),
+            other => other,
+        })?;
     lap("transform");
-    let consent = crate::offers::consent(&features)?;
+    prepared.timings = timings;
+    Ok(prepared)
+}
+
+/// Probabilities, segments, reasons and offers of a prepared snapshot (takes its
+/// transformed features).
+pub fn score_prepared(model: &SavedModel, prepared: &mut Prepared) -> Result<Scores> {
+    let mut timings = std::mem::take(&mut prepared.timings);
+    let mut clock = std::time::Instant::now();
+    let mut lap = |stage: &'static str| {
+        timings.push((stage, clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
+    let x = std::mem::replace(&mut prepared.x, ndarray::Array2::zeros((0, 0)));
+    let (table, features, ids) = (&prepared.table, &prepared.features, &prepared.ids);
+    let customer = |row: usize, reason: Error| prepared.customer(row, reason);
+    let consent = crate::offers::consent(features)?;
     let wi = crate::offers::what_if_matrix(
         &model.pipeline,
         x.view(),
@@ -249,7 +353,7 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
     lap("predict");
     let profit = table.profit_values()?;
     let promo = crate::frame::f64_values(&table.frame, crate::schema::PROMO_SHARE)?;
-    let category = crate::frame::str_values(&features, crate::schema::POPULAR_CATEGORY)?;
+    let category = crate::frame::str_values(features, crate::schema::POPULAR_CATEGORY)?;
     let o = &model.assumptions;
     let max_reasons = o.max_reasons.min(REASONS);
     let price = crate::offers::pricing(&o.levers);
@@ -278,13 +382,10 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
                     .unwrap_or(0);
                 *slot = Some((k as u8, reason.effect));
             }
-            let gain = lever.map_or(0.0, |k| {
-                candidates
-                    .iter()
-                    .find(|c| c.lever == LEVERS[k].id)
-                    .map_or(0.0, |c| c.net_gain)
-            });
-            (segment, r, lever.map(|k| k as u8), gain)
+            let (gain, cost) = lever
+                .and_then(|k| candidates.iter().find(|c| c.lever == LEVERS[k].id))
+                .map_or((0.0, 0.0), |c| (c.net_gain, c.cost));
+            (segment, r, lever.map(|k| k as u8), gain, cost)
         })
         .collect();
     // One shared name per segment and per category met in the snapshot.
@@ -294,40 +395,39 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
     let rows = decided
         .into_iter()
         .enumerate()
-        .map(|(i, (segment, reasons, lever, expected_gain))| {
-            let segment = names
-                .entry(segment)
-                .or_insert_with_key(|kind| Arc::from(kind.name().as_str()))
-                .clone();
-            let category = match categories.iter().find(|c| ***c == *category[i]) {
-                Some(c) => c.clone(),
-                None => {
-                    let c: Arc<str> = Arc::from(category[i].as_str());
-                    categories.push(c.clone());
-                    c
+        .map(
+            |(i, (segment, reasons, lever, expected_gain, offer_cost))| {
+                let segment = names
+                    .entry(segment)
+                    .or_insert_with_key(|kind| Arc::from(kind.name().as_str()))
+                    .clone();
+                let category = match categories.iter().find(|c| ***c == *category[i]) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c: Arc<str> = Arc::from(category[i].as_str());
+                        categories.push(c.clone());
+                        c
+                    }
+                };
+                Scored {
+                    id: ids[i],
+                    probability: p[i],
+                    segment,
+                    reasons,
+                    lever,
+                    category,
+                    expected_gain,
+                    offer_cost,
+                    profit: profit[i],
+                    consent: consent[i],
                 }
-            };
-            Scored {
-                id: ids[i],
-                probability: p[i],
-                segment,
-                reasons,
-                lever,
-                category,
-                expected_gain,
-            }
-        })
+            },
+        )
         .collect();
     lap("segment");
-    let not_scored = cleaned
-        .report
-        .dropped
-        .iter()
-        .map(|d| (d.id, d.reason.clone()))
-        .collect();
     Ok(Scores {
         rows,
-        not_scored,
+        not_scored: prepared.not_scored.clone(),
         timings,
     })
 }
@@ -357,20 +457,50 @@ impl Scores {
     /// The file [`write_csv`](Self::write_csv) puts the segment sizes in, beside `path`:
     /// `scores.csv` → `scores.segments.csv`.
     pub fn segments_path(path: &Path) -> std::path::PathBuf {
-        Self::beside(path, "segments")
+        crate::io::beside(path, "segments", "csv")
     }
 
     /// The file [`write_csv`](Self::write_csv) puts the lever titles and offers in,
     /// beside `path`: `scores.csv` → `scores.levers.csv`.
     pub fn levers_path(path: &Path) -> std::path::PathBuf {
-        Self::beside(path, "levers")
+        crate::io::beside(path, "levers", "csv")
     }
 
-    fn beside(path: &Path, what: &str) -> std::path::PathBuf {
-        let stem = path
-            .file_stem()
-            .map_or_else(|| "scores".into(), |s| s.to_string_lossy().to_string());
-        path.with_file_name(format!("{stem}.{what}.csv"))
+    /// `lever,title,actionable,needs_consent,category,offer`: every lever once and each
+    /// actionable lever once per category met (the offer texts, once).
+    pub fn levers_csv(&self) -> Result<Vec<u8>> {
+        let csv_err = |e: csv::Error| Error::io("levers.csv", e.into());
+        let mut categories: Vec<&str> = self.rows.iter().map(|r| &*r.category).collect();
+        categories.sort_unstable();
+        categories.dedup();
+        let mut levers = csv::Writer::from_writer(Vec::new());
+        levers
+            .write_record([
+                "lever",
+                "title",
+                "actionable",
+                "needs_consent",
+                "category",
+                "offer",
+            ])
+            .map_err(csv_err)?;
+        for l in &LEVERS {
+            let flags = [l.actionable.to_string(), l.needs_consent.to_string()];
+            if l.actionable {
+                for c in &categories {
+                    levers
+                        .write_record([l.id, l.title, &flags[0], &flags[1], c, &l.offer_for(c)])
+                        .map_err(csv_err)?;
+                }
+            } else {
+                levers
+                    .write_record([l.id, l.title, &flags[0], &flags[1], "", ""])
+                    .map_err(csv_err)?;
+            }
+        }
+        levers
+            .into_inner()
+            .map_err(|e| Error::io("levers.csv", e.into_error()))
     }
 
     /// Writes, each atomically:
@@ -420,37 +550,7 @@ impl Scores {
         for c in chunks {
             bytes.extend_from_slice(&c?);
         }
-        let mut categories: Vec<&str> = self.rows.iter().map(|r| &*r.category).collect();
-        categories.sort_unstable();
-        categories.dedup();
-        let mut levers = csv::Writer::from_writer(Vec::new());
-        levers
-            .write_record([
-                "lever",
-                "title",
-                "actionable",
-                "needs_consent",
-                "category",
-                "offer",
-            ])
-            .map_err(csv_err)?;
-        for l in &LEVERS {
-            let flags = [l.actionable.to_string(), l.needs_consent.to_string()];
-            if l.actionable {
-                for c in &categories {
-                    levers
-                        .write_record([l.id, l.title, &flags[0], &flags[1], c, &l.offer_for(c)])
-                        .map_err(csv_err)?;
-                }
-            } else {
-                levers
-                    .write_record([l.id, l.title, &flags[0], &flags[1], "", ""])
-                    .map_err(csv_err)?;
-            }
-        }
-        let levers = levers
-            .into_inner()
-            .map_err(|e| Error::io(path, e.into_error()))?;
+        let levers = self.levers_csv()?;
         let mut summary = csv::Writer::from_writer(Vec::new());
         summary
             .write_record(["segment", "customers", "with_offer"])

@@ -380,6 +380,20 @@ pub fn binomial_pmf(k: u64, n: u64, q: f64) -> f64 {
     (ln_choose(n, k) + k as f64 * q.ln() + (n - k) as f64 * (1.0 - q).ln()).exp()
 }
 
+/// Wilson score interval of `k` successes in `n` trials at confidence `1 − alpha`
+/// (two-sided): the proportions whose score test does not reject.
+pub fn wilson(k: u64, n: u64, alpha: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = norm_ppf(1.0 - alpha / 2.0);
+    let (n, p) = (n as f64, k as f64 / n as f64);
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
 /// χ² survival function.
 pub fn chi2_sf(x: f64, dof: f64) -> f64 {
     gamma_q(dof / 2.0, x / 2.0)

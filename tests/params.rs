@@ -21,6 +21,11 @@ fn the_file_holds_the_documented_defaults_with_a_description_for_every_value() {
         file, defaults,
         "notebooks/parameters.jsonc differs from StudyOptions::default()"
     );
+    assert_eq!(
+        p.launch,
+        oneclick::params::LaunchOptions::default(),
+        "the launch section of notebooks/parameters.jsonc differs from LaunchOptions::default()"
+    );
     for (key, _) in p.leaves() {
         assert!(
             p.descriptions()

@@ -5,10 +5,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use oneclick::campaign::CampaignOptions;
 use oneclick::clean::CleaningOptions;
+use oneclick::evaluate::EvaluateOptions;
 use oneclick::fetch;
+use oneclick::monitor::MonitorOptions;
 use oneclick::study::{Study, StudyOptions};
-use oneclick::synth::{self, SynthOptions};
+use oneclick::synth::{self, Drift, OutcomeOptions, Shift, SynthOptions};
 
 /// The «В один клик» purchase-activity study, headless.
 ///
@@ -68,7 +71,88 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Draw a campaign: score a snapshot with a saved model and write one row per customer
+    /// with an offer that pays for itself (positive expected net gain; offers that need
+    /// consent only where it was given), randomised into a test arm (gets the offer) and a
+    /// control arm (gets nothing), stratified by lever × consent × risk band. Also writes
+    /// FILE.plan.json (the randomisation and the decision rule, for `evaluate`),
+    /// FILE.balance.csv (standardised mean difference between the arms of every feature
+    /// and of the probability; a warning names each |SMD| ≥ the limit) and FILE.levers.csv
+    /// (the offer texts once per lever and category). On bad input nothing is written.
+    Campaign {
+        /// Model file written by `oneclick study --save-model`.
+        #[arg(long, value_name = "FILE")]
+        model: PathBuf,
+        /// Directory with the four CSV files of the snapshot.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Output CSV file (`id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost`).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Seed of the randomisation; the same seed gives a byte-identical file.
+        #[arg(long, default_value_t = CampaignOptions::default().seed)]
+        seed: u64,
+        /// Share of each stratum drawn into the test arm.
+        #[arg(long, default_value_t = CampaignOptions::default().test_share, value_name = "F")]
+        test_share: f64,
+        /// |SMD| from which a feature counts as imbalanced between the arms.
+        #[arg(long, default_value_t = CampaignOptions::default().balance_limit, value_name = "SMD")]
+        balance_limit: f64,
+    },
+    /// Analyse a test three months later: decline rates per arm, their difference with a
+    /// Newcombe 95 % interval, z and Fisher p-values, profit per customer with a bootstrap
+    /// interval, the net gain after the offers' costs and the decision by the rule in the
+    /// campaign's plan — overall and per lever. OUTCOMES holds
+    /// `id,Покупательская активность,Прибыль` (label values as in the data; Прибыль the
+    /// average monthly profit over the three months, before the offers' costs); campaign
+    /// customers without an outcome are counted (attrition) and left out of the rates.
+    Evaluate {
+        /// Campaign file written by `oneclick campaign` (its FILE.plan.json beside it).
+        #[arg(long, value_name = "FILE")]
+        campaign: PathBuf,
+        /// Outcomes file.
+        #[arg(long, value_name = "FILE")]
+        outcomes: PathBuf,
+        /// Also write the analysis as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Bootstrap resamples of the profit difference.
+        #[arg(long, default_value_t = EvaluateOptions::default().bootstrap)]
+        bootstrap: usize,
+        /// Seed of the bootstrap.
+        #[arg(long, default_value_t = EvaluateOptions::default().seed)]
+        seed: u64,
+    },
+    /// Compare a new snapshot with the training reference in the model file: population
+    /// stability index (PSI) of every feature (reference deciles for numbers, levels for
+    /// categories) and of the predicted probability, the at-risk share now and at training,
+    /// and the realised ROC-AUC, Brier score and calibration-in-the-large from the
+    /// snapshot's labels, with a retrain advice past the limits. Exit code 0 whatever the
+    /// status (read it from the output or --json).
+    Monitor {
+        /// Model file written by `oneclick study --save-model`.
+        #[arg(long, value_name = "FILE")]
+        model: PathBuf,
+        /// Directory with the four CSV files of the new snapshot.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Also write the result as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// PSI from which a distribution counts as shifted (warn).
+        #[arg(long, default_value_t = MonitorOptions::default().warn)]
+        warn: f64,
+        /// PSI from which the shift calls the model into question (alert).
+        #[arg(long, default_value_t = MonitorOptions::default().alert)]
+        alert: f64,
+    },
     /// Generate synthetic data with the originals' columns, formats and quirks.
+    ///
+    /// With --month-ahead (or --drift): next month's snapshot of the same store, the stated
+    /// drift added to the listed features. With --outcomes-for: simulated outcomes of a
+    /// campaign drawn on the snapshot these options generate (each customer declines with
+    /// the generator's probability for their class, lower by --effect in the test arm),
+    /// written to --out as a file.
     Synth {
         /// Number of customers.
         #[arg(long, default_value_t = 1300)]
@@ -76,9 +160,30 @@ enum Command {
         /// Random seed; the same seed gives byte-identical files.
         #[arg(long, default_value_t = synth::DEFAULT_SEED)]
         seed: u64,
-        /// Output directory (created if missing).
+        /// Output directory (created if missing); with --outcomes-for, the outcomes file.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Next month's snapshot with the stated drift: Акционные_покупки +0.15,
+        /// Страниц_за_визит −2 (unless --drift is given).
+        #[arg(long)]
+        month_ahead: bool,
+        /// A drift `COLUMN=CHANGE` added to every customer's value of a numeric column of
+        /// market_file.csv (repeatable; implies --month-ahead).
+        #[arg(long, value_name = "COLUMN=CHANGE")]
+        drift: Vec<String>,
+        /// Simulate the outcomes of this campaign file's customers (drawn on the snapshot
+        /// --customers, --seed and the drift generate).
+        #[arg(long, value_name = "FILE")]
+        outcomes_for: Option<PathBuf>,
+        /// The known effect: the test arm's probability of decline is lower by this much.
+        #[arg(long, default_value_t = OutcomeOptions::default().effect)]
+        effect: f64,
+        /// Share of customers without an outcome.
+        #[arg(long, default_value_t = OutcomeOptions::default().attrition)]
+        attrition: f64,
+        /// Seed of the outcomes.
+        #[arg(long, default_value_t = OutcomeOptions::default().seed)]
+        outcome_seed: u64,
     },
     /// Download the four original files from the course's public URLs, verify their
     /// sha256 and write them atomically (offline or on a mismatch nothing is written).
@@ -104,6 +209,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `COLUMN=CHANGE` → a drift shift.
+fn parse_shift(text: &str) -> oneclick::Result<Shift> {
+    let bad = || {
+        oneclick::Error::parameter(
+            "--drift",
+            text,
+            "COLUMN=CHANGE with a numeric change, e.g. Акционные_покупки=0.15",
+        )
+    };
+    let (feature, change) = text.split_once('=').ok_or_else(bad)?;
+    let change: f64 = change.trim().parse().map_err(|_| bad())?;
+    let shift = Shift {
+        feature: feature.trim().to_string(),
+        change,
+    };
+    Drift {
+        shifts: vec![shift.clone()],
+    }
+    .check()?;
+    Ok(shift)
 }
 
 fn run(command: Command) -> oneclick::Result<()> {
@@ -191,9 +318,45 @@ fn run(command: Command) -> oneclick::Result<()> {
             customers,
             seed,
             out,
+            month_ahead,
+            drift,
+            outcomes_for,
+            effect,
+            attrition,
+            outcome_seed,
         } => {
             let t = std::time::Instant::now();
-            let manifest = synth::write(&SynthOptions::new(customers, seed), &out)?;
+            let options = SynthOptions::new(customers, seed);
+            let drift = if drift.is_empty() {
+                month_ahead.then(Drift::default)
+            } else {
+                Some(Drift {
+                    shifts: drift
+                        .iter()
+                        .map(|d| parse_shift(d))
+                        .collect::<oneclick::Result<_>>()?,
+                })
+            };
+            if let Some(campaign) = outcomes_for {
+                let campaign = oneclick::evaluate::Campaign::read(&campaign)?;
+                let (_, truth) = synth::generate_with(&options, drift.as_ref())?;
+                let o = OutcomeOptions {
+                    effect,
+                    attrition,
+                    seed: outcome_seed,
+                    ..OutcomeOptions::default()
+                };
+                let outcomes = synth::outcomes(&truth, &campaign, &o)?;
+                oneclick::io::write_creating_dir(&out, &synth::outcomes_csv(&campaign, &outcomes))?;
+                let missing = outcomes.iter().filter(|o| o.is_none()).count();
+                println!(
+                    "simulated outcomes of {} campaign customers ({missing} without one; known effect −{effect} on the test arm's probability of decline, seed {outcome_seed}) → {}",
+                    campaign.rows.len(),
+                    out.display()
+                );
+                return Ok(());
+            }
+            let manifest = synth::write_with(&options, drift.as_ref(), &out)?;
             println!(
                 "wrote {} customers (seed {}) to {} in {:.2} s",
                 manifest.customers,
@@ -201,6 +364,197 @@ fn run(command: Command) -> oneclick::Result<()> {
                 out.display(),
                 t.elapsed().as_secs_f64()
             );
+            if let Some(d) = drift {
+                for s in &d.shifts {
+                    println!("  month-ahead drift: {} {:+}", s.feature, s.change);
+                }
+            }
+        }
+        Command::Campaign {
+            model,
+            data,
+            out,
+            seed,
+            test_share,
+            balance_limit,
+        } => {
+            let t = std::time::Instant::now();
+            let m = oneclick::score::SavedModel::load(&model)?;
+            let options = CampaignOptions {
+                seed,
+                test_share,
+                balance_limit,
+                ..CampaignOptions::default()
+            };
+            let run = oneclick::campaign::run(&m, &data, &options)?;
+            run.write(&out)?;
+            let secs = t.elapsed().as_secs_f64();
+            let scored = run.scores.rows.len();
+            println!(
+                "scored {scored} customers in {secs:.2} s ({:.0} customers/s); {} with an offer that pays for itself → {} ({} test, {} control, {} strata, seed {seed})",
+                scored as f64 / secs.max(1e-9),
+                run.customers(),
+                out.display(),
+                run.plan.test,
+                run.plan.control,
+                run.strata.len()
+            );
+            let stages: Vec<String> = run
+                .timings
+                .iter()
+                .map(|(stage, s)| format!("{stage} {s:.2} s"))
+                .collect();
+            println!("  stages: {}", stages.join(", "));
+            println!(
+                "  largest gap between a stratum's test arm and its target share: {:.2} customers; draw {} of at most {} kept (rerandomised until every |SMD| < {balance_limit})",
+                run.largest_stratum_gap(),
+                run.plan.draw,
+                options.max_draws
+            );
+            let worst = run
+                .balance
+                .iter()
+                .max_by(|a, b| a.smd.abs().total_cmp(&b.smd.abs()));
+            if let Some(w) = worst {
+                println!(
+                    "  balance: largest |SMD| {:.3} ({}) → {}",
+                    w.smd.abs(),
+                    w.name(),
+                    oneclick::campaign::CampaignRun::balance_path(&out).display()
+                );
+            }
+            for b in run.imbalanced() {
+                println!(
+                    "  warning: {} is imbalanced between the arms: SMD {:.3} (limit {balance_limit})",
+                    b.name(),
+                    b.smd
+                );
+            }
+            println!(
+                "  plan (strata, break-even drop {:.2} p.p., decision rule) → {}; offer texts → {}",
+                run.plan.break_even_drop * 100.0,
+                oneclick::evaluate::Campaign::plan_path(&out).display(),
+                oneclick::campaign::CampaignRun::levers_path(&out).display()
+            );
+            if !run.scores.not_scored.is_empty() {
+                println!(
+                    "not scored (removed by cleaning): {} customers",
+                    run.scores.not_scored.len()
+                );
+            }
+        }
+        Command::Evaluate {
+            campaign,
+            outcomes,
+            json,
+            bootstrap,
+            seed,
+        } => {
+            let c = oneclick::evaluate::Campaign::read(&campaign)?;
+            let o = oneclick::evaluate::read_outcomes(&outcomes, &c)?;
+            let e = oneclick::evaluate::evaluate(&c, &o, &EvaluateOptions { bootstrap, seed })?;
+            println!(
+                "campaign {}: {} customers; {} without an outcome (attrition: {} test, {} control), left out of the rates",
+                campaign.display(),
+                c.rows.len(),
+                e.missing_outcomes,
+                e.overall.test.missing,
+                e.overall.control.missing
+            );
+            for cmp in std::iter::once(&e.overall).chain(&e.by_lever) {
+                println!(
+                    "{}: declined {}/{} test ({:.1} %) vs {}/{} control ({:.1} %); difference {:+.1} p.p. [{:+.1}, {:+.1}] (Newcombe {:.0} %); p z {:.3e}, p Fisher {:.3e}",
+                    cmp.lever.as_deref().unwrap_or("all levers"),
+                    cmp.test.declined,
+                    cmp.test.n,
+                    cmp.test.rate * 100.0,
+                    cmp.control.declined,
+                    cmp.control.n,
+                    cmp.control.rate * 100.0,
+                    cmp.difference * 100.0,
+                    cmp.ci_low * 100.0,
+                    cmp.ci_high * 100.0,
+                    (1.0 - e.alpha) * 100.0,
+                    cmp.p_value_z,
+                    cmp.p_value_fisher
+                );
+                println!(
+                    "  profit per customer per month {:.3} vs {:.3}: difference {:+.3} [{:+.3}, {:+.3}] (bootstrap, {bootstrap} resamples, seed {seed}); net gain after offer costs {:.1} [{:.1}, {:.1}]",
+                    cmp.test.profit,
+                    cmp.control.profit,
+                    cmp.profit_difference,
+                    cmp.profit_ci_low,
+                    cmp.profit_ci_high,
+                    cmp.net_gain,
+                    cmp.net_gain_ci_low,
+                    cmp.net_gain_ci_high
+                );
+                println!("  decision: {} — {}", cmp.decision, cmp.why);
+            }
+            if let Some(path) = json {
+                let mut bytes = serde_json::to_vec_pretty(&e)?;
+                bytes.push(b'\n');
+                oneclick::io::write_creating_dir(&path, &bytes)?;
+                println!("wrote {}", path.display());
+            }
+        }
+        Command::Monitor {
+            model,
+            data,
+            json,
+            warn,
+            alert,
+        } => {
+            let t = std::time::Instant::now();
+            let m = oneclick::score::SavedModel::load(&model)?;
+            let options = MonitorOptions {
+                warn,
+                alert,
+                ..MonitorOptions::default()
+            };
+            let r = oneclick::monitor::run(&m, &data, &options)?;
+            println!(
+                "status: {:?} — {} customers in {:.2} s (trained on {} customers)",
+                r.status,
+                r.customers,
+                t.elapsed().as_secs_f64(),
+                m.reference.customers
+            );
+            let mut rows: Vec<(&str, f64, oneclick::monitor::Status)> = r
+                .features
+                .iter()
+                .map(|f| (f.feature.as_str(), f.psi, f.status))
+                .chain([("probability", r.probability_psi, r.probability_status)])
+                .collect();
+            rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+            for (f, psi, s) in rows {
+                println!("  PSI {psi:.4} {s:?}: {f}");
+            }
+            println!(
+                "  at-risk share {:.1} % now, {:.1} % at training (threshold {:.3})",
+                r.at_risk_share * 100.0,
+                r.reference_at_risk_share * 100.0,
+                r.risk_threshold
+            );
+            if let Some(l) = &r.labels {
+                println!(
+                    "  labels: ROC-AUC {} (study {:.3}), Brier {:.3} (study {:.3}), mean probability − rate {:+.3}",
+                    l.roc_auc.map_or("—".to_string(), |a| format!("{a:.3}")),
+                    l.reference_roc_auc,
+                    l.brier,
+                    l.reference_brier,
+                    l.calibration_in_the_large
+                );
+                if l.retrain {
+                    println!("  retrain: {}", l.reasons.join("; "));
+                }
+            }
+            if let Some(path) = json {
+                let mut bytes = serde_json::to_vec_pretty(&r)?;
+                bytes.push(b'\n');
+                oneclick::io::write_creating_dir(&path, &bytes)?;
+                println!("wrote {}", path.display());
+            }
         }
         Command::FetchData {
             dest,

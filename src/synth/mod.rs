@@ -29,8 +29,11 @@ use crate::schema::{self, FileId};
 use crate::stats::{cholesky, norm_cdf};
 
 // Generated numbers: a quantile of 3.142 is data, not an approximation of π.
+mod ahead;
 #[allow(clippy::approx_constant, clippy::excessive_precision)]
 mod calibration;
+
+pub use ahead::{Drift, OutcomeOptions, Shift, Truth, outcomes, outcomes_csv};
 
 /// Seed of the embedded default data in `data/synthetic/`.
 pub const DEFAULT_SEED: u64 = 42;
@@ -131,6 +134,16 @@ impl Margin {
         }
     }
 
+    fn range(&self) -> (f64, f64) {
+        match self {
+            Margin::Discrete { values, .. } => (
+                values.iter().copied().fold(f64::INFINITY, f64::min),
+                values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            ),
+            Margin::Quantiles(q) => (q[0], q[q.len() - 1]),
+        }
+    }
+
     fn median(&self) -> f64 {
         match self {
             Margin::Discrete { values, cumulative } => {
@@ -216,7 +229,18 @@ impl SynthFiles {
 
 /// Generates the four files in memory.
 pub fn generate(options: &SynthOptions) -> Result<SynthFiles> {
+    generate_with(options, None).map(|(files, _)| files)
+}
+
+/// Generates the four files in memory with a month-ahead `drift` (`None`: the plain
+/// snapshot, byte-identical to [`generate`]), and what the generator knows about each
+/// customer ([`Truth`]).
+pub fn generate_with(options: &SynthOptions, drift: Option<&Drift>) -> Result<(SynthFiles, Truth)> {
     let n = options.customers;
+    let shifts = match drift {
+        Some(d) => d.resolved()?,
+        None => Vec::new(),
+    };
     if n == 0 || n > 100_000_000 {
         return Err(Error::InvalidArgument(format!(
             "customers must be between 1 and 100000000, got {n}"
@@ -252,7 +276,7 @@ pub fn generate(options: &SynthOptions) -> Result<SynthFiles> {
     let chunks: Vec<usize> = (0..n.div_ceil(CHUNK)).collect();
     let parts = crate::par::map(&chunks, options.threads, |&c| {
         let range = c * CHUNK..((c + 1) * CHUNK).min(n);
-        chunk(options.seed, c, range, &quirk, &factors)
+        chunk(options.seed, c, range, &quirk, &factors, &shifts)
     });
 
     let mut out = SynthFiles {
@@ -261,13 +285,19 @@ pub fn generate(options: &SynthOptions) -> Result<SynthFiles> {
         market_time: header(FileId::MarketTime, b','),
         money: header(FileId::Money, b';'),
     };
-    for part in parts {
+    let mut truth = Truth {
+        declined: Vec::with_capacity(n),
+        profit: Vec::with_capacity(n),
+    };
+    for (part, declined, profit) in parts {
         out.market_file.extend_from_slice(&part.market_file);
         out.market_money.extend_from_slice(&part.market_money);
         out.market_time.extend_from_slice(&part.market_time);
         out.money.extend_from_slice(&part.money);
+        truth.declined.extend(declined);
+        truth.profit.extend(profit);
     }
-    Ok(out)
+    Ok((out, truth))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,7 +329,8 @@ fn chunk(
     range: std::ops::Range<usize>,
     quirk: &[Quirk],
     factors: &[Vec<f64>],
-) -> SynthFiles {
+    shifts: &[(usize, f64, (f64, f64))],
+) -> (SynthFiles, Vec<bool>, Vec<f64>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(index as u64 + 1);
     let len = range.len();
@@ -311,6 +342,8 @@ fn chunk(
     );
     let mut z = [0.0f64; NV];
     let mut x = [0.0f64; NV];
+    let mut classes = Vec::with_capacity(len);
+    let mut profits = Vec::with_capacity(len);
     for i in range {
         let id = FIRST_ID + i as i64;
         let declined = rng.r#gen::<f64>() < calibration::DECLINE_SHARE;
@@ -327,6 +360,15 @@ fn chunk(
             }
             x[r] = stats.margins[r].sample(norm_cdf(s), VARIABLES[r].kind);
         }
+        for (r, change, (lo, hi)) in shifts {
+            let decimals = match VARIABLES[*r].kind {
+                VarKind::Continuous { decimals } => decimals,
+                VarKind::Discrete => 2,
+            };
+            x[*r] = round_to((x[*r] + change).clamp(*lo, *hi), decimals);
+        }
+        classes.push(declined);
+        profits.push(x[16]);
         let typo_draw: f64 = rng.r#gen();
         let anomaly_factor: f64 = rng.gen_range(0.9..1.1);
 
@@ -407,18 +449,31 @@ fn chunk(
         mo.push_str(&fixed);
         mo.push_str("\r\n");
     }
-    SynthFiles {
-        market_file: mf.into_bytes(),
-        market_money: mm.into_bytes(),
-        market_time: mt.into_bytes(),
-        money: mo.into_bytes(),
-    }
+    (
+        SynthFiles {
+            market_file: mf.into_bytes(),
+            market_money: mm.into_bytes(),
+            market_time: mt.into_bytes(),
+            money: mo.into_bytes(),
+        },
+        classes,
+        profits,
+    )
 }
 
 /// Generates and writes the four files and `synthetic.json` into `out` (created if
 /// needed); each file is written atomically.
 pub fn write(options: &SynthOptions, out: &Path) -> Result<SyntheticManifest> {
-    let files = generate(options)?;
+    write_with(options, None, out)
+}
+
+/// [`write`] with a month-ahead `drift`.
+pub fn write_with(
+    options: &SynthOptions,
+    drift: Option<&Drift>,
+    out: &Path,
+) -> Result<SyntheticManifest> {
+    let (files, _) = generate_with(options, drift)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut sha256 = std::collections::BTreeMap::new();
     for file in FileId::ALL {

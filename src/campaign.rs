@@ -1,0 +1,580 @@
+//! Who gets what, randomised: a snapshot scored with a saved model, every customer with an
+//! offer that pays for itself (positive expected net gain; offers that need consent only
+//! to customers who gave it) drawn into a test arm (gets the offer) or a control arm (gets
+//! nothing, and is kept so the analysis compares like with like, lever by lever).
+//!
+//! **Strata: lever × consent × risk band.** The lever, because the test is read per lever
+//! and each lever's arms must be comparable; consent, because customers who allow messages
+//! differ from those who do not (and only they can get some offers); the risk band (at or
+//! above the model's risk threshold, or below), because the decline rate depends on the
+//! probability most of all, so balancing it within each lever removes most of the
+//! outcome's variance between the arms. Within a stratum the customers (in id order) are
+//! shuffled with the stratum's own seeded stream and the first ⌊n·share⌋ go to the test
+//! arm, one more with probability frac(n·share): at share ½ the arms of a stratum differ
+//! by at most one customer. The same seed gives a byte-identical file.
+//!
+//! The balance report gives the standardised mean difference (SMD) between the arms of
+//! every model feature (each level of a category as a 0/1 indicator) and of the
+//! probability: (mean_test − mean_control) / √((s²_test + s²_control) / 2), sample
+//! variances; |SMD| < 0.1 is the usual sign of balance (Austin, 2009).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::evaluate::{Arm, CAMPAIGN_COLUMNS, CAMPAIGN_FORMAT, Campaign, CampaignPlan};
+use crate::offers::LEVERS;
+use crate::score::{SavedModel, Scores};
+
+/// How to draw a campaign (`launch.campaign` in the parameter file).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CampaignOptions {
+    /// Seed of the randomisation.
+    pub seed: u64,
+    /// Target share of the test arm in each stratum.
+    pub test_share: f64,
+    /// |SMD| from which a feature counts as imbalanced.
+    pub balance_limit: f64,
+    /// Draws tried until every |SMD| is below the limit (rerandomisation); the best one is
+    /// kept, with a warning, when none is.
+    pub max_draws: usize,
+}
+
+impl Default for CampaignOptions {
+    fn default() -> Self {
+        CampaignOptions {
+            seed: 42,
+            test_share: 0.5,
+            balance_limit: 0.1,
+            max_draws: 100,
+        }
+    }
+}
+
+impl CampaignOptions {
+    /// Checks the options: a share strictly between 0 and 1, a positive limit.
+    pub fn check(&self) -> Result<()> {
+        if !(self.test_share > 0.0 && self.test_share < 1.0) {
+            return Err(Error::parameter(
+                "CampaignOptions::test_share",
+                self.test_share,
+                "a share strictly between 0 and 1",
+            ));
+        }
+        if !(1..=10_000).contains(&self.max_draws) {
+            return Err(Error::parameter(
+                "CampaignOptions::max_draws",
+                self.max_draws,
+                "between 1 and 10000 draws",
+            ));
+        }
+        if !(self.balance_limit > 0.0 && self.balance_limit.is_finite()) {
+            return Err(Error::parameter(
+                "CampaignOptions::balance_limit",
+                self.balance_limit,
+                "a positive number",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One row of the balance report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Balance {
+    /// The feature (or `probability`).
+    pub feature: String,
+    /// The level of a categorical feature (its 0/1 indicator), `None` for numbers.
+    pub level: Option<String>,
+    /// Mean in the test arm.
+    pub test: f64,
+    /// Mean in the control arm.
+    pub control: f64,
+    /// Standardised mean difference.
+    pub smd: f64,
+}
+
+impl Balance {
+    /// `feature` or `feature = level`.
+    pub fn name(&self) -> String {
+        match &self.level {
+            Some(l) => format!("{} = {l}", self.feature),
+            None => self.feature.clone(),
+        }
+    }
+}
+
+/// A drawn campaign.
+#[derive(Debug, Clone)]
+pub struct CampaignRun {
+    /// The scored snapshot (every customer).
+    pub scores: Scores,
+    /// Per scored customer: the arm, `None` when not eligible.
+    pub arms: Vec<Option<Arm>>,
+    /// Per scored customer: the stratum (index into `strata`; eligible customers only).
+    pub stratum: Vec<u32>,
+    /// Stratum names, sorted.
+    pub strata: Vec<String>,
+    /// Customers per stratum in the test and control arms.
+    pub sizes: Vec<(usize, usize)>,
+    /// The balance between the arms.
+    pub balance: Vec<Balance>,
+    /// The plan (written beside the campaign).
+    pub plan: CampaignPlan,
+    /// The options used.
+    pub options: CampaignOptions,
+    /// Wall-clock seconds per stage.
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+/// Scores the snapshot in `data` with `model` and draws the campaign.
+pub fn run(model: &SavedModel, data: &Path, options: &CampaignOptions) -> Result<CampaignRun> {
+    options.check()?;
+    let started = std::time::Instant::now();
+    let raw = crate::Data::load(data)?;
+    let load = started.elapsed().as_secs_f64();
+    let mut run = run_raw(model, raw, options)?;
+    run.timings.insert(0, ("load", load));
+    Ok(run)
+}
+
+/// [`run`] on data already loaded and validated.
+pub fn run_raw(
+    model: &SavedModel,
+    raw: crate::RawData,
+    options: &CampaignOptions,
+) -> Result<CampaignRun> {
+    options.check()?;
+    let mut prepared = crate::score::prepare(model, raw)?;
+    let mut scores = crate::score::score_prepared(model, &mut prepared)?;
+    let mut timings = std::mem::take(&mut scores.timings);
+    let risk = model.thresholds.risk;
+    // strata of the eligible customers
+    let key = |i: usize| -> Option<String> {
+        let r = &scores.rows[i];
+        let lever = r.lever.filter(|_| r.expected_gain > 0.0)?;
+        Some(format!(
+            "{}/{}/{}",
+            LEVERS[usize::from(lever)].id,
+            if r.consent { "consent" } else { "no_consent" },
+            if r.probability >= risk {
+                "at_risk"
+            } else {
+                "below_risk"
+            }
+        ))
+    };
+    let mut members: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for i in 0..scores.rows.len() {
+        if let Some(k) = key(i) {
+            members.entry(k).or_default().push(i);
+        }
+    }
+    let strata: Vec<String> = members.keys().cloned().collect();
+    let mut stratum = vec![u32::MAX; scores.rows.len()];
+    for (k, rows) in members.values().enumerate() {
+        for i in rows {
+            stratum[*i] = k as u32;
+        }
+    }
+    // Rerandomisation (Morgan & Rubin, 2012): draw d uses stream d·2³² + stratum; the
+    // first draw whose every |SMD| is below the limit is kept, else the most balanced.
+    let mut best: Option<(
+        f64,
+        usize,
+        Vec<Option<Arm>>,
+        Vec<(usize, usize)>,
+        Vec<Balance>,
+    )> = None;
+    let mut timing = (0.0, 0.0);
+    for draw in 0..options.max_draws {
+        let clock = std::time::Instant::now();
+        let (arms, sizes) = draw_arms(&members, scores.rows.len(), options, draw as u64);
+        timing.0 += clock.elapsed().as_secs_f64();
+        let clock = std::time::Instant::now();
+        let balance = balance(&prepared.features, &scores, &arms)?;
+        timing.1 += clock.elapsed().as_secs_f64();
+        let worst = balance.iter().map(|b| b.smd.abs()).fold(0.0, f64::max);
+        if best.as_ref().is_none_or(|b| worst < b.0) {
+            best = Some((worst, draw + 1, arms, sizes, balance));
+        }
+        if worst < options.balance_limit {
+            break;
+        }
+    }
+    timings.push(("randomise", timing.0));
+    timings.push(("balance", timing.1));
+    let Some((_, draw, arms, sizes, balance)) = best else {
+        return Err(Error::parameter(
+            "CampaignOptions::max_draws",
+            0,
+            "at least 1",
+        ));
+    };
+    let o = &model.assumptions;
+    let scale = |r: &crate::score::Scored| r.profit.max(0.0) * o.horizon_months * o.loss_share;
+    let mut money: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    let (mut cost, mut gain) = (0.0, 0.0);
+    for (r, a) in scores.rows.iter().zip(&arms) {
+        if a.is_some()
+            && let Some(lever) = r.lever
+        {
+            let m = money
+                .entry(LEVERS[usize::from(lever)].id.to_string())
+                .or_default();
+            m.0 += r.offer_cost;
+            m.1 += scale(r);
+            cost += r.offer_cost;
+            gain += scale(r);
+        }
+    }
+    let ratio = |c: f64, g: f64| if g > 0.0 { c / g } else { f64::INFINITY };
+    let test = arms.iter().filter(|a| **a == Some(Arm::Test)).count();
+    let eligible = arms.iter().filter(|a| a.is_some()).count();
+    if eligible == 0 {
+        return Err(Error::InvalidArgument(format!(
+            "no customer of the {} scored has an offer that pays for itself under the model's assumptions; there is nothing to randomise",
+            scores.rows.len()
+        )));
+    }
+    let plan = CampaignPlan {
+        format: CAMPAIGN_FORMAT.to_string(),
+        seed: options.seed,
+        test_share: options.test_share,
+        stratified_by: "lever × consent × risk band (at or above the model's risk threshold, or below): the test is read per lever, consent decides which offers a customer can get, and the probability drives the decline rate most; shuffled within each stratum, the first ⌊n·share⌋ (one more with probability frac(n·share)) to the test arm; redrawn until every |SMD| is below the balance limit".into(),
+        draw,
+        balance_limit: options.balance_limit,
+        alpha: o.alpha,
+        horizon_months: o.horizon_months,
+        break_even_drop: ratio(cost, gain),
+        break_even_by_lever: money
+            .into_iter()
+            .map(|(k, (c, g))| (k, ratio(c, g)))
+            .collect(),
+        decision_rule: CampaignPlan::rule(o.alpha),
+        model: model.trained_on.clone(),
+        customers: eligible,
+        test,
+        control: eligible - test,
+    };
+    Ok(CampaignRun {
+        scores,
+        arms,
+        stratum,
+        strata,
+        sizes,
+        balance,
+        plan,
+        options: *options,
+        timings,
+    })
+}
+
+/// One draw of the arms: each stratum's customers (in id order) shuffled with the stream
+/// `draw·2³² + stratum`, the first ⌊n·share⌋ (one more with probability frac(n·share)) to
+/// the test arm.
+fn draw_arms(
+    members: &BTreeMap<String, Vec<usize>>,
+    n: usize,
+    options: &CampaignOptions,
+    draw: u64,
+) -> (Vec<Option<Arm>>, Vec<(usize, usize)>) {
+    let mut arms: Vec<Option<Arm>> = vec![None; n];
+    let mut sizes = Vec::with_capacity(members.len());
+    for (k, rows) in members.values().enumerate() {
+        let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+        rng.set_stream((draw << 32) | k as u64);
+        let mut order = rows.clone();
+        order.shuffle(&mut rng);
+        let target = order.len() as f64 * options.test_share;
+        let extra: f64 = rng.r#gen();
+        let n_test = target.floor() as usize + usize::from(extra < target.fract());
+        for (j, i) in order.iter().enumerate() {
+            arms[*i] = Some(if j < n_test { Arm::Test } else { Arm::Control });
+        }
+        sizes.push((n_test, order.len() - n_test));
+    }
+    (arms, sizes)
+}
+
+/// SMD of every feature (each level of a category) and of the probability, eligible
+/// customers only.
+fn balance(
+    features: &polars::prelude::DataFrame,
+    scores: &Scores,
+    arms: &[Option<Arm>],
+) -> Result<Vec<Balance>> {
+    let arm_of: Vec<Option<usize>> = arms
+        .iter()
+        .map(|a| a.map(|a| usize::from(a == Arm::Control)))
+        .collect();
+    let smd_of = |values: &dyn Fn(usize) -> f64| -> (f64, f64, f64) {
+        // (n, sum, sum of squares) per arm, then sample variances
+        let mut acc = [[0.0f64; 3]; 2];
+        for (i, a) in arm_of.iter().enumerate() {
+            if let Some(a) = a {
+                let v = values(i);
+                acc[*a][0] += 1.0;
+                acc[*a][1] += v;
+                acc[*a][2] += v * v;
+            }
+        }
+        let stats = |a: [f64; 3]| {
+            let m = a[1] / a[0].max(1.0);
+            let var = if a[0] > 1.0 {
+                ((a[2] - a[0] * m * m) / (a[0] - 1.0)).max(0.0)
+            } else {
+                0.0
+            };
+            (m, var)
+        };
+        let ((mt, vt), (mc, vc)) = (stats(acc[0]), stats(acc[1]));
+        let sd = ((vt + vc) / 2.0).sqrt();
+        let smd = if sd > 0.0 {
+            (mt - mc) / sd
+        } else if (mt - mc).abs() < 1e-12 {
+            0.0
+        } else {
+            f64::INFINITY * (mt - mc).signum()
+        };
+        (mt, mc, smd)
+    };
+    let mut out = Vec::new();
+    for c in features.columns() {
+        let name = c.name().to_string();
+        if matches!(c.dtype(), polars::prelude::DataType::String) {
+            let v = crate::frame::str_values(features, &name)?;
+            let mut levels = v.clone();
+            levels.sort();
+            levels.dedup();
+            for level in levels {
+                let (t, k, smd) = smd_of(&|i| f64::from(u8::from(v[i] == level)));
+                out.push(Balance {
+                    feature: name.clone(),
+                    level: Some(level),
+                    test: t,
+                    control: k,
+                    smd,
+                });
+            }
+        } else {
+            let v = crate::frame::f64_values(features, &name)?;
+            let (t, k, smd) = smd_of(&|i| v[i]);
+            out.push(Balance {
+                feature: name,
+                level: None,
+                test: t,
+                control: k,
+                smd,
+            });
+        }
+    }
+    let (t, k, smd) = smd_of(&|i| scores.rows[i].probability);
+    out.push(Balance {
+        feature: "probability".into(),
+        level: None,
+        test: t,
+        control: k,
+        smd,
+    });
+    Ok(out)
+}
+
+impl CampaignRun {
+    /// Customers in the campaign (eligible).
+    pub fn customers(&self) -> usize {
+        self.plan.customers
+    }
+
+    /// The rows whose |SMD| reaches the options' limit.
+    pub fn imbalanced(&self) -> Vec<&Balance> {
+        self.balance
+            .iter()
+            .filter(|b| !(b.smd.abs() < self.options.balance_limit))
+            .collect()
+    }
+
+    /// The largest difference between the arms' sizes within a stratum, measured against
+    /// the target share: `|n_test − n·share|`, at most 1.
+    pub fn largest_stratum_gap(&self) -> f64 {
+        self.sizes
+            .iter()
+            .map(|(t, c)| (*t as f64 - (*t + *c) as f64 * self.options.test_share).abs())
+            .fold(0.0, f64::max)
+    }
+
+    /// The balance report beside a campaign file: `campaign.csv` → `campaign.balance.csv`.
+    pub fn balance_path(path: &Path) -> PathBuf {
+        crate::io::beside(path, "balance", "csv")
+    }
+
+    /// The offer texts beside a campaign file: `campaign.csv` → `campaign.levers.csv`.
+    pub fn levers_path(path: &Path) -> PathBuf {
+        crate::io::beside(path, "levers", "csv")
+    }
+
+    /// The campaign as the file [`Campaign::read`] reads back.
+    pub fn to_campaign(&self, path: &Path) -> Campaign {
+        let rows = self
+            .scores
+            .rows
+            .iter()
+            .zip(&self.arms)
+            .zip(&self.stratum)
+            .filter_map(|((r, a), s)| {
+                let arm = (*a)?;
+                Some(crate::evaluate::CampaignRow {
+                    id: r.id,
+                    stratum: self.strata[*s as usize].clone(),
+                    arm,
+                    lever: LEVERS[usize::from(r.lever?)].id.to_string(),
+                    category: r.category.to_string(),
+                    probability: r.probability,
+                    expected_gain: r.expected_gain,
+                    offer_sent: arm == Arm::Test,
+                    offer_cost: r.offer_cost,
+                })
+            })
+            .collect();
+        Campaign {
+            path: path.to_path_buf(),
+            rows,
+            plan: self.plan.clone(),
+        }
+    }
+
+    /// Writes, each atomically, the side files first and `path` last:
+    /// - `path`: `id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost`,
+    ///   one row per eligible customer in the snapshot's order (6 decimals);
+    /// - [`Campaign::plan_path`]: the plan (JSON);
+    /// - [`balance_path`](Self::balance_path): `feature,level,test_mean,control_mean,smd,status`;
+    /// - [`levers_path`](Self::levers_path): the offer texts once per lever and category.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let indices: Vec<usize> = (0..self.arms.len())
+            .filter(|i| self.arms[*i].is_some())
+            .collect();
+        let chunks: Vec<Vec<u8>> = indices
+            .par_chunks(16_384)
+            .map(|chunk| {
+                let mut s = String::with_capacity(chunk.len() * 96);
+                for &i in chunk {
+                    let r = &self.scores.rows[i];
+                    let arm = self.arms[i].unwrap_or(Arm::Control);
+                    let lever = r.lever.map_or("", |l| LEVERS[usize::from(l)].id);
+                    // Writing into a String cannot fail.
+                    let _ = writeln!(
+                        s,
+                        "{},{},{},{},{},{:.6},{:.6},{},{:.6}",
+                        r.id,
+                        self.strata[self.stratum[i] as usize],
+                        arm.id(),
+                        lever,
+                        csv_field(&r.category),
+                        r.probability,
+                        r.expected_gain,
+                        arm == Arm::Test,
+                        r.offer_cost
+                    );
+                }
+                s.into_bytes()
+            })
+            .collect();
+        let mut bytes = CAMPAIGN_COLUMNS.join(",").into_bytes();
+        bytes.push(b'\n');
+        for c in chunks {
+            bytes.extend_from_slice(&c);
+        }
+        let mut balance = String::from("feature,level,test_mean,control_mean,smd,status\n");
+        for b in &self.balance {
+            let _ = writeln!(
+                balance,
+                "{},{},{:.6},{:.6},{:.6},{}",
+                csv_field(&b.feature),
+                csv_field(b.level.as_deref().unwrap_or("")),
+                b.test,
+                b.control,
+                b.smd,
+                if b.smd.abs() < self.options.balance_limit {
+                    "ok"
+                } else {
+                    "warn"
+                }
+            );
+        }
+        let mut plan = serde_json::to_vec_pretty(&self.plan)?;
+        plan.push(b'\n');
+        let levers = self.scores.levers_csv()?;
+        crate::io::write_creating_dir(&Campaign::plan_path(path), &plan)?;
+        crate::io::write_atomically(&Self::balance_path(path), balance.as_bytes())?;
+        crate::io::write_atomically(&Self::levers_path(path), &levers)?;
+        crate::io::write_atomically(path, &bytes)
+    }
+
+    /// The balance as a Russian table (feature, means, SMD, verdict).
+    pub fn balance_table(&self) -> crate::display::Table {
+        let f = |v: f64| crate::labels::decimal_comma(&format!("{v:.3}"));
+        crate::display::Table::from_rows(
+            [
+                "признак",
+                "среднее, опытная",
+                "среднее, контрольная",
+                "SMD",
+                "баланс",
+            ]
+            .map(String::from)
+            .to_vec(),
+            self.balance
+                .iter()
+                .map(|b| {
+                    vec![
+                        if b.feature == "probability" {
+                            "вероятность снижения".to_string()
+                        } else {
+                            b.name()
+                        },
+                        f(b.test),
+                        f(b.control),
+                        f(b.smd),
+                        if b.smd.abs() < self.options.balance_limit {
+                            "да".into()
+                        } else {
+                            "нет".into()
+                        },
+                    ]
+                })
+                .collect(),
+        )
+        .title("Баланс групп: стандартизованная разность средних")
+    }
+
+    /// The strata with their arms' sizes, as a Russian table.
+    pub fn strata_table(&self) -> crate::display::Table {
+        crate::display::Table::from_rows(
+            ["страта (рычаг/согласие/риск)", "опытная", "контрольная"]
+                .map(String::from)
+                .to_vec(),
+            self.strata
+                .iter()
+                .zip(&self.sizes)
+                .map(|(s, (t, c))| vec![s.clone(), t.to_string(), c.to_string()])
+                .collect(),
+        )
+        .title("Страты рандомизации")
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
