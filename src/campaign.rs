@@ -54,7 +54,7 @@ impl Default for CampaignOptions {
             seed: 42,
             test_share: 0.5,
             balance_limit: 0.1,
-            max_draws: 100,
+            max_draws: 1000,
         }
     }
 }
@@ -195,7 +195,9 @@ pub fn run_raw(
         Vec<Balance>,
     )> = None;
     let mut timing = (0.0, 0.0);
+    let mut tried = 0;
     for draw in 0..options.max_draws {
+        tried += 1;
         let clock = std::time::Instant::now();
         let (arms, sizes) = draw_arms(&members, scores.rows.len(), options, draw as u64);
         timing.0 += clock.elapsed().as_secs_f64();
@@ -251,6 +253,7 @@ pub fn run_raw(
         test_share: options.test_share,
         stratified_by: "lever × consent × risk band (at or above the model's risk threshold, or below): the test is read per lever, consent decides which offers a customer can get, and the probability drives the decline rate most; shuffled within each stratum, the first ⌊n·share⌋ (one more with probability frac(n·share)) to the test arm; redrawn until every |SMD| is below the balance limit".into(),
         draw,
+        draws: tried,
         balance_limit: options.balance_limit,
         alpha: o.alpha,
         horizon_months: o.horizon_months,

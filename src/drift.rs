@@ -279,6 +279,38 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// The reference of training customers with `features`, labels `y`, the model's
+    /// probabilities `p` and the risk threshold `risk`; `roc_auc` and `brier` are the
+    /// study's held-out and out-of-fold figures.
+    pub fn of(
+        features: &DataFrame,
+        y: &[u8],
+        p: &[f64],
+        risk: f64,
+        roc_auc: f64,
+        brier: f64,
+    ) -> Result<Reference> {
+        if y.len() != p.len() || p.len() != features.height() {
+            return Err(Error::shape(
+                "reference",
+                format!(
+                    "{} labels and probabilities (one per row)",
+                    features.height()
+                ),
+                format!("{} labels, {} probabilities", y.len(), p.len()),
+            ));
+        }
+        Ok(Reference {
+            customers: p.len(),
+            features: Distribution::of_frame(features, DEFAULT_BINS)?,
+            probability: Distribution::numeric("probability", p, DEFAULT_BINS)?,
+            at_risk_share: p.iter().filter(|v| **v >= risk).count() as f64 / p.len().max(1) as f64,
+            decline_rate: y.iter().map(|v| f64::from(*v)).sum::<f64>() / y.len().max(1) as f64,
+            roc_auc,
+            brier,
+        })
+    }
+
     /// Checks a stored reference against the model's feature list.
     pub fn check(&self, features: &[String]) -> Result<()> {
         let names: Vec<&str> = self.features.iter().map(|d| d.feature.as_str()).collect();

@@ -1,6 +1,7 @@
 //! What a notebook needs: `use oneclick::prelude::*;`.
 
 pub use crate::calibration::{self, Calibration, PlattMap};
+pub use crate::campaign::{self, CampaignOptions, CampaignRun};
 pub use crate::clean::{Cleaned, CleaningOptions, CleaningReport, Rule};
 pub use crate::corr::{PhikMatrix, PhikOptions, Significance};
 pub use crate::data::{Data, DataDir, FileFormat, FileInfo, RawData, Source};
@@ -10,6 +11,7 @@ pub use crate::eda::{
     rows_of_customers, value_counts,
 };
 pub use crate::error::{Error, Result};
+pub use crate::evaluate::{self, Campaign, Decision, EvaluateOptions};
 pub use crate::explain::{
     self, Explanation, ImportanceOptions, PermutationImportance, ShapOptions,
 };
@@ -19,17 +21,19 @@ pub use crate::metrics::{Confusion, roc_auc};
 pub use crate::model::{
     Classifier, Family, Fit, FittedModel, FittedPipeline, Kernel, Model, Pipeline, Scaler,
 };
+pub use crate::monitor::{self, MonitorOptions, Monitoring};
 pub use crate::offers::{self, OfferOptions, OfferPlan};
-pub use crate::params::Parameters;
+pub use crate::params::{LaunchOptions, Parameters};
 pub use crate::plot;
 pub use crate::polars;
 pub use crate::println_ru;
 pub use crate::progress::Progress;
 pub use crate::schema::{self, FeatureGroup, FileId};
+pub use crate::score::SavedModel;
 pub use crate::search::{self, ModelSelection, SearchOptions, SelectionOptions};
 pub use crate::segment::{Segment, SegmentKind, SegmentOptions, Segmentation, Thresholds};
 pub use crate::study::{Study, StudyOptions};
-pub use crate::synth::SynthOptions;
+pub use crate::synth::{self, Drift, OutcomeOptions, SynthOptions};
 pub use crate::{frame, stats};
 pub use polars::prelude::{
     ChunkCompareEq, ChunkCompareIneq, Column, DataFrame, DataType, IntoColumn, NamedFrom, Series,

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::PlattMap;
-use crate::drift::{Distribution, Reference};
+use crate::drift::Reference;
 use crate::error::{Error, Result};
 use crate::model::{Classifier, FittedPipeline};
 use crate::offers::{LEVERS, OfferOptions, Typical};
@@ -68,16 +68,14 @@ impl SavedModel {
             .iter()
             .map(|v| recalibration.apply(*v))
             .collect();
-        let risk = study.segmentation.thresholds.risk;
-        let reference = Reference {
-            customers: train.len(),
-            features: Distribution::of_frame(&features, crate::drift::DEFAULT_BINS)?,
-            probability: Distribution::numeric("probability", &p, crate::drift::DEFAULT_BINS)?,
-            at_risk_share: p.iter().filter(|v| **v >= risk).count() as f64 / p.len().max(1) as f64,
-            decline_rate: yt.iter().map(|v| f64::from(*v)).sum::<f64>() / yt.len().max(1) as f64,
-            roc_auc: study.selection.test_auc,
-            brier: study.segmentation.calibration.brier,
-        };
+        let reference = Reference::of(
+            &features,
+            &yt,
+            &p,
+            study.segmentation.thresholds.risk,
+            study.selection.test_auc,
+            study.segmentation.calibration.brier,
+        )?;
         Ok(SavedModel {
             format: FORMAT.to_string(),
             pipeline: study.selection.best.clone(),

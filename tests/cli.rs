@@ -323,7 +323,15 @@ fn fetch_data_offline_fails_cleanly() {
 fn help_explains_each_command() {
     let o = oneclick().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&o.stdout);
-    for cmd in ["study", "synth", "fetch-data", "score"] {
+    for cmd in [
+        "study",
+        "synth",
+        "fetch-data",
+        "score",
+        "campaign",
+        "evaluate",
+        "monitor",
+    ] {
         assert!(help.contains(cmd), "{help}");
     }
     let o = oneclick().args(["study", "--help"]).output().unwrap();
@@ -444,4 +452,212 @@ fn score_writes_scores_and_offers_or_nothing() {
     );
     assert!(!out2.exists() && !dir.path().join("other.segments.csv").exists());
     assert!(!dir.path().join("other.levers.csv").exists());
+}
+
+#[test]
+fn campaign_outcomes_evaluate_and_monitor_close_the_loop_or_write_nothing() {
+    let model = common::synthetic_svc_model();
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    model.save(&p("model.json")).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| oneclick().args(args).output().unwrap();
+    let os = |s: &str| std::ffi::OsString::from(s);
+
+    // next month: the embedded data's generator, another seed, the stated drift
+    let o = run(&[
+        &os("synth"),
+        &os("--customers"),
+        &os("1300"),
+        &os("--seed"),
+        &os("43"),
+        &os("--month-ahead"),
+        &os("--out"),
+        p("next").as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("month-ahead drift: Акционные_покупки +0.15"),
+        "{stdout}"
+    );
+
+    let campaign = p("campaign.csv");
+    let o = run(&[
+        &os("campaign"),
+        &os("--model"),
+        p("model.json").as_os_str(),
+        &os("--data"),
+        p("next").as_os_str(),
+        &os("--out"),
+        campaign.as_os_str(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("with an offer that pays for itself"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("balance: largest |SMD|"), "{stdout}");
+    let text = std::fs::read_to_string(&campaign).unwrap();
+    assert!(text.starts_with(
+        "id,stratum,arm,lever,category,probability,expected_gain,offer_sent\
+,offer_cost\n"
+    ));
+    for side in [
+        "campaign.plan.json",
+        "campaign.balance.csv",
+        "campaign.levers.csv",
+    ] {
+        assert!(p(side).exists(), "{side}");
+    }
+
+    let outcomes = p("outcomes.csv");
+    let o = run(&[
+        &os("synth"),
+        &os("--customers"),
+        &os("1300"),
+        &os("--seed"),
+        &os("43"),
+        &os("--month-ahead"),
+        &os("--outcomes-for"),
+        campaign.as_os_str(),
+        &os("--out"),
+        outcomes.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        std::fs::read_to_string(&outcomes)
+            .unwrap()
+            .starts_with("id,Покупательская активность,Прибыль\n")
+    );
+
+    let json = p("evaluation.json");
+    let o = run(&[
+        &os("evaluate"),
+        &os("--campaign"),
+        campaign.as_os_str(),
+        &os("--outcomes"),
+        outcomes.as_os_str(),
+        &os("--json"),
+        json.as_os_str(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("without an outcome") && stdout.contains("decision:"),
+        "{stdout}"
+    );
+    let e: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    for key in [
+        "test",
+        "control",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "p_value_z",
+        "p_value_fisher",
+        "profit_difference",
+        "profit_ci_low",
+        "profit_ci_high",
+        "net_gain",
+        "decision",
+    ] {
+        assert!(e["overall"].get(key).is_some(), "overall.{key}");
+    }
+    assert!(e["by_lever"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(e["missing_outcomes"].is_u64());
+
+    let mjson = p("monitor.json");
+    let o = run(&[
+        &os("monitor"),
+        &os("--model"),
+        p("model.json").as_os_str(),
+        &os("--data"),
+        p("next").as_os_str(),
+        &os("--json"),
+        mjson.as_os_str(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.starts_with("status: Alert"), "{stdout}");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&mjson).unwrap()).unwrap();
+    let flagged: Vec<&str> = m["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] != "ok")
+        .map(|f| f["feature"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        flagged,
+        ["Акционные_покупки", "Страниц_за_визит"],
+        "{stdout}"
+    );
+
+    // bad input: exit 1, a clear message, nothing written
+    let bad_outcomes = p("bad_outcomes.csv");
+    std::fs::write(
+        &bad_outcomes,
+        "id,Покупательская активность,Прибыль\n1,Снизилась,1.0\n",
+    )
+    .unwrap();
+    let bad_json = p("bad.json");
+    let o = run(&[
+        &os("evaluate"),
+        &os("--campaign"),
+        campaign.as_os_str(),
+        &os("--outcomes"),
+        bad_outcomes.as_os_str(),
+        &os("--json"),
+        bad_json.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("bad_outcomes.csv: line 2")
+            && stderr.contains("a customer of the campaign"),
+        "{stderr}"
+    );
+    assert!(!bad_json.exists());
+    let other = p("other.csv");
+    for args in [
+        vec![os("--test-share"), os("1.5")],
+        vec![os("--data"), os("/nonexistent/dir")],
+    ] {
+        let mut all = vec![
+            os("campaign"),
+            os("--model"),
+            p("model.json").into_os_string(),
+            os("--out"),
+            other.clone().into_os_string(),
+        ];
+        if !args.contains(&os("--data")) {
+            all.extend([os("--data"), p("next").into_os_string()]);
+        }
+        all.extend(args);
+        let refs: Vec<&std::ffi::OsStr> = all.iter().map(|s| s.as_os_str()).collect();
+        let o = run(&refs);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("test_share") || stderr.contains("/nonexistent/dir"),
+            "{stderr}"
+        );
+        assert!(
+            !other.exists() && !p("other.plan.json").exists() && !p("other.balance.csv").exists()
+        );
+    }
+    let o = run(&[
+        &os("synth"),
+        &os("--drift"),
+        &os("Тип сервиса=1"),
+        &os("--out"),
+        p("x").as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Тип сервиса") && !p("x").exists(),
+        "{stderr}"
+    );
 }

@@ -61,6 +61,22 @@ pub fn saved_model(
         &oneclick::segment::SegmentOptions::default(),
     )
     .unwrap();
+    let features = table.features().unwrap();
+    let y = table.target().unwrap();
+    // the reference of the customers the pipeline can score (a test may fit it on fewer)
+    let p = match fitted.predict_proba(&features) {
+        Ok(p) => p.to_vec(),
+        Err(_) => oneclick::frame::f64_values(&s.frame, oneclick::segment::PROBABILITY).unwrap(),
+    };
+    let reference = oneclick::drift::Reference::of(
+        &features,
+        &y,
+        &p,
+        s.thresholds.risk,
+        oneclick::metrics::roc_auc(&y, &p).unwrap(),
+        oneclick::calibration::brier_score(&y, &p).unwrap(),
+    )
+    .unwrap();
     oneclick::score::SavedModel {
         format: oneclick::score::FORMAT.into(),
         pipeline: fitted,
@@ -70,6 +86,7 @@ pub fn saved_model(
         assumptions: oneclick::offers::OfferOptions::default(),
         features: table.feature_names(),
         trained_on: "synthetic".into(),
+        reference,
     }
 }
 

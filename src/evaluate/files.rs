@@ -1,0 +1,451 @@
+//! The campaign file with its plan, and the outcomes file: read, checked, every refusal
+//! naming the file, line, column and value.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::schema;
+
+/// Format tag of a campaign's plan file (`FILE.plan.json`).
+pub const CAMPAIGN_FORMAT: &str = "oneclick-campaign/1";
+
+/// The columns of a campaign file, in order.
+pub const CAMPAIGN_COLUMNS: [&str; 9] = [
+    "id",
+    "stratum",
+    "arm",
+    "lever",
+    "category",
+    "probability",
+    "expected_gain",
+    "offer_sent",
+    "offer_cost",
+];
+
+/// The columns of an outcomes file (any order).
+pub const OUTCOME_COLUMNS: [&str; 3] = ["id", schema::TARGET, schema::PROFIT];
+
+/// A customer's arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arm {
+    /// Gets the offer.
+    Test,
+    /// Gets nothing; kept to compare like with like.
+    Control,
+}
+
+impl Arm {
+    /// `test` / `control`, as written in the file.
+    pub fn id(self) -> &'static str {
+        match self {
+            Arm::Test => "test",
+            Arm::Control => "control",
+        }
+    }
+
+    /// «опытная» / «контрольная».
+    pub fn name_ru(self) -> &'static str {
+        match self {
+            Arm::Test => "опытная",
+            Arm::Control => "контрольная",
+        }
+    }
+}
+
+/// One row of a campaign file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignRow {
+    /// Customer id.
+    pub id: i64,
+    /// The randomisation stratum (`lever/consent/risk band`).
+    pub stratum: String,
+    /// The arm drawn for the customer.
+    pub arm: Arm,
+    /// The offer's lever (the one the customer gets in the test arm, and would have got
+    /// in the control arm).
+    pub lever: String,
+    /// The favourite category (the offer's variant).
+    pub category: String,
+    /// P(«Снизилась») at the campaign's start.
+    pub probability: f64,
+    /// The offer's expected net gain under the model's assumptions.
+    pub expected_gain: f64,
+    /// Whether the offer is sent (the test arm only).
+    pub offer_sent: bool,
+    /// The offer's cost for this customer, in the profit's units (charged only when sent).
+    pub offer_cost: f64,
+}
+
+/// What a campaign committed to before its outcomes existed (`FILE.plan.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignPlan {
+    /// [`CAMPAIGN_FORMAT`].
+    pub format: String,
+    /// Seed of the randomisation.
+    pub seed: u64,
+    /// Target share of the test arm in each stratum.
+    pub test_share: f64,
+    /// What the strata are and why.
+    pub stratified_by: String,
+    /// The draw kept (1: the first was balanced).
+    pub draw: usize,
+    /// Draws tried (the kept one is the most balanced of them).
+    pub draws: usize,
+    /// |SMD| every feature had to stay below.
+    pub balance_limit: f64,
+    /// Level of the tests; the intervals are at `1 − alpha`.
+    pub alpha: f64,
+    /// Months the offers' gain is counted over (the outcomes' profit is per month).
+    pub horizon_months: f64,
+    /// Drop of the decline rate from which the offers pay for themselves, all levers.
+    pub break_even_drop: f64,
+    /// The same per lever.
+    pub break_even_by_lever: BTreeMap<String, f64>,
+    /// The rule the decision follows.
+    pub decision_rule: String,
+    /// The model that scored the snapshot.
+    pub model: String,
+    /// Customers in the campaign, in the test arm, in the control arm.
+    pub customers: usize,
+    /// Customers in the test arm.
+    pub test: usize,
+    /// Customers in the control arm.
+    pub control: usize,
+}
+
+impl CampaignPlan {
+    /// The decision rule, stated before the outcomes exist.
+    pub fn rule(alpha: f64) -> String {
+        format!(
+            "roll out when Fisher's exact test rejects at α = {alpha}, the observed drop of the decline rate (control − test) is at least the break-even drop and the net gain after the offers' costs is not significantly negative; do not roll out when the interval's largest drop lies below the break-even drop or the net gain is significantly negative; otherwise inconclusive: extend the test"
+        )
+    }
+}
+
+/// A campaign file with its plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Campaign {
+    /// The campaign file.
+    pub path: PathBuf,
+    /// Its rows, in file order.
+    pub rows: Vec<CampaignRow>,
+    /// Its plan.
+    pub plan: CampaignPlan,
+}
+
+impl Campaign {
+    /// The plan beside a campaign file: `campaign.csv` → `campaign.plan.json`.
+    pub fn plan_path(path: &Path) -> PathBuf {
+        crate::io::beside(path, "plan", "json")
+    }
+
+    /// Reads a campaign file and the plan beside it. A wrong header, a malformed value, a
+    /// duplicate id or a plan that does not match the rows is an error naming the file,
+    /// line, column and value.
+    pub fn read(path: &Path) -> Result<Campaign> {
+        let plan_path = Self::plan_path(path);
+        let plan_bytes = std::fs::read(&plan_path).map_err(|e| Error::io(&plan_path, e))?;
+        let plan: CampaignPlan =
+            serde_json::from_slice(&plan_bytes).map_err(|e| Error::ModelFile {
+                source_name: plan_path.display().to_string(),
+                reason: format!("not a campaign plan written by `oneclick campaign` ({e})"),
+            })?;
+        if plan.format != CAMPAIGN_FORMAT {
+            return Err(Error::ModelFile {
+                source_name: plan_path.display().to_string(),
+                reason: format!(
+                    "campaign format {:?}, this version reads {CAMPAIGN_FORMAT:?}",
+                    plan.format
+                ),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let file = path.display().to_string();
+        let records = read_csv(&bytes, &file, &CAMPAIGN_COLUMNS, true)?;
+        let mut rows = Vec::with_capacity(records.len());
+        let mut seen: HashMap<i64, usize> = HashMap::with_capacity(records.len());
+        for (line, r) in records {
+            let value = |k: usize, expected: &str| Error::Value {
+                file: file.clone(),
+                line,
+                column: CAMPAIGN_COLUMNS[k].to_string(),
+                value: r[k].chars().take(60).collect(),
+                expected: expected.to_string(),
+            };
+            let id: i64 = r[0]
+                .parse()
+                .map_err(|_| value(0, "an integer customer id"))?;
+            if let Some(first) = seen.insert(id, line) {
+                return Err(Error::DuplicateKey {
+                    file: file.clone(),
+                    line,
+                    first_line: first,
+                    key: format!("id {id}"),
+                    expected: "each customer once in a campaign".into(),
+                });
+            }
+            let arm = match r[2].as_str() {
+                "test" => Arm::Test,
+                "control" => Arm::Control,
+                _ => return Err(value(2, "test or control")),
+            };
+            let number = |k: usize| -> Result<f64> {
+                r[k].parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| value(k, "a finite number"))
+            };
+            let probability = number(5)?;
+            if !(0.0..=1.0).contains(&probability) {
+                return Err(value(5, "a probability in [0, 1]"));
+            }
+            let offer_sent = match r[7].as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(value(7, "true or false")),
+            };
+            if offer_sent != (arm == Arm::Test) {
+                return Err(value(
+                    7,
+                    "true in the test arm and false in the control arm",
+                ));
+            }
+            let offer_cost = number(8)?;
+            if offer_cost < 0.0 {
+                return Err(value(8, "a cost of at least 0"));
+            }
+            if r[3].is_empty() {
+                return Err(value(3, "the offer's lever"));
+            }
+            rows.push(CampaignRow {
+                id,
+                stratum: r[1].clone(),
+                arm,
+                lever: r[3].clone(),
+                category: r[4].clone(),
+                probability,
+                expected_gain: number(6)?,
+                offer_sent,
+                offer_cost,
+            });
+        }
+        let test = rows.iter().filter(|r| r.arm == Arm::Test).count();
+        if (plan.customers, plan.test, plan.control) != (rows.len(), test, rows.len() - test) {
+            return Err(Error::ModelFile {
+                source_name: plan_path.display().to_string(),
+                reason: format!(
+                    "the plan counts {} customers ({} test, {} control) but {file} has {} ({test} test, {} control); expected the plan written with this file",
+                    plan.customers,
+                    plan.test,
+                    plan.control,
+                    rows.len(),
+                    rows.len() - test
+                ),
+            });
+        }
+        Ok(Campaign {
+            path: path.to_path_buf(),
+            rows,
+            plan,
+        })
+    }
+}
+
+/// A customer's outcome three months later.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    /// Whether purchase activity declined («Снизилась»).
+    pub declined: bool,
+    /// Average monthly profit over the three months, before the offers' costs.
+    pub profit: f64,
+}
+
+/// Reads an outcomes file (`id, Покупательская активность, Прибыль`, comma-separated,
+/// decimal points) for `campaign`: one entry per campaign row, `None` where the file has
+/// no row for the customer. An id not in the campaign, a duplicate id, an unknown label
+/// value or a profit that is not a number is an error naming the file, line, column and
+/// value.
+pub fn read_outcomes(path: &Path, campaign: &Campaign) -> Result<Vec<Option<Outcome>>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    outcomes_from_bytes(&bytes, &path.display().to_string(), campaign)
+}
+
+/// [`read_outcomes`] from bytes (`file` names them in errors).
+pub fn outcomes_from_bytes(
+    bytes: &[u8],
+    file: &str,
+    campaign: &Campaign,
+) -> Result<Vec<Option<Outcome>>> {
+    let index: HashMap<i64, usize> = campaign
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id, i))
+        .collect();
+    let records = read_csv(bytes, file, &OUTCOME_COLUMNS, false)?;
+    let mut out: Vec<Option<Outcome>> = vec![None; campaign.rows.len()];
+    let mut lines: Vec<usize> = vec![0; campaign.rows.len()];
+    for (line, r) in records {
+        let value = |k: usize, expected: String| Error::Value {
+            file: file.to_string(),
+            line,
+            column: OUTCOME_COLUMNS[k].to_string(),
+            value: r[k].chars().take(60).collect(),
+            expected,
+        };
+        let id: i64 = r[0]
+            .parse()
+            .map_err(|_| value(0, "an integer customer id".into()))?;
+        let Some(&i) = index.get(&id) else {
+            return Err(value(
+                0,
+                format!("a customer of the campaign {}", campaign.path.display()),
+            ));
+        };
+        if lines[i] > 0 {
+            return Err(Error::DuplicateKey {
+                file: file.to_string(),
+                line,
+                first_line: lines[i],
+                key: format!("id {id}"),
+                expected: "one outcome per customer".into(),
+            });
+        }
+        lines[i] = line;
+        let declined = match r[1].as_str() {
+            schema::DECLINED => true,
+            schema::SAME_LEVEL => false,
+            _ => {
+                return Err(value(
+                    1,
+                    format!("{:?} or {:?}", schema::DECLINED, schema::SAME_LEVEL),
+                ));
+            }
+        };
+        let profit = r[2]
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| value(2, "a finite number with a decimal point".into()))?;
+        out[i] = Some(Outcome { declined, profit });
+    }
+    Ok(out)
+}
+
+/// Rows of a CSV file after its header, `(line, fields in `columns` order)`. The header
+/// must hold exactly `columns` (in that order when `ordered`).
+fn read_csv(
+    bytes: &[u8],
+    file: &str,
+    columns: &[&str],
+    ordered: bool,
+) -> Result<Vec<(usize, Vec<String>)>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::EmptyFile {
+            file: file.to_string(),
+        });
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = reader.byte_records();
+    let csv_error = |e: csv::Error| Error::Csv {
+        file: file.to_string(),
+        line: e.position().map_or(0, |p| p.line() as usize),
+        message: e.to_string(),
+    };
+    let header = records
+        .next()
+        .transpose()
+        .map_err(csv_error)?
+        .unwrap_or_default();
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let missing: Vec<String> = columns
+        .iter()
+        .filter(|c| !header.iter().any(|h| h == *c))
+        .map(|c| c.to_string())
+        .collect();
+    let unexpected: Vec<String> = header
+        .iter()
+        .filter(|h| !columns.contains(&h.as_str()))
+        .cloned()
+        .collect();
+    let mut duplicated: Vec<String> = header
+        .iter()
+        .filter(|h| header.iter().filter(|g| g == h).count() > 1)
+        .cloned()
+        .collect();
+    duplicated.dedup();
+    let order_wrong = ordered
+        && header
+            .iter()
+            .map(String::as_str)
+            .ne(columns.iter().copied());
+    if !missing.is_empty() || !unexpected.is_empty() || !duplicated.is_empty() || order_wrong {
+        return Err(Error::Columns {
+            file: file.to_string(),
+            missing,
+            unexpected,
+            duplicated: if order_wrong && duplicated.is_empty() {
+                vec![format!("(order: expected {})", columns.join(","))]
+            } else {
+                duplicated
+            },
+        });
+    }
+    let position: Vec<usize> = columns
+        .iter()
+        .map(|c| header.iter().position(|h| h == c).unwrap_or(0))
+        .collect();
+    let mut out = Vec::new();
+    for record in records {
+        let record = record.map_err(csv_error)?;
+        let line = record
+            .position()
+            .map_or(out.len() + 2, |p| p.line() as usize);
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        if record.len() != header.len() {
+            return Err(Error::FieldCount {
+                file: file.to_string(),
+                line,
+                expected: header.len(),
+                found: record.len(),
+            });
+        }
+        let fields = position
+            .iter()
+            .map(|k| {
+                std::str::from_utf8(&record[*k])
+                    .map(|s| s.trim().to_string())
+                    .map_err(|_| Error::Value {
+                        file: file.to_string(),
+                        line,
+                        column: columns[position.iter().position(|p| p == k).unwrap_or(0)]
+                            .to_string(),
+                        value: String::from_utf8_lossy(&record[*k]).to_string(),
+                        expected: "UTF-8 text".into(),
+                    })
+            })
+            .collect::<Result<Vec<String>>>()?;
+        out.push((line, fields));
+    }
+    if out.is_empty() {
+        return Err(Error::NoRows {
+            file: file.to_string(),
+            line: 2,
+        });
+    }
+    Ok(out)
+}
