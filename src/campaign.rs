@@ -187,13 +187,7 @@ pub fn run_raw(
     }
     // Rerandomisation (Morgan & Rubin, 2012): draw d uses stream d·2³² + stratum; the
     // first draw whose every |SMD| is below the limit is kept, else the most balanced.
-    let mut best: Option<(
-        f64,
-        usize,
-        Vec<Option<Arm>>,
-        Vec<(usize, usize)>,
-        Vec<Balance>,
-    )> = None;
+    let mut best: Option<Draw> = None;
     let mut timing = (0.0, 0.0);
     let mut tried = 0;
     for draw in 0..options.max_draws {
@@ -280,6 +274,15 @@ pub fn run_raw(
         timings,
     })
 }
+
+/// A draw kept so far: largest |SMD|, its number (from 1), arms, sizes per stratum, balance.
+type Draw = (
+    f64,
+    usize,
+    Vec<Option<Arm>>,
+    Vec<(usize, usize)>,
+    Vec<Balance>,
+);
 
 /// One draw of the arms: each stratum's customers (in id order) shuffled with the stream
 /// `draw·2³² + stratum`, the first ⌊n·share⌋ (one more with probability frac(n·share)) to
@@ -401,7 +404,7 @@ impl CampaignRun {
     pub fn imbalanced(&self) -> Vec<&Balance> {
         self.balance
             .iter()
-            .filter(|b| !(b.smd.abs() < self.options.balance_limit))
+            .filter(|b| b.smd.abs() >= self.options.balance_limit || b.smd.is_nan())
             .collect()
     }
 

@@ -179,8 +179,7 @@ impl Distribution {
     pub fn check(&self) -> Result<()> {
         let bins = match &self.binning {
             Binning::Numeric { edges } => {
-                if edges.windows(2).any(|w| !(w[0] < w[1])) || edges.iter().any(|e| !e.is_finite())
-                {
+                if edges.windows(2).any(|w| w[0] >= w[1]) || edges.iter().any(|e| !e.is_finite()) {
                     return Err(Error::parameter(
                         format!("reference of {}", self.feature),
                         "edges",
@@ -193,7 +192,7 @@ impl Distribution {
         };
         let sum: f64 = self.shares.iter().sum();
         if self.shares.len() != bins
-            || self.shares.iter().any(|s| !(*s >= 0.0))
+            || self.shares.iter().any(|s| s.is_nan() || *s < 0.0)
             || (sum - 1.0).abs() > 1e-6
         {
             return Err(Error::parameter(

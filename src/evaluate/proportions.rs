@@ -30,7 +30,7 @@ pub fn z_test(x1: u64, n1: u64, x2: u64, n2: u64) -> f64 {
     let (a, b) = (n1 as f64, n2 as f64);
     let pooled = (x1 + x2) as f64 / (a + b);
     let se = (pooled * (1.0 - pooled) * (1.0 / a + 1.0 / b)).sqrt();
-    if !(se > 0.0) {
+    if se.is_nan() || se <= 0.0 {
         return f64::NAN;
     }
     let z = (x1 as f64 / a - x2 as f64 / b) / se;

@@ -64,6 +64,9 @@ fn shiftable() -> Vec<(usize, &'static str)> {
         .collect()
 }
 
+/// A shift as the generator applies it: variable index, change, the originals' range.
+pub(super) type Resolved = (usize, f64, (f64, f64));
+
 impl Drift {
     /// No drift.
     pub fn none() -> Drift {
@@ -76,7 +79,7 @@ impl Drift {
     }
 
     /// `(variable index, change, (lowest, highest value of the originals))` per shift.
-    pub(super) fn resolved(&self) -> Result<Vec<(usize, f64, (f64, f64))>> {
+    pub(super) fn resolved(&self) -> Result<Vec<Resolved>> {
         let known = shiftable();
         self.shifts
             .iter()

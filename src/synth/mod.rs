@@ -329,7 +329,7 @@ fn chunk(
     range: std::ops::Range<usize>,
     quirk: &[Quirk],
     factors: &[Vec<f64>],
-    shifts: &[(usize, f64, (f64, f64))],
+    shifts: &[ahead::Resolved],
 ) -> (SynthFiles, Vec<bool>, Vec<f64>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(index as u64 + 1);
