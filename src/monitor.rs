@@ -347,22 +347,31 @@ impl Monitoring {
         ))
     }
 
+    /// One variable's bins (`probability` for the predicted probability): the training
+    /// customers' share against the snapshot's, as a chart.
+    pub fn bins_figure(&self, feature: &str) -> Result<crate::display::Figure> {
+        let (bins, psi) = self.bins_of(feature)?;
+        crate::plot::drift_bins(bins, feature, psi)
+    }
+
+    fn bins_of(&self, feature: &str) -> Result<(&[(String, f64, f64)], f64)> {
+        if feature == "probability" {
+            return Ok((&self.probability_bins, self.probability_psi));
+        }
+        self.features
+            .iter()
+            .find(|f| f.feature == feature)
+            .map(|f| (f.bins.as_slice(), f.psi))
+            .ok_or_else(|| Error::UnknownColumn {
+                what: "monitored features".into(),
+                column: feature.to_string(),
+                known: self.features.iter().map(|f| f.feature.clone()).collect(),
+            })
+    }
+
     /// One variable's bins: reference share against the snapshot's, as a Russian table.
     pub fn bins_table(&self, feature: &str) -> Result<crate::display::Table> {
-        let bins = if feature == "probability" {
-            &self.probability_bins
-        } else {
-            &self
-                .features
-                .iter()
-                .find(|f| f.feature == feature)
-                .ok_or_else(|| Error::UnknownColumn {
-                    what: "monitored features".into(),
-                    column: feature.to_string(),
-                    known: self.features.iter().map(|f| f.feature.clone()).collect(),
-                })?
-                .bins
-        };
+        let (bins, _) = self.bins_of(feature)?;
         let pct = |v: f64| crate::labels::decimal_comma(&format!("{:.1}", v * 100.0));
         Ok(crate::display::Table::from_rows(
             ["интервал", "при обучении, %", "сейчас, %"]

@@ -11,7 +11,7 @@ pub use crate::eda::{
     rows_of_customers, value_counts,
 };
 pub use crate::error::{Error, Result};
-pub use crate::evaluate::{self, Campaign, Decision, EvaluateOptions};
+pub use crate::evaluate::{self, Campaign, CampaignPlan, Decision, EvaluateOptions};
 pub use crate::explain::{
     self, Explanation, ImportanceOptions, PermutationImportance, ShapOptions,
 };

@@ -119,6 +119,14 @@ pub struct CampaignPlan {
 }
 
 impl CampaignPlan {
+    /// [`rule`](Self::rule) in Russian, for the notebook.
+    pub fn rule_ru(alpha: f64) -> String {
+        format!(
+            "раскатывать, если тест Фишера отвергает равенство долей при α = {}, наблюдаемое снижение доли «Снизилась» (контроль − опыт) не меньше точки окупаемости, а выгода после затрат на предложения не отрицательна значимо; не раскатывать, если даже наибольшее снижение в интервале меньше точки окупаемости или выгода значимо отрицательна; иначе — не ясно: продлить тест",
+            crate::labels::decimal_comma(&alpha.to_string())
+        )
+    }
+
     /// The decision rule, stated before the outcomes exist.
     pub fn rule(alpha: f64) -> String {
         format!(

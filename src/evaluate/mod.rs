@@ -343,8 +343,15 @@ fn compare(
                 pp(break_even)
             ),
             format!(
-                "тест Фишера отвергает равенство долей (p = {} < {}), наблюдаемое снижение ({} п. п.) не меньше точки окупаемости ({} п. п.), выгода не отрицательна значимо",
-                crate::labels::decimal_comma(&format!("{p_value_fisher:.2e}")),
+                "тест Фишера отвергает равенство долей (p {} при α = {}), наблюдаемое снижение ({} п. п.) не меньше точки окупаемости ({} п. п.), выгода не отрицательна значимо",
+                {
+                    let p = p_text(p_value_fisher);
+                    if p.starts_with('<') {
+                        p
+                    } else {
+                        format!("= {p}")
+                    }
+                },
                 crate::labels::decimal_comma(&alpha.to_string()),
                 crate::labels::decimal_comma(&format!("{:.1}", pp(drop))),
                 crate::labels::decimal_comma(&format!("{:.1}", pp(break_even)))
@@ -364,7 +371,7 @@ fn compare(
                 crate::labels::decimal_comma(&format!("{:.1}", pp(-ci_high))),
                 crate::labels::decimal_comma(&format!("{:.1}", pp(-ci_low))),
                 crate::labels::decimal_comma(&format!("{:.1}", pp(break_even))),
-                crate::labels::decimal_comma(&format!("{p_value_fisher:.3}"))
+                p_text(p_value_fisher)
             ),
         )
     };
@@ -417,16 +424,32 @@ fn bootstrap_differences(
     d
 }
 
+/// A p-value for a reader: `< 0,001`, else three decimals with a decimal comma.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0,001".into()
+    } else {
+        crate::labels::decimal_comma(&format!("{p:.3}"))
+    }
+}
+
 impl Evaluation {
-    /// The comparison as Russian table rows: overall first, then each lever.
+    /// The comparison as a Russian table: overall first, then each lever by its id.
     pub fn table(&self) -> crate::display::Table {
+        self.table_titled(&|id| id.to_string())
+    }
+
+    /// [`table`](Self::table) with each lever named by `title(id)`.
+    pub fn table_titled(&self, title: &dyn Fn(&str) -> String) -> crate::display::Table {
         let f = |v: f64, d: usize| crate::labels::decimal_comma(&format!("{v:.d$}"));
         let pp = |v: f64| f(v * 100.0, 1);
         let rows = std::iter::once(&self.overall)
             .chain(&self.by_lever)
             .map(|c| {
                 vec![
-                    c.lever.clone().unwrap_or_else(|| "все рычаги".into()),
+                    c.lever
+                        .as_deref()
+                        .map_or_else(|| "все рычаги".into(), title),
                     format!(
                         "{} из {} ({} %)",
                         c.test.declined,
@@ -440,8 +463,8 @@ impl Evaluation {
                         pp(c.control.rate)
                     ),
                     format!("{} [{}; {}]", pp(c.difference), pp(c.ci_low), pp(c.ci_high)),
-                    crate::labels::decimal_comma(&format!("{:.2e}", c.p_value_z)),
-                    crate::labels::decimal_comma(&format!("{:.2e}", c.p_value_fisher)),
+                    p_text(c.p_value_z),
+                    p_text(c.p_value_fisher),
                     format!(
                         "{} [{}; {}]",
                         f(c.profit_difference, 3),

@@ -9,6 +9,7 @@
 mod bars;
 mod boxplot;
 mod curves;
+mod drift;
 mod heatmap;
 mod hist;
 mod ishikawa;
@@ -22,6 +23,7 @@ pub mod style;
 pub use bars::count_by_class;
 pub use boxplot::boxplot_by_class;
 pub use curves::validation_curves;
+pub use drift::drift_bins;
 pub use heatmap::heatmap;
 pub use hist::{histogram_by_class, histogram_with_cut};
 pub use ishikawa::ishikawa;
