@@ -103,6 +103,9 @@ impl Status {
     }
 }
 
+/// One bin: its label, the reference's share, the snapshot's share.
+pub type BinShares = (String, f64, f64);
+
 /// One variable's shift.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Shifted {
@@ -114,7 +117,7 @@ pub struct Shifted {
     pub status: Status,
     /// The bins (labels), the reference's and the snapshot's shares.
     #[serde(skip)]
-    pub bins: Vec<(String, f64, f64)>,
+    pub bins: Vec<BinShares>,
 }
 
 /// The realised quality on a labelled snapshot.
@@ -158,7 +161,7 @@ pub struct Monitoring {
     pub probability_status: Status,
     /// The probability's bins (labels, reference share, snapshot share).
     #[serde(skip)]
-    pub probability_bins: Vec<(String, f64, f64)>,
+    pub probability_bins: Vec<BinShares>,
     /// Share at or above the risk threshold now.
     pub at_risk_share: f64,
     /// … at training.
@@ -354,7 +357,7 @@ impl Monitoring {
         crate::plot::drift_bins(bins, feature, psi)
     }
 
-    fn bins_of(&self, feature: &str) -> Result<(&[(String, f64, f64)], f64)> {
+    fn bins_of(&self, feature: &str) -> Result<(&[BinShares], f64)> {
         if feature == "probability" {
             return Ok((&self.probability_bins, self.probability_psi));
         }
