@@ -265,6 +265,16 @@ impl Parameters {
         .title(format!("Параметры исследования ({})", self.source))
     }
 
+    /// Every parameter of the study itself (all sections but `launch`, the loop after it).
+    pub fn study_table(&self) -> Table {
+        let sections: Vec<String> = match &self.json {
+            Value::Object(m) => m.keys().filter(|k| *k != "launch").cloned().collect(),
+            _ => Vec::new(),
+        };
+        let refs: Vec<&str> = sections.iter().map(String::as_str).collect();
+        self.table(&refs)
+    }
+
     /// Every key of the file with its description (the comment on its line).
     pub fn descriptions(&self) -> &[(String, String)] {
         &self.descriptions
