@@ -88,6 +88,8 @@ pub const CURVE_AXIS_KNN: &str = "k (число соседей)";
 pub const CURVE_AXIS_TREE: &str = "max_depth (лучшее по min_samples_split × min_samples_leaf)";
 /// x-axis of the logistic-regression and SVC validation curves.
 pub const CURVE_AXIS_C: &str = "C";
+/// x axis of the gradient-boosting validation curve.
+pub const CURVE_AXIS_BOOSTING: &str = "max_iter (число деревьев)";
 /// Title of a family's validation curve.
 pub fn curve_title(family: &str) -> String {
     format!("{}: ROC-AUC на кросс-валидации", family_name(family))
@@ -100,6 +102,7 @@ pub fn family_name(id: &str) -> &str {
         "decision_tree" => "дерево решений",
         "logistic_regression" => "логистическая регрессия",
         "svc" => "SVC",
+        "gradient_boosting" => "градиентный бустинг",
         other => other,
     }
 }

@@ -303,7 +303,7 @@ impl ModelSelection {
             return Err(Error::parameter(
                 "family",
                 format!("{family:?}"),
-                "a family with results: knn, decision_tree, logistic_regression or svc",
+                "a family with results: knn, decision_tree, logistic_regression, svc or gradient_boosting",
             ));
         }
         for s in series.iter_mut() {
@@ -318,6 +318,7 @@ impl ModelSelection {
         let (x_label, log_x) = match family {
             Family::Knn => (labels::CURVE_AXIS_KNN, false),
             Family::DecisionTree => (labels::CURVE_AXIS_TREE, false),
+            Family::GradientBoosting => (labels::CURVE_AXIS_BOOSTING, false),
             _ => (labels::CURVE_AXIS_C, true),
         };
         crate::plot::validation_curves(

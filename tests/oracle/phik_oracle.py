@@ -110,33 +110,38 @@ def matrix(df):
     return [[float(v) for v in row] for row in df.to_numpy()]
 
 
-root = Path(__file__).resolve().parents[2]
-data_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else root / ".." / "shared" / "data" / "real"
-df = model_table(data_dir)
-n, k = df.shape
+def main():
+    root = Path(__file__).resolve().parents[2]
+    data_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else root / ".." / "shared" / "data" / "real"
+    df = model_table(data_dir)
+    n, k = df.shape
 
-phik_m = df.phik_matrix(interval_cols=INTERVAL_COLS, verbose=False)
-asymptotic = df.significance_matrix(interval_cols=INTERVAL_COLS, significance_method="asymptotic", verbose=False)
-np.random.seed(SEED)
-hybrid = df.significance_matrix(interval_cols=INTERVAL_COLS, njobs=1, verbose=False)
-assert list(phik_m.columns) == list(asymptotic.columns) == list(hybrid.columns) == list(df.columns)
+    phik_m = df.phik_matrix(interval_cols=INTERVAL_COLS, verbose=False)
+    asymptotic = df.significance_matrix(interval_cols=INTERVAL_COLS, significance_method="asymptotic", verbose=False)
+    np.random.seed(SEED)
+    hybrid = df.significance_matrix(interval_cols=INTERVAL_COLS, njobs=1, verbose=False)
+    assert list(phik_m.columns) == list(asymptotic.columns) == list(hybrid.columns) == list(df.columns)
 
-comment = (
-    f"Expected values from the Python phik library {phik.__version__} (scipy {scipy.__version__}, "
-    f"pandas {'.'.join(pd.__version__.split('.')[:2])}) on the model table of the original data "
-    f"({n} customers x {k} columns: target and {k - 1} features; id and Прибыль excluded), rebuilt with "
-    "pandas exactly as src/clean/mod.rs and src/merge.rs do, by tests/oracle/phik_oracle.py: "
-    "df.phik_matrix(interval_cols=interval_cols) with the defaults (bins=10, uniform, noise_correction=True); "
-    "df.significance_matrix(interval_cols=..., significance_method='asymptotic'); and the default hybrid "
-    f"significance (nsim=1000) with njobs=1 after np.random.seed({SEED}). Statistics only, no rows of the data."
-)
-out = {
-    "_comment": comment,
-    "interval_cols": INTERVAL_COLS,
-    "columns": list(phik_m.columns),
-    "phik": matrix(phik_m),
-    "significance_asymptotic": matrix(asymptotic),
-    "significance_hybrid": matrix(hybrid),
-}
-# like the committed fixture: UTF-8 names, one-space indent, no newline at the end
-sys.stdout.write(json.dumps(out, indent=1, ensure_ascii=False))
+    comment = (
+        f"Expected values from the Python phik library {phik.__version__} (scipy {scipy.__version__}, "
+        f"pandas {'.'.join(pd.__version__.split('.')[:2])}) on the model table of the original data "
+        f"({n} customers x {k} columns: target and {k - 1} features; id and Прибыль excluded), rebuilt with "
+        "pandas exactly as src/clean/mod.rs and src/merge.rs do, by tests/oracle/phik_oracle.py: "
+        "df.phik_matrix(interval_cols=interval_cols) with the defaults (bins=10, uniform, noise_correction=True); "
+        "df.significance_matrix(interval_cols=..., significance_method='asymptotic'); and the default hybrid "
+        f"significance (nsim=1000) with njobs=1 after np.random.seed({SEED}). Statistics only, no rows of the data."
+    )
+    out = {
+        "_comment": comment,
+        "interval_cols": INTERVAL_COLS,
+        "columns": list(phik_m.columns),
+        "phik": matrix(phik_m),
+        "significance_asymptotic": matrix(asymptotic),
+        "significance_hybrid": matrix(hybrid),
+    }
+    # like the committed fixture: UTF-8 names, one-space indent, no newline at the end
+    sys.stdout.write(json.dumps(out, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
