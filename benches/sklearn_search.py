@@ -15,6 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
@@ -72,6 +73,13 @@ def main() -> None:
             "model__C": [0.1, 0.3, 1, 3, 10],
             "prep__num": scalers,
         },
+        {
+            "model": [HistGradientBoostingClassifier(early_stopping=False)],
+            "model__learning_rate": [0.05, 0.1],
+            "model__max_leaf_nodes": [15, 31],
+            "model__max_iter": [100, 200],
+            "prep__num": [StandardScaler()],
+        },
     ]
     search = GridSearchCV(pipe, grid, scoring="roc_auc", cv=cv, n_jobs=args.n_jobs)
     t = time.perf_counter()
@@ -85,6 +93,7 @@ def main() -> None:
         "DecisionTreeClassifier": "decision_tree",
         "LogisticRegression": "logistic_regression",
         "SVC": "svc",
+        "HistGradientBoostingClassifier": "gradient_boosting",
     }
     for i, params in enumerate(res["params"]):
         fam = names[type(params["model"]).__name__]

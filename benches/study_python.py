@@ -27,6 +27,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_pre
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
@@ -94,6 +95,8 @@ def main() -> None:
         {"model": [LogisticRegression(max_iter=1000)], "model__C": [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100], "prep__num": scalers},
         {"model": [SVC(probability=True, random_state=42)], "model__kernel": ["rbf", "linear", "poly"],
          "model__C": [0.1, 0.3, 1, 3, 10], "prep__num": scalers},
+        {"model": [HistGradientBoostingClassifier(early_stopping=False)], "model__learning_rate": [0.05, 0.1],
+         "model__max_leaf_nodes": [15, 31], "model__max_iter": [100, 200], "prep__num": [StandardScaler()]},
     ]
     search = GridSearchCV(pipe, grid, scoring="roc_auc", cv=StratifiedKFold(5, shuffle=True, random_state=42), n_jobs=args.n_jobs)
     search.fit(x_train, y_train)

@@ -86,6 +86,9 @@ pub struct Study {
     pub permutation: crate::explain::PermutationImportance,
     /// SHAP values of every test customer (background: the training part).
     pub shap: crate::explain::Explanation,
+    /// Test customers the permutation importance and SHAP explain: all, or the sample of
+    /// `importance.max_rows`.
+    pub explained: usize,
     /// Out-of-fold risk × profit segments of every customer.
     pub segmentation: crate::segment::Segmentation,
     /// Reasons, offers and money of every at-risk customer; the A/B plan.
@@ -137,11 +140,25 @@ impl Study {
         let features = table.features()?;
         let train = crate::search::take_rows(&features, &selection.train)?;
         let test = crate::search::take_rows(&features, &selection.test)?;
+        // The explained customers: the whole test part, or a seeded stratified sample.
+        let sample = crate::model::KernelRows {
+            rows: options.importance.max_rows,
+            seed: options.importance.seed,
+        }
+        .pick(&selection.test_y);
+        let (test, explained_y) = match &sample {
+            Some(rows) => (
+                crate::search::take_rows(&test, rows)?,
+                rows.iter().map(|i| selection.test_y[*i]).collect(),
+            ),
+            None => (test, selection.test_y.clone()),
+        };
+        let explained = explained_y.len();
         let t = Instant::now();
         let permutation = crate::explain::permutation_importance(
             &selection.best,
             &test,
-            &selection.test_y,
+            &explained_y,
             options.importance.repeats,
             options.importance.seed,
         )?;
@@ -150,9 +167,20 @@ impl Study {
             t.elapsed().as_secs_f64(),
         ));
         let t = Instant::now();
+        // SHAP explains a smaller stratified sample of those (each row costs max_evals ×
+        // background model evaluations).
+        let shap_rows = crate::model::KernelRows {
+            rows: options.importance.shap.max_rows,
+            seed: options.importance.shap.seed,
+        }
+        .pick(&explained_y);
+        let shap_test = match &shap_rows {
+            Some(rows) => crate::search::take_rows(&test, rows)?,
+            None => test.clone(),
+        };
         let shap = crate::explain::permutation_shap(
             &selection.best,
-            &test,
+            &shap_test,
             &train,
             &options.importance.shap,
         )?;
@@ -177,6 +205,7 @@ impl Study {
             selection,
             permutation,
             shap,
+            explained,
             segmentation,
             offers,
             timings,

@@ -78,7 +78,13 @@ fn study_on_synthetic_data_writes_results_json() {
         .collect();
     assert_eq!(
         families,
-        ["knn", "decision_tree", "logistic_regression", "svc"]
+        [
+            "knn",
+            "decision_tree",
+            "logistic_regression",
+            "svc",
+            "gradient_boosting"
+        ]
     );
     for m in models {
         let cv = m["cv_roc_auc"].as_f64().unwrap();
@@ -95,7 +101,7 @@ fn study_on_synthetic_data_writes_results_json() {
             .all(|m| m["cv_roc_auc"].as_f64().unwrap() <= best_cv)
     );
     assert!(best["test_roc_auc"].as_f64().unwrap() >= 0.91, "{best}");
-    assert_eq!(best["candidates"], 374);
+    assert_eq!(best["candidates"], 382);
     assert_eq!(
         best["train_rows"].as_u64().unwrap() + best["test_rows"].as_u64().unwrap(),
         1296
@@ -103,7 +109,7 @@ fn study_on_synthetic_data_writes_results_json() {
     let t = best["threshold"].as_f64().unwrap();
     assert!(t > 0.0 && t < 1.0);
     assert!(
-        stdout.contains("model search: 374 pipelines × 5 folds"),
+        stdout.contains("model search: 382 pipelines × 5 folds"),
         "{stdout}"
     );
     for kind in ["permutation", "shap"] {

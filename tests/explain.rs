@@ -110,6 +110,7 @@ fn permutation_shap_converges_to_exact_shapley_values() {
         background: 20,
         max_evals: 13 * 400,
         seed: 5,
+        ..ShapOptions::default()
     };
     let e = permutation_shap(&pipeline, &frame(&rows), &frame(&bg), &options).unwrap();
     for i in 0..4 {

@@ -415,3 +415,83 @@ fn gradient_boosting_ranks_the_originals_as_scikit_learn_does() {
         assert!((ours - theirs).abs() < 0.01, "{s}: ours {ours}");
     }
 }
+
+#[test]
+fn kernel_subsamples_are_stratified_seeded_and_only_when_needed() {
+    use oneclick::model::KernelRows;
+    let y: Vec<u8> = (0..1000).map(|i| u8::from(i % 4 == 0)).collect();
+    let k = KernelRows { rows: 200, seed: 3 };
+    let rows = k.pick(&y).unwrap();
+    assert_eq!(rows.len(), 200);
+    assert!(rows.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(rows.iter().filter(|i| y[**i] == 1).count(), 50);
+    assert_eq!(k.pick(&y), Some(rows.clone()));
+    assert_ne!(KernelRows { rows: 200, seed: 4 }.pick(&y), Some(rows));
+    assert_eq!(
+        KernelRows {
+            rows: 1000,
+            seed: 3
+        }
+        .pick(&y),
+        None
+    );
+    // a kernel pipeline carries the cap into its parameters; other families ignore it
+    let svc = Pipeline::new(Scaler::Standard, Svc::new(Kernel::Rbf, 1.0)).with_kernel_rows(300, 1);
+    assert_eq!(svc.params()["fit_rows"], 300);
+    let lr = Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0)).with_kernel_rows(300, 1);
+    assert!(lr.kernel_rows.is_none());
+}
+
+#[test]
+fn successive_halving_keeps_the_best_third_and_ends_on_every_row() {
+    let table = common::synthetic_table();
+    let features = table.features().unwrap();
+    let y = table.target().unwrap();
+    let candidates: Vec<Pipeline> = (1..=27)
+        .map(|c| Pipeline::new(Scaler::Standard, LogisticRegression::new(0.001 * c as f64)))
+        .collect();
+    let (result, rounds) = oneclick::search::halving_search(
+        &features,
+        &y,
+        &candidates,
+        &SearchOptions::default(),
+        3,
+        200,
+        None,
+    )
+    .unwrap();
+    let counts: Vec<usize> = rounds.iter().map(|r| r.candidates).collect();
+    assert_eq!(counts, [27, 9, 3]);
+    assert_eq!(rounds.last().unwrap().rows, y.len());
+    assert!(rounds.windows(2).all(|w| w[0].rows < w[1].rows));
+    // every candidate is reported, from the last round it was in
+    assert_eq!(result.results.len(), 27);
+    let finalists: Vec<&oneclick::search::CvResult> = result
+        .results
+        .iter()
+        .filter(|r| r.rows == y.len())
+        .collect();
+    assert_eq!(finalists.len(), 3);
+    // the best is the best finalist, scored as a plain CV on every row would score it
+    let best = result.best();
+    assert_eq!(best.rows, y.len());
+    assert!(finalists.iter().all(|f| f.mean <= best.mean));
+    assert_eq!(best.rank, 1);
+    let plain = cross_validate(
+        &features,
+        &y,
+        &[best.pipeline.clone()],
+        &SearchOptions::default(),
+        None,
+    )
+    .unwrap();
+    assert!((plain.results[0].mean - best.mean).abs() < 1e-12);
+    // finalists rank above everyone dropped earlier
+    assert!(
+        result
+            .results
+            .iter()
+            .filter(|r| r.rows < y.len())
+            .all(|r| r.rank > 3)
+    );
+}

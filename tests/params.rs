@@ -69,7 +69,7 @@ fn changes_are_recorded_shown_and_checked() {
         (
             "selection.sed",
             "7",
-            "selection.sed = ?: expected a key of the parameter file; selection has: search, seed, test_size",
+            "selection.sed = ?: expected a key of the parameter file; selection has: halving_rows, kernel_rows, search, seed, test_size",
         ),
         ("offers.loss_share", "1.5", "OfferOptions::loss_share = 1.5"),
         ("selection.seed", "\"seven\"", "selection.seed = \"seven\""),

@@ -33,6 +33,9 @@ pub struct ImportanceOptions {
     /// Permutation SHAP: background rows (default 50), evaluations per row (default 200),
     /// seed (default 42).
     pub shap: ShapOptions,
+    /// Test customers explained: all of them up to this many, else a seeded stratified
+    /// sample of this many (with `seed`). Default 2000.
+    pub max_rows: usize,
 }
 
 impl Default for ImportanceOptions {
@@ -41,6 +44,7 @@ impl Default for ImportanceOptions {
             repeats: 10,
             seed: 42,
             shap: ShapOptions::default(),
+            max_rows: 2000,
         }
     }
 }
@@ -53,6 +57,13 @@ impl ImportanceOptions {
                 "ImportanceOptions::repeats",
                 0,
                 "at least 1",
+            ));
+        }
+        if self.max_rows < 100 {
+            return Err(Error::parameter(
+                "ImportanceOptions::max_rows",
+                self.max_rows,
+                "at least 100 customers",
             ));
         }
         self.shap.check()

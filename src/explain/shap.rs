@@ -26,6 +26,9 @@ pub struct ShapOptions {
     pub max_evals: usize,
     /// Seed of the background sample and of each row's permutations.
     pub seed: u64,
+    /// Customers explained: the explained rows when there are no more, else a seeded
+    /// stratified sample of this many (the study draws it). Default 500.
+    pub max_rows: usize,
 }
 
 impl Default for ShapOptions {
@@ -34,6 +37,7 @@ impl Default for ShapOptions {
             background: 50,
             max_evals: 200,
             seed: 42,
+            max_rows: 500,
         }
     }
 }
@@ -47,6 +51,13 @@ impl ShapOptions {
         }
         if self.max_evals == 0 {
             return Err(Error::parameter("ShapOptions::max_evals", 0, "at least 1"));
+        }
+        if self.max_rows < 50 {
+            return Err(Error::parameter(
+                "ShapOptions::max_rows",
+                self.max_rows,
+                "at least 50 customers",
+            ));
         }
         Ok(())
     }

@@ -144,28 +144,35 @@ impl FittedGbdt {
         let f = &self.fitted;
         check_width("gradient_boosting", f.features, x)?;
         let used = &f.trees[..trees.min(f.trees.len())];
-        Ok(x.rows()
-            .into_iter()
-            .map(|row| {
-                let mut raw = f.baseline;
-                for t in used {
-                    let mut k = 0usize;
-                    loop {
-                        let n = &t[k];
-                        if n.left == 0 {
-                            raw += n.value;
-                            break;
-                        }
-                        k = if row[n.feature as usize] <= n.threshold {
-                            n.left as usize
-                        } else {
-                            n.right as usize
-                        };
+        let walk = |row: ndarray::ArrayView1<f64>| {
+            let mut raw = f.baseline;
+            for t in used {
+                let mut k = 0usize;
+                loop {
+                    let n = &t[k];
+                    if n.left == 0 {
+                        raw += n.value;
+                        break;
                     }
+                    k = if row[n.feature as usize] <= n.threshold {
+                        n.left as usize
+                    } else {
+                        n.right as usize
+                    };
                 }
-                raw
-            })
-            .collect())
+            }
+            raw
+        };
+        // Rows in parallel, each on its own: the result does not depend on the threads.
+        let out: Vec<f64> = if x.nrows() >= 4096 {
+            (0..x.nrows())
+                .into_par_iter()
+                .map(|i| walk(x.row(i)))
+                .collect()
+        } else {
+            x.rows().into_iter().map(walk).collect()
+        };
+        Ok(Array1::from(out))
     }
 
     /// Checks a model read from a file: `width` features, finite values, every split on

@@ -482,6 +482,57 @@ pub struct Pipeline {
     pub scaler: Scaler,
     /// The model's parameters.
     pub model: Model,
+    /// A kernel family (kNN, SVC: fits and predictions grow with the training rows) is
+    /// fitted on a seeded stratified subsample of at most this many training rows; other
+    /// families use every row. `None`: every row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_rows: Option<KernelRows>,
+}
+
+/// The subsample a kernel family is fitted on when the training rows are many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KernelRows {
+    /// At most this many rows.
+    pub rows: usize,
+    /// Seed of the draw.
+    pub seed: u64,
+}
+
+impl KernelRows {
+    /// The rows to fit on among `y.len()` training rows: all of them when they are few
+    /// enough, else a stratified sample of `rows` (each class in its share, rounded; drawn
+    /// with the seed's ChaCha8 stream per class), in row order.
+    pub fn pick(&self, y: &[u8]) -> Option<Vec<usize>> {
+        use rand::SeedableRng;
+        if y.len() <= self.rows {
+            return None;
+        }
+        let mut out = Vec::with_capacity(self.rows);
+        let positives = y.iter().filter(|v| **v == 1).count();
+        let take_pos = ((self.rows as f64) * positives as f64 / y.len() as f64).round() as usize;
+        for (class, take) in [(0u8, self.rows - take_pos.min(self.rows)), (1, take_pos)] {
+            let members: Vec<usize> = (0..y.len()).filter(|i| y[*i] == class).collect();
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed);
+            rng.set_stream(u64::from(class));
+            let take = take.min(members.len());
+            out.extend(
+                rand::seq::index::sample(&mut rng, members.len(), take)
+                    .into_iter()
+                    .map(|k| members[k]),
+            );
+        }
+        out.sort_unstable();
+        Some(out)
+    }
+
+    /// `(x, y)` restricted to [`pick`](Self::pick)'s rows, or `None` when all are used.
+    pub fn apply(&self, x: ArrayView2<f64>, y: &[u8]) -> Option<(Array2<f64>, Vec<u8>)> {
+        let rows = self.pick(y)?;
+        Some((
+            x.select(ndarray::Axis(0), &rows),
+            rows.iter().map(|i| y[*i]).collect(),
+        ))
+    }
 }
 
 /// A fitted [`Pipeline`]: the fitted preprocessing and the fitted model. Serializable
@@ -502,7 +553,29 @@ impl Pipeline {
         Pipeline {
             scaler,
             model: model.into(),
+            kernel_rows: None,
         }
+    }
+
+    /// Whether the model is a kernel family (kNN, SVC), whose cost grows with the
+    /// training rows.
+    pub fn is_kernel(&self) -> bool {
+        matches!(self.model, Model::Knn(_) | Model::Svc(_))
+    }
+
+    /// The same pipeline fitted on at most `rows` training rows (seeded stratified
+    /// subsample) when it is a kernel family; unchanged otherwise.
+    pub fn with_kernel_rows(&self, rows: usize, seed: u64) -> Pipeline {
+        let mut p = self.clone();
+        if p.is_kernel() {
+            p.kernel_rows = Some(KernelRows { rows, seed });
+        }
+        p
+    }
+
+    /// The rows the model is fitted on, `(x, y)`, when a subsample applies.
+    pub fn fit_subsample(&self, x: ArrayView2<f64>, y: &[u8]) -> Option<(Array2<f64>, Vec<u8>)> {
+        self.kernel_rows.filter(|_| self.is_kernel())?.apply(x, y)
     }
 
     /// The same pipeline with probabilities available: an SVC gets Platt scaling
@@ -520,6 +593,9 @@ impl Pipeline {
         let mut p = serde_json::Map::new();
         p.insert("scaler".into(), self.scaler.id().into());
         p.extend(self.model.params());
+        if let Some(k) = self.kernel_rows {
+            p.insert("fit_rows".into(), k.rows.into());
+        }
         p
     }
 
@@ -529,7 +605,10 @@ impl Pipeline {
         self.model.check()?;
         let transformer = ColumnTransformer::study(self.scaler.transformer()).fit(features)?;
         let x = transformer.transform(features)?;
-        let model = self.model.fit(x.view(), y)?;
+        let model = match self.fit_subsample(x.view(), y) {
+            Some((xs, ys)) => self.model.fit(xs.view(), &ys)?,
+            None => self.model.fit(x.view(), y)?,
+        };
         Ok(FittedPipeline {
             scaler: self.scaler,
             transformer,

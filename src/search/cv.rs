@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::labels;
 use crate::metrics::roc_auc;
 use crate::model::{
-    Classifier, Family, Fit, FittedPipeline, Model, Pipeline, Scaler, WorkGroup, params_text,
+    Classifier, Family, Fit, FittedPipeline, KernelRows, Model, Pipeline, Scaler, WorkGroup,
+    params_text,
 };
 use crate::prep::ColumnTransformer;
 use crate::split::stratified_kfold;
@@ -78,8 +79,13 @@ pub struct CvResult {
     /// Mean seconds per fold: preprocessing aside, fit + scoring (shared work divided
     /// among the candidates sharing it).
     pub seconds: f64,
-    /// Rank by mean score (1 = best; equal means share a rank; failed fits rank last).
+    /// Rank by mean score (1 = best; equal means share a rank; failed fits rank last);
+    /// after successive halving, candidates of a later round rank above those of an
+    /// earlier one.
     pub rank: usize,
+    /// Training rows of the search that scored it: the whole training part, or the
+    /// subsample of the successive-halving round it was last in.
+    pub rows: usize,
     /// Why a fit failed, if one did.
     pub error: Option<String>,
 }
@@ -109,6 +115,9 @@ struct FoldData {
     x_valid: Array2<f64>,
     y_valid: Vec<u8>,
 }
+
+/// Candidates fitted together: one work group with one training subsample.
+type GroupKey = (WorkGroup, Option<KernelRows>);
 
 /// A unit of parallel work on one fold and scaler: one candidate, or candidates of one
 /// [`WorkGroup`] fitted together ([`Model::group_decisions`]).
@@ -172,12 +181,17 @@ pub fn cross_validate(
     let mut jobs: Vec<(Scaler, usize, Job)> = Vec::new();
     for &s in &scalers {
         for f in 0..folds.len() {
-            let mut groups: Vec<(WorkGroup, Vec<usize>)> = Vec::new();
+            let mut groups: Vec<(GroupKey, Vec<usize>)> = Vec::new();
             for (i, p) in candidates.iter().enumerate() {
                 if p.scaler != s {
                     continue;
                 }
-                match p.model.work_group().filter(|_| options.share_work) {
+                match p
+                    .model
+                    .work_group()
+                    .filter(|_| options.share_work)
+                    .map(|g| (g, p.kernel_rows))
+                {
                     Some(g) => match groups.iter_mut().find(|(k, _)| *k == g) {
                         Some((_, members)) => members.push(i),
                         None => groups.push((g, vec![i])),
@@ -234,6 +248,7 @@ pub fn cross_validate(
                 std,
                 seconds: seconds[i],
                 rank: 0,
+                rows: y.len(),
                 error: errors[i].take(),
             }
         })
@@ -277,16 +292,22 @@ fn run_job(candidates: &[Pipeline], d: &FoldData, fold: usize, job: &Job) -> Vec
         Job::Single(i) => vec![*i],
         Job::Group(m) => m.clone(),
     };
+    // A kernel family's subsample (the same for every member of a group).
+    let sub = candidates[members[0]].fit_subsample(d.x_train.view(), &d.y_train);
+    let (x_train, y_train) = match &sub {
+        Some((x, y)) => (x.view(), y.as_slice()),
+        None => (d.x_train.view(), d.y_train.as_slice()),
+    };
     let decisions = match job {
         Job::Single(i) => vec![
             candidates[*i]
                 .model
-                .fit(d.x_train.view(), &d.y_train)
+                .fit(x_train, y_train)
                 .and_then(|m| m.decision_function(d.x_valid.view())),
         ],
         Job::Group(m) => {
             let models: Vec<&Model> = m.iter().map(|i| &candidates[*i].model).collect();
-            Model::group_decisions(&models, d.x_train.view(), &d.y_train, d.x_valid.view())
+            Model::group_decisions(&models, x_train, y_train, d.x_valid.view())
         }
     };
     let scored: Vec<(usize, std::result::Result<f64, String>)> = members
@@ -302,6 +323,119 @@ fn run_job(candidates: &[Pipeline], d: &FoldData, fold: usize, job: &Job) -> Vec
         .into_iter()
         .map(|(i, s)| (i, fold, s, secs))
         .collect()
+}
+
+/// One round of a successive-halving search: its training rows and candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct HalvingRound {
+    /// Training rows (a stratified subsample; the last round uses all).
+    pub rows: usize,
+    /// Candidates cross-validated in it.
+    pub candidates: usize,
+}
+
+/// Successive halving over the candidates (scikit-learn's `HalvingGridSearchCV` with the
+/// rows as the resource): round r cross-validates the remaining candidates on a seeded
+/// stratified subsample of `n / factor^(R − r)` training rows (at least `min_rows`) and
+/// keeps the best ⌈candidates / factor⌉ by mean CV ROC-AUC (ties: candidate order) for
+/// the next round; the last round (R) uses every row and the usual folds, so the chosen
+/// candidate is scored exactly as by [`cross_validate`]. Each candidate's result is that
+/// of the last round it took part in ([`CvResult::rows`] says how many rows); ranks put
+/// later rounds first. Returns the result and the rounds.
+pub fn halving_search(
+    features: &DataFrame,
+    y: &[u8],
+    candidates: &[Pipeline],
+    options: &SearchOptions,
+    factor: usize,
+    min_rows: usize,
+    progress: Option<&(dyn Fn(usize) + Sync)>,
+) -> Result<(SearchResult, Vec<HalvingRound>)> {
+    let start = Instant::now();
+    if factor < 2 {
+        return Err(Error::parameter("halving factor", factor, "at least 2"));
+    }
+    check_candidates(candidates)?;
+    let n = y.len();
+    // rounds until at most `factor` candidates remain
+    let mut last = 0u32;
+    while candidates.len().div_ceil(factor.pow(last)) > factor {
+        last += 1;
+    }
+    let mut alive: Vec<usize> = (0..candidates.len()).collect();
+    let mut kept: Vec<Option<CvResult>> = vec![None; candidates.len()];
+    let mut rounds = Vec::new();
+    let mut final_folds = Vec::new();
+    for r in 0..=last {
+        let rows = (n / factor.pow(last - r)).max(min_rows).min(n);
+        let pick = crate::model::KernelRows {
+            rows,
+            seed: options.seed.wrapping_add(u64::from(r) + 1),
+        }
+        .pick(y);
+        let (f, yy) = match &pick {
+            Some(rows) => (
+                take_rows(features, rows)?,
+                rows.iter().map(|i| y[*i]).collect(),
+            ),
+            None => (features.clone(), y.to_vec()),
+        };
+        let subset: Vec<Pipeline> = alive.iter().map(|i| candidates[*i].clone()).collect();
+        let result = cross_validate(&f, &yy, &subset, options, progress)?;
+        rounds.push(HalvingRound {
+            rows: yy.len(),
+            candidates: subset.len(),
+        });
+        for (k, res) in alive.iter().zip(result.results) {
+            kept[*k] = Some(res);
+        }
+        final_folds = result.folds;
+        if r == last {
+            break;
+        }
+        let mut order = alive.clone();
+        order.sort_by(|a, b| {
+            let (ma, mb) = (
+                kept[*a].as_ref().map_or(f64::NAN, |c| c.mean),
+                kept[*b].as_ref().map_or(f64::NAN, |c| c.mean),
+            );
+            // NaN (failed) last, then the higher mean, then candidate order
+            mb.is_nan()
+                .cmp(&ma.is_nan())
+                .reverse()
+                .then(mb.total_cmp(&ma))
+                .then(a.cmp(b))
+        });
+        order.truncate(alive.len().div_ceil(factor));
+        order.sort_unstable();
+        alive = order;
+    }
+    let mut results: Vec<CvResult> = kept
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.ok_or_else(|| Error::fit("halving search", format!("candidate {i} was not scored")))
+        })
+        .collect::<Result<_>>()?;
+    for i in 0..results.len() {
+        let (rows, m) = (results[i].rows, results[i].mean);
+        results[i].rank = if m.is_nan() {
+            results.len()
+        } else {
+            1 + results
+                .iter()
+                .filter(|r| !r.mean.is_nan() && (r.rows, r.mean) > (rows, m))
+                .count()
+        };
+    }
+    Ok((
+        SearchResult {
+            results,
+            folds: final_folds,
+            seconds: start.elapsed().as_secs_f64(),
+        },
+        rounds,
+    ))
 }
 
 /// Out-of-fold P(1) for every row: each fold's rows scored by `pipeline` fitted on the
@@ -368,7 +502,7 @@ impl SearchResult {
             .iter()
             .filter(|r| !r.mean.is_nan())
             .fold(None::<&CvResult>, |b, r| match b {
-                Some(b) if b.mean >= r.mean => Some(b),
+                Some(b) if (b.rows, b.mean) >= (r.rows, r.mean) => Some(b),
                 _ => Some(r),
             })
             .unwrap_or(&self.results[0])
@@ -389,7 +523,7 @@ impl SearchResult {
                     .iter()
                     .filter(|r| r.family() == fam && !r.mean.is_nan())
                     .fold(None::<&CvResult>, |b, r| match b {
-                        Some(b) if b.mean >= r.mean => Some(b),
+                        Some(b) if (b.rows, b.mean) >= (r.rows, r.mean) => Some(b),
                         _ => Some(r),
                     })
             })

@@ -3,7 +3,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::model::{DecisionTree, Kernel, Knn, LogisticRegression, Pipeline, Scaler, Svc};
+use crate::model::{DecisionTree, Gbdt, Kernel, Knn, LogisticRegression, Pipeline, Scaler, Svc};
 
 /// C values of the logistic-regression grid.
 pub const LOGISTIC_C: [f64; 9] = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
@@ -13,7 +13,10 @@ pub const SVC_C: [f64; 5] = [0.1, 0.3, 1.0, 3.0, 10.0];
 /// The study's grid, each model × scaler {standard, minmax} (374 pipelines):
 /// kNN k = 2…20; tree max_depth 2…10 × min_samples_split {2, 5, 10, 20} ×
 /// min_samples_leaf {1, 2, 5, 10}; logistic regression C ∈ {0.01 … 100};
-/// SVC kernel {rbf, linear, poly} × C {0.1, 0.3, 1, 3, 10}.
+/// SVC kernel {rbf, linear, poly} × C {0.1, 0.3, 1, 3, 10}; and gradient boosting
+/// learning_rate {0.05, 0.1} × max_leaf_nodes {15, 31} × max_iter {100, 200} with the
+/// standard scaler only (8 pipelines: trees split on the order of values, which neither
+/// scaler changes) — 382 in all.
 pub fn study_grid() -> Vec<Pipeline> {
     let mut models: Vec<crate::model::Model> = Vec::new();
     models.extend((2..=20).map(|k| Knn::new(k).into()));
@@ -32,11 +35,29 @@ pub fn study_grid() -> Vec<Pipeline> {
     for kernel in Kernel::ALL {
         models.extend(SVC_C.iter().map(|c| Svc::new(kernel, *c).into()));
     }
-    models
+    let mut pipelines: Vec<Pipeline> = models
         .into_iter()
         .flat_map(|m| Scaler::ALL.map(|s| Pipeline::new(s, m.clone())))
-        .collect()
+        .collect();
+    for rate in GBDT_LEARNING_RATE {
+        for leaves in GBDT_LEAVES {
+            for trees in GBDT_TREES {
+                pipelines.push(Pipeline::new(
+                    Scaler::Standard,
+                    Gbdt::new(rate, trees, leaves),
+                ));
+            }
+        }
+    }
+    pipelines
 }
+
+/// Learning rates of the gradient-boosting grid.
+pub const GBDT_LEARNING_RATE: [f64; 2] = [0.05, 0.1];
+/// Leaves per tree of the gradient-boosting grid.
+pub const GBDT_LEAVES: [usize; 2] = [15, 31];
+/// Trees of the gradient-boosting grid.
+pub const GBDT_TREES: [usize; 2] = [100, 200];
 
 /// `n_iter` pipelines drawn with `seed` (scikit-learn's `RandomizedSearchCV` idea): a
 /// family uniformly, a scaler uniformly, then kNN k ∈ 1…50; tree max_depth 2…15,
@@ -162,7 +183,7 @@ mod tests {
     #[test]
     fn grid_has_every_combination_once() {
         let g = study_grid();
-        assert_eq!(g.len(), (19 + 9 * 16 + 9 + 15) * 2);
+        assert_eq!(g.len(), (19 + 9 * 16 + 9 + 15) * 2 + 2 * 2 * 2);
         let mut keys: Vec<String> = g
             .iter()
             .map(|p| serde_json::to_string(&p.params()).unwrap() + p.model.family().id())

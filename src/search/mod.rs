@@ -21,8 +21,8 @@ mod selection;
 /// re-exported here, where a search reads them.
 pub use crate::split::{stratified_kfold, take_rows, train_test_split};
 pub use cv::{
-    CvResult, SearchOptions, SearchResult, cross_val_fit, cross_val_predict,
-    cross_val_predict_with_progress, cross_validate,
+    CvResult, HalvingRound, SearchOptions, SearchResult, cross_val_fit, cross_val_predict,
+    cross_val_predict_with_progress, cross_validate, halving_search,
 };
 pub use grid::{LOGISTIC_C, SVC_C, grid_table, random_candidates, study_grid};
 

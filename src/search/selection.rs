@@ -9,7 +9,10 @@ use crate::merge::ModelTable;
 use crate::metrics::{Confusion, RocPoint, f1_threshold, roc_auc, roc_curve};
 use crate::model::{Family, FittedPipeline, Pipeline, params_text};
 
-use super::cv::{CvResult, SearchOptions, SearchResult, cross_val_predict, cross_validate};
+use super::cv::{
+    CvResult, HalvingRound, SearchOptions, SearchResult, cross_val_predict, cross_validate,
+    halving_search,
+};
 use super::grid::study_grid;
 use super::take_rows;
 use crate::split::train_test_split;
@@ -24,6 +27,14 @@ pub struct SelectionOptions {
     pub seed: u64,
     /// Cross-validation settings.
     pub search: SearchOptions,
+    /// When the training part has more customers, the search is a successive halving
+    /// (factor 3) instead of a full grid search: most candidates are dropped on small
+    /// subsamples and only the best are cross-validated on every row.
+    pub halving_rows: usize,
+    /// When the training part has more customers, the kernel families (kNN, SVC) are fitted
+    /// on a seeded stratified subsample of this many (their fits and predictions grow
+    /// with the training rows; the other families use every row).
+    pub kernel_rows: usize,
     /// The candidates ([`study_grid`] by default; not a parameter of the file: a grid is
     /// code, changed in the notebook).
     #[serde(skip, default = "study_grid")]
@@ -42,6 +53,20 @@ impl SelectionOptions {
             ));
         }
         self.search.check()?;
+        if self.halving_rows < 1000 {
+            return Err(Error::parameter(
+                "SelectionOptions::halving_rows",
+                self.halving_rows,
+                "at least 1000 customers",
+            ));
+        }
+        if self.kernel_rows < 200 {
+            return Err(Error::parameter(
+                "SelectionOptions::kernel_rows",
+                self.kernel_rows,
+                "at least 200 customers",
+            ));
+        }
         if self.candidates.is_empty() {
             return Err(Error::parameter(
                 "SelectionOptions::candidates",
@@ -60,6 +85,8 @@ impl Default for SelectionOptions {
             test_size: 0.25,
             seed: 42,
             search: SearchOptions::default(),
+            halving_rows: 10_000,
+            kernel_rows: 4000,
             candidates: study_grid(),
         }
     }
@@ -85,6 +112,9 @@ pub struct ModelSelection {
     pub test: Vec<usize>,
     /// The cross-validated search on the training part.
     pub search: SearchResult,
+    /// The successive-halving rounds, when the training part was large enough for one
+    /// (`None`: a full grid search).
+    pub halving: Option<Vec<HalvingRound>>,
     /// The best pipeline of each family, tested.
     pub families: Vec<FamilyBest>,
     /// The overall best pipeline, refitted on the whole training part, with probabilities.
@@ -139,13 +169,31 @@ impl ModelSelection {
             seed: options.seed,
             ..options.search.clone()
         };
-        let search = cross_validate(
-            &x_train,
-            &train_y,
-            &options.candidates,
-            &search_options,
-            progress,
-        )?;
+        // Kernel families on a bounded subsample when the training part is large.
+        let candidates: Vec<Pipeline> = if train.len() > options.kernel_rows {
+            options
+                .candidates
+                .iter()
+                .map(|p| p.with_kernel_rows(options.kernel_rows, options.seed))
+                .collect()
+        } else {
+            options.candidates.clone()
+        };
+        let (search, halving) = if train.len() > options.halving_rows {
+            let (s, rounds) = halving_search(
+                &x_train,
+                &train_y,
+                &candidates,
+                &search_options,
+                3,
+                500,
+                progress,
+            )?;
+            (s, Some(rounds))
+        } else {
+            let s = cross_validate(&x_train, &train_y, &candidates, &search_options, progress)?;
+            (s, None)
+        };
         let t = Instant::now();
         let families = search
             .best_per_family()
@@ -180,6 +228,7 @@ impl ModelSelection {
             train,
             test,
             search,
+            halving,
             families,
             best,
             best_cv,
