@@ -480,7 +480,7 @@ fn successive_halving_keeps_the_best_third_and_ends_on_every_row() {
     let plain = cross_validate(
         &features,
         &y,
-        &[best.pipeline.clone()],
+        std::slice::from_ref(&best.pipeline),
         &SearchOptions::default(),
         None,
     )
