@@ -211,6 +211,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes `value` as pretty JSON with a final newline (atomically) and says so.
+fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> oneclick::Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
+    bytes.push(b'\n');
+    oneclick::io::write_creating_dir(path, &bytes)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
 /// `COLUMN=CHANGE` → a drift shift.
 fn parse_shift(text: &str) -> oneclick::Result<Shift> {
     let bad = || {
@@ -492,10 +501,7 @@ fn run(command: Command) -> oneclick::Result<()> {
                 println!("  decision: {} — {}", cmp.decision, cmp.why);
             }
             if let Some(path) = json {
-                let mut bytes = serde_json::to_vec_pretty(&e)?;
-                bytes.push(b'\n');
-                oneclick::io::write_creating_dir(&path, &bytes)?;
-                println!("wrote {}", path.display());
+                write_json(&path, &e)?;
             }
         }
         Command::Monitor {
@@ -550,10 +556,7 @@ fn run(command: Command) -> oneclick::Result<()> {
                 }
             }
             if let Some(path) = json {
-                let mut bytes = serde_json::to_vec_pretty(&r)?;
-                bytes.push(b'\n');
-                oneclick::io::write_creating_dir(&path, &bytes)?;
-                println!("wrote {}", path.display());
+                write_json(&path, &r)?;
             }
         }
         Command::FetchData {
