@@ -114,22 +114,17 @@ impl Gbdt {
         y: &[u8],
         x_valid: ArrayView2<f64>,
     ) -> Vec<Result<Array1<f64>>> {
-        let Some(first) = group.first() else {
-            return Vec::new();
-        };
-        let most = group.iter().map(|m| m.max_iter).max().unwrap_or(1);
-        let full = Gbdt {
-            max_iter: most,
-            ..(*first).clone()
-        }
-        .fit(x, y);
-        group
-            .iter()
-            .map(|m| match &full {
-                Ok(f) => f.decision_after(x_valid, m.max_iter),
-                Err(e) => Err(Error::fit("gradient_boosting", e.to_string())),
-            })
-            .collect()
+        super::shared_by_size(
+            "gradient_boosting",
+            group,
+            |m| m.max_iter,
+            |m, max_iter| Gbdt {
+                max_iter,
+                ..m.clone()
+            },
+            |f, x, trees| f.decision_after(x, trees),
+            (x, y, x_valid),
+        )
     }
 }
 

@@ -352,6 +352,32 @@ impl Model {
     }
 }
 
+/// Decision values on `x_valid` of every model of `group` — models that differ only in one
+/// size (a tree's depth, a boosting's trees) — from one fit at the largest size on (`x`,
+/// `y`), read at each member's size by `read` (exact when growth is greedy and
+/// sequential, as both are). In the order given.
+pub(crate) fn shared_by_size<P: Fit + Clone>(
+    family: &str,
+    group: &[&P],
+    size: impl Fn(&P) -> usize,
+    with_size: impl Fn(&P, usize) -> P,
+    read: impl Fn(&P::Fitted, ArrayView2<f64>, usize) -> Result<Array1<f64>>,
+    (x, y, x_valid): (ArrayView2<f64>, &[u8], ArrayView2<f64>),
+) -> Vec<Result<Array1<f64>>> {
+    let Some(first) = group.first() else {
+        return Vec::new();
+    };
+    let largest = group.iter().map(|m| size(m)).max().unwrap_or(1);
+    let full = with_size(first, largest).fit(x, y);
+    group
+        .iter()
+        .map(|m| match &full {
+            Ok(f) => read(f, x_valid, size(m)),
+            Err(e) => Err(Error::fit(family, e.to_string())),
+        })
+        .collect()
+}
+
 /// `key=value, …` of a JSON parameter object.
 pub fn params_text(params: &serde_json::Map<String, serde_json::Value>) -> String {
     params

@@ -82,22 +82,17 @@ impl DecisionTree {
         y: &[u8],
         x_valid: ArrayView2<f64>,
     ) -> Vec<Result<Array1<f64>>> {
-        let Some(first) = group.first() else {
-            return Vec::new();
-        };
-        let depth = group.iter().map(|t| t.max_depth).max().unwrap_or(1);
-        let deep = DecisionTree {
-            max_depth: depth,
-            ..(*first).clone()
-        }
-        .fit(x, y);
-        group
-            .iter()
-            .map(|t| match &deep {
-                Ok(d) => d.predict_proba_at_depth(x_valid, t.max_depth),
-                Err(e) => Err(Error::fit("decision_tree", e.to_string())),
-            })
-            .collect()
+        super::shared_by_size(
+            "decision_tree",
+            group,
+            |t| t.max_depth,
+            |t, max_depth| DecisionTree {
+                max_depth,
+                ..t.clone()
+            },
+            |f, x, depth| f.predict_proba_at_depth(x, depth),
+            (x, y, x_valid),
+        )
     }
 }
 
