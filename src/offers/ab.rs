@@ -125,29 +125,59 @@ pub fn fisher_exact_power(n1: u64, n2: u64, p1: f64, p2: f64, alpha: f64) -> Res
     };
     let b1: Vec<f64> = (0..=n1).map(|k| ln_binom(k, n1, p1)).collect();
     let b2: Vec<f64> = (0..=n2).map(|k| ln_binom(k, n2, p2)).collect();
-    let mut power = 0.0;
-    let mut h: Vec<(f64, u64)> = Vec::new();
-    let mut prefix: Vec<f64> = Vec::new();
+    // For a fixed total s the hypergeometric probabilities h(x) are unimodal in x, so
+    // the outcomes Fisher's two-sided test does not reject (p = Σ of every h(y) ≤
+    // h(x)·(1 + 1e-7) above α) are a central run around the mode: take outcomes from the
+    // mode outwards in descending order of h until the first rejected one, and sum the
+    // probability of the accepted ones under (p1, p2). Power = 1 − that sum over all s.
+    let e1: Vec<f64> = b1.iter().map(|v| v.exp()).collect();
+    let e2: Vec<f64> = b2.iter().map(|v| v.exp()).collect();
+    let mut accepted = 0.0;
+    let mut taken: Vec<f64> = Vec::new();
     for s in 0..=n {
-        let (lo, hi) = (s.saturating_sub(n2), s.min(n1));
-        h.clear();
+        let (lo, hi) = (s.saturating_sub(n2) as i64, s.min(n1) as i64);
         let total = ln_choose(n, s);
-        h.extend((lo..=hi).map(|x| ((ln_choose(n1, x) + ln_choose(n2, s - x) - total).exp(), x)));
-        h.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        prefix.clear();
-        let mut acc = 0.0;
-        for (v, _) in &h {
-            acc += v;
-            prefix.push(acc);
-        }
-        for (v, x) in &h {
+        let h = |x: i64| {
+            let x = x as u64;
+            (ln_choose(n1, x) + ln_choose(n2, s - x) - total).exp()
+        };
+        let mode = (((s + 1) * (n1 + 1)) / (n + 2)) as i64;
+        let mode = mode.clamp(lo, hi);
+        // next candidates: l going down, r going up
+        let (mut l, mut r) = (mode, mode + 1);
+        let mut hl = h(l);
+        let mut hr = if r <= hi { h(r) } else { -1.0 };
+        let mut sum = 0.0;
+        taken.clear();
+        while l >= lo || r <= hi {
+            let down = r > hi || (l >= lo && hl >= hr);
+            let v = if down { hl } else { hr };
+            // p(v) = 1 − Σ of the taken outcomes above v·(1 + 1e-7)
             let limit = v * (1.0 + 1e-7);
-            let last = h.partition_point(|(w, _)| *w <= limit);
-            if prefix[last - 1] <= alpha {
-                power += (b1[*x as usize] + b2[(s - x) as usize]).exp();
+            let mut within = 0.0;
+            for w in taken.iter().rev() {
+                if *w > limit {
+                    break;
+                }
+                within += w;
+            }
+            if 1.0 - (sum - within) <= alpha {
+                break;
+            }
+            let x = if down { l } else { r } as usize;
+            accepted += e1[x] * e2[s as usize - x];
+            sum += v;
+            taken.push(v);
+            if down {
+                l -= 1;
+                hl = if l >= lo { h(l) } else { -1.0 };
+            } else {
+                r += 1;
+                hr = if r <= hi { h(r) } else { -1.0 };
             }
         }
     }
+    let power = (1.0 - accepted).max(0.0);
     Ok(Some(power.min(1.0)))
 }
 
