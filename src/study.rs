@@ -141,18 +141,13 @@ impl Study {
         let train = crate::search::take_rows(&features, &selection.train)?;
         let test = crate::search::take_rows(&features, &selection.test)?;
         // The explained customers: the whole test part, or a seeded stratified sample.
-        let sample = crate::model::KernelRows {
-            rows: options.importance.max_rows,
-            seed: options.importance.seed,
-        }
-        .pick(&selection.test_y);
-        let (test, explained_y) = match &sample {
-            Some(rows) => (
-                crate::search::take_rows(&test, rows)?,
-                rows.iter().map(|i| selection.test_y[*i]).collect(),
-            ),
-            None => (test, selection.test_y.clone()),
-        };
+        let rows = crate::explain::explained_rows(
+            &selection.test_y,
+            options.importance.max_rows,
+            options.importance.seed,
+        );
+        let test = crate::search::take_rows(&test, &rows)?;
+        let explained_y: Vec<u8> = rows.iter().map(|i| selection.test_y[*i]).collect();
         let explained = explained_y.len();
         let t = Instant::now();
         let permutation = crate::explain::permutation_importance(
@@ -169,15 +164,12 @@ impl Study {
         let t = Instant::now();
         // SHAP explains a smaller stratified sample of those (each row costs max_evals ×
         // background model evaluations).
-        let shap_rows = crate::model::KernelRows {
-            rows: options.importance.shap.max_rows,
-            seed: options.importance.shap.seed,
-        }
-        .pick(&explained_y);
-        let shap_test = match &shap_rows {
-            Some(rows) => crate::search::take_rows(&test, rows)?,
-            None => test.clone(),
-        };
+        let shap_rows = crate::explain::explained_rows(
+            &explained_y,
+            options.importance.shap.max_rows,
+            options.importance.shap.seed,
+        );
+        let shap_test = crate::search::take_rows(&test, &shap_rows)?;
         let shap = crate::explain::permutation_shap(
             &selection.best,
             &shap_test,

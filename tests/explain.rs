@@ -212,3 +212,78 @@ fn permutation_importance_has_scikit_learn_semantics() {
     // errors are clear
     assert!(permutation_importance(&p, &test, &y, 0, 1).is_err());
 }
+
+#[test]
+fn sampling_errors_follow_their_definitions() {
+    let (p, test, y, _) = fitted(LogisticRegression::new(1.0).into());
+    let imp = permutation_importance(&p, &test, &y, 4, 3).unwrap();
+    // the weighted ROC-AUC with unit weights is the plain one, for every stored shuffle
+    let ones = vec![1u32; y.len()];
+    for s in imp.shuffled_scores.iter().flatten().take(8) {
+        let mut order: Vec<usize> = (0..s.len()).collect();
+        order.sort_by(|&a, &b| s[a].total_cmp(&s[b]));
+        let plain = oneclick::metrics::roc_auc(&y, s).unwrap();
+        let weighted = oneclick::metrics::roc_auc_weighted(&y, s, &order, &ones);
+        assert!((plain - weighted).abs() < 1e-12, "{plain} vs {weighted}");
+    }
+    // a row drawn twice counts twice: the weighted value equals the plain one on the
+    // duplicated data
+    let s = &imp.baseline_scores;
+    let mut w = ones.clone();
+    w[0] = 2;
+    w[5] = 0;
+    let (mut yy, mut ss) = (Vec::new(), Vec::new());
+    for i in 0..y.len() {
+        for _ in 0..w[i] {
+            yy.push(y[i]);
+            ss.push(s[i]);
+        }
+    }
+    let mut order: Vec<usize> = (0..s.len()).collect();
+    order.sort_by(|&a, &b| s[a].total_cmp(&s[b]));
+    let dup = oneclick::metrics::roc_auc(&yy, &ss).unwrap();
+    assert!((oneclick::metrics::roc_auc_weighted(&y, s, &order, &w) - dup).abs() < 1e-12);
+    // the bootstrap is seeded and does not depend on threads; its errors are positive and
+    // shrink with more customers (the standard error of a mean)
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| imp.bootstrap_std_error(&y, 50, 11).unwrap())
+    };
+    let (a, b) = (run(1), run(2));
+    assert_eq!(a, b);
+    assert!(a.iter().all(|v| v.is_finite() && *v >= 0.0));
+    assert!(a.iter().any(|v| *v > 0.0));
+    assert_ne!(a, imp.bootstrap_std_error(&y, 50, 12).unwrap());
+    assert!(imp.bootstrap_std_error(&y, 1, 1).is_err());
+    assert!(imp.bootstrap_std_error(&y[1..], 50, 1).is_err());
+    // SHAP: standard deviation of |SHAP| over √n
+    let rows: Vec<usize> = (0..40).collect();
+    let explain = take_rows(&test, &rows).unwrap();
+    let e = permutation_shap(&p, &explain, &test, &ShapOptions::default()).unwrap();
+    let se = e.mean_abs_std_error();
+    for (j, v) in se.iter().enumerate() {
+        let a: Vec<f64> = e.values.column(j).iter().map(|v| v.abs()).collect();
+        let m = a.iter().sum::<f64>() / 40.0;
+        let sd = (a.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 39.0).sqrt();
+        assert!((v - sd / 40f64.sqrt()).abs() < 1e-15);
+    }
+    assert_eq!(e.sampling_table().rows.len(), 16);
+}
+
+#[test]
+fn explained_rows_are_all_or_a_stratified_sample() {
+    let y: Vec<u8> = (0..1000).map(|i| u8::from(i % 4 == 0)).collect();
+    assert_eq!(
+        oneclick::explain::explained_rows(&y, 1000, 1),
+        (0..1000).collect::<Vec<_>>()
+    );
+    let s = oneclick::explain::explained_rows(&y, 200, 1);
+    assert_eq!(s.len(), 200);
+    assert_eq!(s.iter().filter(|i| y[**i] == 1).count(), 50);
+    assert!(s.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(s, oneclick::explain::explained_rows(&y, 200, 1));
+    assert_ne!(s, oneclick::explain::explained_rows(&y, 200, 2));
+}

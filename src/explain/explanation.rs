@@ -161,6 +161,49 @@ impl Explanation {
         )
     }
 
+    /// The standard error of each feature's mean |SHAP| over the explained customers (in
+    /// feature order): sample standard deviation of |SHAP| over √n. It treats the
+    /// explained customers as a random sample of the store's (the study's are a seeded
+    /// stratified sample of the test part, or all of it).
+    pub fn mean_abs_std_error(&self) -> Vec<f64> {
+        let n = self.rows() as f64;
+        (0..self.feature_names.len())
+            .map(|j| {
+                let a: Vec<f64> = self.values.column(j).iter().map(|v| v.abs()).collect();
+                crate::stats::sample_std(&a, crate::stats::mean(&a)) / n.sqrt()
+            })
+            .collect()
+    }
+
+    /// Mean |SHAP| per feature with its standard error
+    /// ([`mean_abs_std_error`](Self::mean_abs_std_error)) and a 95 % normal interval.
+    pub fn sampling_table(&self) -> Table {
+        let se = self.mean_abs_std_error();
+        let rows = self
+            .mean_abs()
+            .into_iter()
+            .map(|r| {
+                let j = self
+                    .feature_names
+                    .iter()
+                    .position(|n| *n == r.feature)
+                    .unwrap_or(0);
+                let half = 1.959_963_984_540_054 * se[j];
+                vec![
+                    r.feature,
+                    format!("{:.4}", r.mean_abs),
+                    format!("{:.4}", se[j]),
+                    format!("[{:.4}; {:.4}]", r.mean_abs - half, r.mean_abs + half),
+                ]
+            })
+            .collect();
+        Table::from_rows(
+            labels::SHAP_SAMPLING_HEADERS.map(String::from).to_vec(),
+            rows,
+        )
+        .title(labels::shap_sampling_title(self.rows()))
+    }
+
     /// Mean |SHAP| per feature.
     pub fn bar(&self) -> Result<Figure> {
         let r: Vec<(String, f64, f64)> = self

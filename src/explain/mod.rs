@@ -101,3 +101,17 @@ pub(crate) fn groups(model: &FittedPipeline, names: &[String]) -> Result<Vec<Vec
         })
         .collect()
 }
+
+/// The rows an explanation covers, as positions into `y`: all of them when there are at
+/// most `max_rows`, else a seeded sample of `max_rows` stratified by the label (each
+/// class keeps its share), sorted. The study explains these (permutation importance with
+/// `ImportanceOptions::max_rows`, SHAP with `ShapOptions::max_rows` of those), and so
+/// does notebook 07.
+pub fn explained_rows(y: &[u8], max_rows: usize, seed: u64) -> Vec<usize> {
+    crate::model::KernelRows {
+        rows: max_rows,
+        seed,
+    }
+    .pick(y)
+    .unwrap_or_else(|| (0..y.len()).collect())
+}

@@ -208,6 +208,38 @@ pub fn importance_title(baseline: f64, repeats: usize) -> String {
         "Перестановочная важность: ROC-AUC без перестановок {baseline:.4}, {repeats} перестановок на признак"
     )
 }
+/// Columns of `PermutationImportance::sampling_table`.
+pub const IMPORTANCE_SAMPLING_HEADERS: [&str; 5] = [
+    "признак",
+    "падение ROC-AUC (среднее)",
+    "ст. откл. по перемешиваниям",
+    "ст. ошибка по покупателям",
+    "95 % интервал",
+];
+/// «бутстрэп-выборка».
+pub const RESAMPLE: super::Noun = super::Noun {
+    one: "бутстрэп-выборка",
+    few: "бутстрэп-выборки",
+    many: "бутстрэп-выборок",
+};
+/// Title of `PermutationImportance::sampling_table`: customers, bootstrap resamples.
+pub fn importance_sampling_title(customers: usize, replicates: usize) -> String {
+    format!(
+        "Выборочная ошибка перестановочной важности: {}, {}",
+        super::CUSTOMER.count(customers as u64),
+        RESAMPLE.count(replicates as u64)
+    )
+}
+/// Columns of `Explanation::sampling_table`.
+pub const SHAP_SAMPLING_HEADERS: [&str; 4] =
+    ["признак", "среднее |SHAP|", "ст. ошибка", "95 % интервал"];
+/// Title of `Explanation::sampling_table`.
+pub fn shap_sampling_title(customers: usize) -> String {
+    format!(
+        "Выборочная ошибка среднего |SHAP|: {}",
+        super::CUSTOMER.count(customers as u64)
+    )
+}
 /// Title of the permutation-importance chart.
 pub const IMPORTANCE_FIGURE_TITLE: &str = "Перестановочная важность (падение ROC-AUC)";
 /// x-axis of the permutation-importance chart.

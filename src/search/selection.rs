@@ -42,6 +42,48 @@ pub struct SelectionOptions {
 }
 
 impl SelectionOptions {
+    /// The cross-validated search [`ModelSelection::run`] runs, for any candidates (e.g. a
+    /// random search compared with the grid on the same terms): with the options' seed and
+    /// folds, the kernel families on a seeded stratified subsample of
+    /// [`kernel_rows`](Self::kernel_rows) when the training part is larger, and successive
+    /// halving (factor 3, from 500 rows) above [`halving_rows`](Self::halving_rows); the
+    /// rounds are returned with it (`None`: every candidate on every row).
+    pub fn search(
+        &self,
+        x_train: &polars::prelude::DataFrame,
+        train_y: &[u8],
+        candidates: &[Pipeline],
+        progress: Option<&(dyn Fn(usize) + Sync)>,
+    ) -> Result<(SearchResult, Option<Vec<HalvingRound>>)> {
+        let search_options = SearchOptions {
+            seed: self.seed,
+            ..self.search.clone()
+        };
+        let candidates: Vec<Pipeline> = if train_y.len() > self.kernel_rows {
+            candidates
+                .iter()
+                .map(|p| p.with_kernel_rows(self.kernel_rows, self.seed))
+                .collect()
+        } else {
+            candidates.to_vec()
+        };
+        if train_y.len() > self.halving_rows {
+            let (s, rounds) = halving_search(
+                x_train,
+                train_y,
+                &candidates,
+                &search_options,
+                3,
+                500,
+                progress,
+            )?;
+            Ok((s, Some(rounds)))
+        } else {
+            let s = cross_validate(x_train, train_y, &candidates, &search_options, progress)?;
+            Ok((s, None))
+        }
+    }
+
     /// Checks the options, naming the one that is wrong: a test share in (0, 1), the
     /// search's options, at least one candidate, every candidate's parameters.
     pub fn check(&self) -> Result<()> {
@@ -165,35 +207,8 @@ impl ModelSelection {
         let (x_train, x_test) = (take_rows(&features, &train)?, take_rows(&features, &test)?);
         let train_y: Vec<u8> = train.iter().map(|i| y[*i]).collect();
         let test_y: Vec<u8> = test.iter().map(|i| y[*i]).collect();
-        let search_options = SearchOptions {
-            seed: options.seed,
-            ..options.search.clone()
-        };
-        // Kernel families on a bounded subsample when the training part is large.
-        let candidates: Vec<Pipeline> = if train.len() > options.kernel_rows {
-            options
-                .candidates
-                .iter()
-                .map(|p| p.with_kernel_rows(options.kernel_rows, options.seed))
-                .collect()
-        } else {
-            options.candidates.clone()
-        };
-        let (search, halving) = if train.len() > options.halving_rows {
-            let (s, rounds) = halving_search(
-                &x_train,
-                &train_y,
-                &candidates,
-                &search_options,
-                3,
-                500,
-                progress,
-            )?;
-            (s, Some(rounds))
-        } else {
-            let s = cross_validate(&x_train, &train_y, &candidates, &search_options, progress)?;
-            (s, None)
-        };
+        let (search, halving) =
+            options.search(&x_train, &train_y, &options.candidates, progress)?;
         let t = Instant::now();
         let families = search
             .best_per_family()
