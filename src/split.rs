@@ -71,6 +71,31 @@ pub fn stratified_kfold(y: &[u8], k: usize, seed: u64) -> Result<Vec<(Vec<usize>
         .collect())
 }
 
+/// A seeded sample of `rows` of `y.len()` rows stratified by the label (each class in its
+/// share, rounded; drawn with the seed's ChaCha8 stream per class), in row order; `None`
+/// when there are no more than `rows` rows (use them all).
+pub fn stratified_sample(y: &[u8], rows: usize, seed: u64) -> Option<Vec<usize>> {
+    if y.len() <= rows {
+        return None;
+    }
+    let mut out = Vec::with_capacity(rows);
+    let positives = y.iter().filter(|v| **v == 1).count();
+    let take_pos = ((rows as f64) * positives as f64 / y.len() as f64).round() as usize;
+    for (class, take) in [(0u8, rows - take_pos.min(rows)), (1, take_pos)] {
+        let members: Vec<usize> = (0..y.len()).filter(|i| y[*i] == class).collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(u64::from(class));
+        let take = take.min(members.len());
+        out.extend(
+            rand::seq::index::sample(&mut rng, members.len(), take)
+                .into_iter()
+                .map(|k| members[k]),
+        );
+    }
+    out.sort_unstable();
+    Some(out)
+}
+
 /// The rows `rows` of `df`, in that order.
 pub fn take_rows(df: &DataFrame, rows: &[usize]) -> Result<DataFrame> {
     let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|i| *i as IdxSize).collect());
@@ -119,4 +144,22 @@ mod tests {
         assert!(seen.iter().all(|s| *s == 1));
         assert!(stratified_kfold(&y[..3], 5, 3).is_err());
     }
+}
+
+/// The model table itself when it has at most `max_rows` customers, else a seeded sample of
+/// `max_rows` stratified by the target ([`stratified_sample`]; rows in table order, profit
+/// alongside). For checks that repeat the whole procedure many times on a large store.
+pub fn sample_table(
+    table: &crate::merge::ModelTable,
+    max_rows: usize,
+    seed: u64,
+) -> Result<crate::merge::ModelTable> {
+    let Some(rows) = stratified_sample(&table.target()?, max_rows, seed) else {
+        return Ok(table.clone());
+    };
+    let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|i| *i as IdxSize).collect());
+    Ok(crate::merge::ModelTable {
+        frame: table.frame.take(&idx)?,
+        profit: table.profit.take(&idx)?,
+    })
 }

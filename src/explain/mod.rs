@@ -108,10 +108,5 @@ pub(crate) fn groups(model: &FittedPipeline, names: &[String]) -> Result<Vec<Vec
 /// `ImportanceOptions::max_rows`, SHAP with `ShapOptions::max_rows` of those), and so
 /// does notebook 07.
 pub fn explained_rows(y: &[u8], max_rows: usize, seed: u64) -> Vec<usize> {
-    crate::model::KernelRows {
-        rows: max_rows,
-        seed,
-    }
-    .pick(y)
-    .unwrap_or_else(|| (0..y.len()).collect())
+    crate::split::stratified_sample(y, max_rows, seed).unwrap_or_else(|| (0..y.len()).collect())
 }

@@ -529,26 +529,7 @@ impl KernelRows {
     /// enough, else a stratified sample of `rows` (each class in its share, rounded; drawn
     /// with the seed's ChaCha8 stream per class), in row order.
     pub fn pick(&self, y: &[u8]) -> Option<Vec<usize>> {
-        use rand::SeedableRng;
-        if y.len() <= self.rows {
-            return None;
-        }
-        let mut out = Vec::with_capacity(self.rows);
-        let positives = y.iter().filter(|v| **v == 1).count();
-        let take_pos = ((self.rows as f64) * positives as f64 / y.len() as f64).round() as usize;
-        for (class, take) in [(0u8, self.rows - take_pos.min(self.rows)), (1, take_pos)] {
-            let members: Vec<usize> = (0..y.len()).filter(|i| y[*i] == class).collect();
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed);
-            rng.set_stream(u64::from(class));
-            let take = take.min(members.len());
-            out.extend(
-                rand::seq::index::sample(&mut rng, members.len(), take)
-                    .into_iter()
-                    .map(|k| members[k]),
-            );
-        }
-        out.sort_unstable();
-        Some(out)
+        crate::split::stratified_sample(y, self.rows, self.seed)
     }
 
     /// `(x, y)` restricted to [`pick`](Self::pick)'s rows, or `None` when all are used.

@@ -19,7 +19,9 @@ mod selection;
 
 /// The splits live below the models ([`crate::split`]: Platt scaling uses folds too);
 /// re-exported here, where a search reads them.
-pub use crate::split::{stratified_kfold, take_rows, train_test_split};
+pub use crate::split::{
+    sample_table, stratified_kfold, stratified_sample, take_rows, train_test_split,
+};
 pub use cv::{
     CvResult, HalvingRound, SearchOptions, SearchResult, cross_val_fit, cross_val_predict,
     cross_val_predict_with_progress, cross_validate, halving_search,
