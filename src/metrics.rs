@@ -198,6 +198,36 @@ impl Confusion {
     }
 }
 
+/// ROC-AUC of `score` with a whole-number weight per row (e.g. how often a bootstrap
+/// resample drew it), given `order`: the rows sorted by ascending score. Ties count one
+/// half, as in [`roc_auc`]; equal to it with every weight 1. `NaN` when the weights leave
+/// no positive or no negative.
+pub fn roc_auc_weighted(y: &[u8], score: &[f64], order: &[usize], weight: &[u32]) -> f64 {
+    let (mut below, mut pairs, mut wpos) = (0.0f64, 0.0f64, 0.0f64);
+    let mut k = 0;
+    while k < order.len() {
+        let v = score[order[k]];
+        let (mut gp, mut gn) = (0.0, 0.0);
+        while k < order.len() && score[order[k]] == v {
+            let i = order[k];
+            let w = f64::from(weight[i]);
+            if y[i] == 1 {
+                gp += w;
+            } else {
+                gn += w;
+            }
+            k += 1;
+        }
+        pairs += gp * below + 0.5 * gp * gn;
+        below += gn;
+        wpos += gp;
+    }
+    if wpos == 0.0 || below == 0.0 {
+        return f64::NAN;
+    }
+    pairs / (wpos * below)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,34 +292,4 @@ mod tests {
         assert!((c.recall() - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(c.accuracy(), 0.6);
     }
-}
-
-/// ROC-AUC of `score` with a whole-number weight per row (e.g. how often a bootstrap
-/// resample drew it), given `order`: the rows sorted by ascending score. Ties count one
-/// half, as in [`roc_auc`]; equal to it with every weight 1. `NaN` when the weights leave
-/// no positive or no negative.
-pub fn roc_auc_weighted(y: &[u8], score: &[f64], order: &[usize], weight: &[u32]) -> f64 {
-    let (mut below, mut pairs, mut wpos) = (0.0f64, 0.0f64, 0.0f64);
-    let mut k = 0;
-    while k < order.len() {
-        let v = score[order[k]];
-        let (mut gp, mut gn) = (0.0, 0.0);
-        while k < order.len() && score[order[k]] == v {
-            let i = order[k];
-            let w = f64::from(weight[i]);
-            if y[i] == 1 {
-                gp += w;
-            } else {
-                gn += w;
-            }
-            k += 1;
-        }
-        pairs += gp * below + 0.5 * gp * gn;
-        below += gn;
-        wpos += gp;
-    }
-    if wpos == 0.0 || below == 0.0 {
-        return f64::NAN;
-    }
-    pairs / (wpos * below)
 }

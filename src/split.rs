@@ -102,6 +102,24 @@ pub fn take_rows(df: &DataFrame, rows: &[usize]) -> Result<DataFrame> {
     Ok(df.take(&idx)?)
 }
 
+/// The model table itself when it has at most `max_rows` customers, else a seeded sample of
+/// `max_rows` stratified by the target ([`stratified_sample`]; rows in table order, profit
+/// alongside). For checks that repeat the whole procedure many times on a large store.
+pub fn sample_table(
+    table: &crate::merge::ModelTable,
+    max_rows: usize,
+    seed: u64,
+) -> Result<crate::merge::ModelTable> {
+    let Some(rows) = stratified_sample(&table.target()?, max_rows, seed) else {
+        return Ok(table.clone());
+    };
+    let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|i| *i as IdxSize).collect());
+    Ok(crate::merge::ModelTable {
+        frame: table.frame.take(&idx)?,
+        profit: table.profit.take(&idx)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,22 +162,4 @@ mod tests {
         assert!(seen.iter().all(|s| *s == 1));
         assert!(stratified_kfold(&y[..3], 5, 3).is_err());
     }
-}
-
-/// The model table itself when it has at most `max_rows` customers, else a seeded sample of
-/// `max_rows` stratified by the target ([`stratified_sample`]; rows in table order, profit
-/// alongside). For checks that repeat the whole procedure many times on a large store.
-pub fn sample_table(
-    table: &crate::merge::ModelTable,
-    max_rows: usize,
-    seed: u64,
-) -> Result<crate::merge::ModelTable> {
-    let Some(rows) = stratified_sample(&table.target()?, max_rows, seed) else {
-        return Ok(table.clone());
-    };
-    let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|i| *i as IdxSize).collect());
-    Ok(crate::merge::ModelTable {
-        frame: table.frame.take(&idx)?,
-        profit: table.profit.take(&idx)?,
-    })
 }
