@@ -48,7 +48,7 @@ pub(super) enum Walk {
         inverse: Vec<f64>,
         /// K(s, x) [s].
         kernel: Vec<f64>,
-        /// The walk's current K(s, z_b) [b·ns + s].
+        /// The walk's current K(s, z_b) [s] of one background row b.
         k: Vec<f64>,
         full: f64,
     },
@@ -115,7 +115,7 @@ impl<'a> Evaluator<'a> {
                     inverse: factor.iter().map(|v| 1.0 / v).collect(),
                     factor,
                     kernel,
-                    k: c.kernel.clone(),
+                    k: vec![0.0; c.ns],
                     full,
                 });
             }
@@ -143,34 +143,42 @@ impl<'a> Evaluator<'a> {
             } => {
                 let c = self.rbf.as_ref().expect("RBF walk has a cache");
                 let (ns, mg) = (c.ns, c.groups);
+                let nb = c.kernel.len() / ns;
+                let (a, b0) = c.platt;
+                // One background row at a time through every step (its factors stay in
+                // cache), adding its probability to each step's sum in the order of b.
+                let (mut fwd, mut bwd) = (vec![0.0; m - 1], vec![0.0; m - 1]);
+                for b in 0..nb {
+                    let own = |g: usize| (b * mg + g) * ns..(b * mg + g + 1) * ns;
+                    // forward from K(s, b): unmasking g multiplies by x's factor over b's
+                    k.copy_from_slice(&c.kernel[b * ns..(b + 1) * ns]);
+                    for (sum, &g) in fwd.iter_mut().zip(order) {
+                        let d = scale_and_dot(
+                            k,
+                            &factor[g * ns..(g + 1) * ns],
+                            &c.inverse[own(g)],
+                            &c.coef,
+                        );
+                        *sum += platt(a, b0, d - c.rho);
+                    }
+                    // backward from K(s, x): masking g multiplies by b's factor over x's
+                    k.copy_from_slice(kernel);
+                    for (sum, &g) in bwd.iter_mut().zip(order) {
+                        let d = scale_and_dot(
+                            k,
+                            &c.factor[own(g)],
+                            &inverse[g * ns..(g + 1) * ns],
+                            &c.coef,
+                        );
+                        *sum += platt(a, b0, d - c.rho);
+                    }
+                }
                 let mut out = Vec::with_capacity(2 * m + 1);
                 out.push(self.base);
-                // forward from K(s, b): unmasking g multiplies by x's factor over b's
-                k.copy_from_slice(&c.kernel);
-                for (step, &g) in order.iter().enumerate() {
-                    if step + 1 == m {
-                        out.push(*full);
-                        break;
-                    }
-                    let row = &factor[g * ns..(g + 1) * ns];
-                    out.push(self.rbf_step(c, k, |b| {
-                        (row, &c.inverse[(b * mg + g) * ns..(b * mg + g + 1) * ns])
-                    }));
-                }
-                // backward from K(s, x): masking g multiplies by b's factor over x's
-                for kb in k.chunks_exact_mut(ns) {
-                    kb.copy_from_slice(kernel);
-                }
-                for (step, &g) in order.iter().enumerate() {
-                    if step + 1 == m {
-                        out.push(self.base);
-                        break;
-                    }
-                    let row = &inverse[g * ns..(g + 1) * ns];
-                    out.push(self.rbf_step(c, k, |b| {
-                        (&c.factor[(b * mg + g) * ns..(b * mg + g + 1) * ns], row)
-                    }));
-                }
+                out.extend(fwd.iter().map(|v| v / nb as f64));
+                out.push(*full);
+                out.extend(bwd.iter().map(|v| v / nb as f64));
+                out.push(self.base);
                 Ok(out)
             }
             Walk::Generic => {
@@ -206,27 +214,9 @@ impl<'a> Evaluator<'a> {
             }
         }
     }
-
-    /// Multiplies every K(s, z_b) by `num[s] · den[s]` of `parts(b)` and returns the mean
-    /// probability over the background rows b.
-    fn rbf_step<'s>(
-        &self,
-        c: &'s RbfCache,
-        k: &mut [f64],
-        parts: impl Fn(usize) -> (&'s [f64], &'s [f64]),
-    ) -> f64 {
-        let (a, b0) = c.platt;
-        let mut total = 0.0;
-        for (b, kb) in k.chunks_exact_mut(c.ns).enumerate() {
-            let (num, den) = parts(b);
-            let d = scale_and_dot(kb, num, den, &c.coef);
-            total += platt(a, b0, d - c.rho);
-        }
-        total / (k.len() / c.ns) as f64
-    }
 }
 
-/// `k[s] *= num[s] · den[s]`, then Σ_s w[s] · k[s] in four interleaved partial sums (a
+/// `k[s] *= num[s] · den[s]`, then Σ_s w[s] · k[s] in sixteen interleaved partial sums (a
 /// fixed order, so the AVX2 and baseline copies agree bit for bit: neither fuses
 /// multiply-adds).
 fn scale_and_dot(k: &mut [f64], num: &[f64], den: &[f64], w: &[f64]) -> f64 {
@@ -248,25 +238,37 @@ fn scale_and_dot_avx2(k: &mut [f64], num: &[f64], den: &[f64], w: &[f64]) -> f64
 fn scale_and_dot_generic(k: &mut [f64], num: &[f64], den: &[f64], w: &[f64]) -> f64 {
     let n = k.len();
     let (num, den, w) = (&num[..n], &den[..n], &w[..n]);
-    let mut acc = [0.0f64; 4];
-    let whole = n / 4 * 4;
-    let mut s = 0;
-    while s < whole {
-        for (l, a) in acc.iter_mut().enumerate() {
-            let v = k[s + l] * (num[s + l] * den[s + l]);
-            k[s + l] = v;
-            *a += w[s + l] * v;
+    // sixteen partial sums: four AVX2 registers, so the additions do not wait on each other
+    let mut acc = [0.0f64; 16];
+    let whole = n / 16 * 16;
+    for (((kc, nc), dc), wc) in k[..whole]
+        .chunks_exact_mut(16)
+        .zip(num[..whole].chunks_exact(16))
+        .zip(den[..whole].chunks_exact(16))
+        .zip(w[..whole].chunks_exact(16))
+    {
+        // fixed-length blocks: no bounds checks, so the block becomes vector instructions
+        let kc: &mut [f64; 16] = kc.try_into().expect("a block of 16");
+        let nc: &[f64; 16] = nc.try_into().expect("a block of 16");
+        let dc: &[f64; 16] = dc.try_into().expect("a block of 16");
+        let wc: &[f64; 16] = wc.try_into().expect("a block of 16");
+        for l in 0..16 {
+            let v = kc[l] * (nc[l] * dc[l]);
+            kc[l] = v;
+            acc[l] += wc[l] * v;
         }
-        s += 4;
     }
     let mut tail = 0.0;
-    while s < n {
+    for s in whole..n {
         let v = k[s] * (num[s] * den[s]);
         k[s] = v;
         tail += w[s] * v;
-        s += 1;
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    let mut half = [0.0f64; 8];
+    for (h, pair) in half.iter_mut().zip(acc.chunks_exact(2)) {
+        *h = pair[0] + pair[1];
+    }
+    ((half[0] + half[1]) + (half[2] + half[3])) + ((half[4] + half[5]) + (half[6] + half[7])) + tail
 }
 
 /// K(s, z) = Π_g factor[g·ns + s] for every support vector s of every row's factors.

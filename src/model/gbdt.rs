@@ -239,13 +239,18 @@ fn thresholds(column: &[f64], max_bins: usize) -> Vec<f64> {
     t
 }
 
-/// (Σ g, Σ h, rows) per bin.
+/// (Σ g, Σ h, rows) per bin, every feature's bins one after another (feature f at
+/// `offsets[f]..offsets[f + 1]`): one allocation per leaf.
 type Hist = Vec<(f64, f64, u32)>;
+
+/// Leaves with at least this many rows fill their features' histograms in parallel;
+/// smaller ones in one thread (the fork costs more than the work; same sums either way).
+const PARALLEL_HISTOGRAM_ROWS: usize = 4096;
 
 /// A leaf waiting to be split: its rows, histograms per feature, sums and best split.
 struct Leaf {
     rows: Vec<u32>,
-    hist: Vec<Hist>,
+    hist: Hist,
     g: f64,
     h: f64,
     split: Option<(f64, usize, usize)>, // (gain, feature, last bin going left)
@@ -275,31 +280,57 @@ impl Ord for Candidate {
 struct Grower<'a> {
     params: &'a Gbdt,
     bins: &'a [Vec<u8>],
-    nbins: &'a [usize],
+    /// Start of each feature's bins in a [`Hist`], and the total at the end.
+    offsets: &'a [usize],
     g: &'a [f64],
     h: &'a [f64],
 }
 
 impl Grower<'_> {
-    fn histograms(&self, rows: &[u32]) -> Vec<Hist> {
-        self.bins
-            .par_iter()
-            .zip(self.nbins.par_iter())
-            .map(|(column, n)| {
-                let mut hist = vec![(0.0, 0.0, 0u32); *n];
-                for r in rows {
-                    let r = *r as usize;
-                    let b = &mut hist[usize::from(column[r])];
-                    b.0 += self.g[r];
-                    b.1 += self.h[r];
-                    b.2 += 1;
-                }
-                hist
-            })
-            .collect()
+    fn histograms(&self, rows: &[u32]) -> Hist {
+        let total = *self.offsets.last().unwrap_or(&0);
+        let mut hist = vec![(0.0, 0.0, 0u32); total];
+        let fill = |column: &[u8], part: &mut [(f64, f64, u32)]| {
+            for r in rows {
+                let r = *r as usize;
+                let b = &mut part[usize::from(column[r])];
+                b.0 += self.g[r];
+                b.1 += self.h[r];
+                b.2 += 1;
+            }
+        };
+        let mut parts: Vec<&mut [(f64, f64, u32)]> = Vec::with_capacity(self.bins.len());
+        let mut rest = hist.as_mut_slice();
+        for w in self.offsets.windows(2) {
+            let (part, tail) = rest.split_at_mut(w[1] - w[0]);
+            parts.push(part);
+            rest = tail;
+        }
+        if rows.len() >= PARALLEL_HISTOGRAM_ROWS {
+            parts
+                .into_par_iter()
+                .zip(self.bins.par_iter())
+                .for_each(|(part, column)| fill(column, part));
+        } else {
+            for (part, column) in parts.into_iter().zip(self.bins) {
+                fill(column, part);
+            }
+        }
+        hist
     }
 
-    fn best_split(&self, hist: &[Hist], g: f64, h: f64, n: usize) -> Option<(f64, usize, usize)> {
+    /// The bins of feature `f` in `hist`.
+    fn feature<'h>(&self, hist: &'h [(f64, f64, u32)], f: usize) -> &'h [(f64, f64, u32)] {
+        &hist[self.offsets[f]..self.offsets[f + 1]]
+    }
+
+    fn best_split(
+        &self,
+        hist: &[(f64, f64, u32)],
+        g: f64,
+        h: f64,
+        n: usize,
+    ) -> Option<(f64, usize, usize)> {
         let lambda = self.params.l2_regularization;
         let leaf = self.params.min_samples_leaf;
         if n < 2 * leaf {
@@ -307,9 +338,15 @@ impl Grower<'_> {
         }
         let parent = g * g / (h + lambda);
         let mut best: Option<(f64, usize, usize)> = None;
-        for (f, bins) in hist.iter().enumerate() {
+        for f in 0..self.bins.len() {
+            let bins = self.feature(hist, f);
             let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0usize);
             for (b, (bg, bh, bn)) in bins.iter().enumerate().take(bins.len().saturating_sub(1)) {
+                if *bn == 0 {
+                    // an empty bin splits the rows as the bin before it did: same gain,
+                    // and ties keep the earlier split
+                    continue;
+                }
                 gl += bg;
                 hl += bh;
                 nl += *bn as usize;
@@ -337,7 +374,8 @@ impl Grower<'_> {
     fn grow(&self, n: usize, thresholds: &[Vec<f64>], raw: &mut [f64]) -> Vec<GNode> {
         let rows: Vec<u32> = (0..n as u32).collect();
         let hist = self.histograms(&rows);
-        let (g, h) = hist[0]
+        let (g, h) = self
+            .feature(&hist, 0)
             .iter()
             .fold((0.0, 0.0), |(a, b), (bg, bh, _)| (a + bg, b + bh));
         let mut nodes = vec![GNode {
@@ -383,24 +421,19 @@ impl Grower<'_> {
                 (&right, true)
             };
             let small_hist = self.histograms(small);
-            let large_hist: Vec<Hist> = leaf
+            let large_hist: Hist = leaf
                 .hist
                 .iter()
                 .zip(&small_hist)
-                .map(|(p, s)| {
-                    p.iter()
-                        .zip(s)
-                        .map(|(a, c)| (a.0 - c.0, a.1 - c.1, a.2 - c.2))
-                        .collect()
-                })
+                .map(|(a, c)| (a.0 - c.0, a.1 - c.1, a.2 - c.2))
                 .collect();
             let (left_hist, right_hist) = if large_is_left {
                 (large_hist, small_hist)
             } else {
                 (small_hist, large_hist)
             };
-            let sums = |hist: &[Hist]| {
-                hist[0]
+            let sums = |hist: &[(f64, f64, u32)]| {
+                self.feature(hist, 0)
                     .iter()
                     .fold((0.0, 0.0), |(a, b), (bg, bh, _)| (a + bg, b + bh))
             };
@@ -526,7 +559,10 @@ impl Fit for Gbdt {
                     .collect()
             })
             .collect();
-        let nbins: Vec<usize> = cuts.iter().map(|t| t.len() + 1).collect();
+        let mut offsets = vec![0usize];
+        for t in &cuts {
+            offsets.push(offsets[offsets.len() - 1] + t.len() + 1);
+        }
         let rate = y.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
         let baseline = (rate / (1.0 - rate)).ln();
         let mut raw = vec![baseline; n];
@@ -541,7 +577,7 @@ impl Fit for Gbdt {
             let grower = Grower {
                 params: self,
                 bins: &bins,
-                nbins: &nbins,
+                offsets: &offsets,
                 g: &g,
                 h: &h,
             };

@@ -204,18 +204,21 @@ impl Fit for DecisionTree {
         let (n, p) = x.dim();
         // Per feature, the node's rows sorted by that feature (presorted once, then
         // partitioned stably at each split).
-        let root: Vec<Vec<usize>> = (0..p)
+        let mut sorted: Vec<Vec<usize>> = (0..p)
             .map(|j| {
                 let mut idx: Vec<usize> = (0..n).collect();
                 idx.sort_by(|a, b| x[[*a, j]].total_cmp(&x[[*b, j]]).then(a.cmp(b)));
                 idx
             })
             .collect();
+        // A node is the range lo..hi of every feature's order; a split partitions each
+        // range stably in place (through one scratch buffer), left part first.
         let mut nodes = Vec::new();
-        let mut stack = vec![(root, 0usize, usize::MAX, false)]; // (sorted, depth, parent, is_right)
+        let mut stack = vec![(0usize, n, 0usize, usize::MAX, false)]; // (lo, hi, depth, parent, is_right)
         let mut goes_left = vec![false; n];
-        while let Some((sorted, depth, parent, is_right)) = stack.pop() {
-            let rows = &sorted[0];
+        let mut scratch: Vec<usize> = Vec::with_capacity(n);
+        while let Some((lo, hi, depth, parent, is_right)) = stack.pop() {
+            let rows = &sorted[0][lo..hi];
             let samples = rows.len();
             let positives = rows.iter().filter(|i| y[**i] == 1).count();
             let id = nodes.len();
@@ -243,24 +246,34 @@ impl Fit for DecisionTree {
             if leaf {
                 continue;
             }
-            let Some((_, feature, pos, threshold)) = self.best_split(x, y, &sorted, positives)
+            let Some((_, feature, pos, threshold)) =
+                self.best_split(x, y, &sorted, lo..hi, positives)
             else {
                 continue;
             };
-            for (k, i) in sorted[feature].iter().enumerate() {
+            for (k, i) in sorted[feature][lo..hi].iter().enumerate() {
                 goes_left[*i] = k < pos;
             }
-            let (mut left, mut right) = (Vec::with_capacity(p), Vec::with_capacity(p));
-            for s in &sorted {
-                let (l, r): (Vec<usize>, Vec<usize>) = s.iter().partition(|i| goes_left[**i]);
-                left.push(l);
-                right.push(r);
+            for s in sorted.iter_mut() {
+                let seg = &mut s[lo..hi];
+                scratch.clear();
+                let mut l = 0;
+                for k in 0..seg.len() {
+                    let i = seg[k];
+                    if goes_left[i] {
+                        seg[l] = i;
+                        l += 1;
+                    } else {
+                        scratch.push(i);
+                    }
+                }
+                seg[l..].copy_from_slice(&scratch);
             }
             nodes[id].feature = feature;
             nodes[id].threshold = threshold;
             // Right pushed first so the left subtree is numbered first.
-            stack.push((right, depth + 1, id, true));
-            stack.push((left, depth + 1, id, false));
+            stack.push((lo + pos, hi, depth + 1, id, true));
+            stack.push((lo, lo + pos, depth + 1, id, false));
         }
         Ok(FittedTree {
             params: self.clone(),
@@ -295,11 +308,13 @@ impl DecisionTree {
         x: ArrayView2<f64>,
         y: &[u8],
         sorted: &[Vec<usize>],
+        range: std::ops::Range<usize>,
         positives: usize,
     ) -> Option<Split> {
         let leaf = self.min_samples_leaf;
         let mut best: Option<Split> = None;
         for (j, s) in sorted.iter().enumerate() {
+            let s = &s[range.clone()];
             let n = s.len();
             if x[[s[n - 1], j]] <= x[[s[0], j]] + FEATURE_THRESHOLD {
                 continue; // constant within the node

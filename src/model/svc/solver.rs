@@ -133,6 +133,10 @@ struct Smo<'a, 'b> {
     /// C · Σ_{j: αⱼ = C} Qᵢⱼ, for reconstructing the gradient of shrunk variables.
     g_bar: Vec<f64>,
     active: Vec<usize>,
+    /// t ∈ I_up (α_t can move up along y_t: y = +1 and α < C, or y = −1 and α > 0).
+    up: Vec<bool>,
+    /// t ∈ I_low (y = +1 and α > 0, or y = −1 and α < C).
+    low: Vec<bool>,
 }
 
 impl<'a, 'b> Smo<'a, 'b> {
@@ -159,7 +163,7 @@ impl<'a, 'b> Smo<'a, 'b> {
                 }
             }
         }
-        Smo {
+        let mut smo = Smo {
             q,
             y,
             c,
@@ -168,7 +172,23 @@ impl<'a, 'b> Smo<'a, 'b> {
             g,
             g_bar,
             active: (0..n).collect(),
+            up: vec![false; n],
+            low: vec![false; n],
+        };
+        for t in 0..n {
+            smo.set_status(t);
         }
+        smo
+    }
+
+    /// Recomputes whether t is in I_up and I_low after α_t changed.
+    fn set_status(&mut self, t: usize) {
+        let (above, below) = (!self.upper(t), !self.lower(t));
+        (self.up[t], self.low[t]) = if self.y[t] > 0.0 {
+            (above, below)
+        } else {
+            (below, above)
+        };
     }
 
     fn upper(&self, t: usize) -> bool {
@@ -216,37 +236,31 @@ impl<'a, 'b> Smo<'a, 'b> {
     /// (i, j) by WSS2, or `None` when the maximal violation is below `eps`.
     fn working_set(&self, eps: f64) -> Option<(usize, usize)> {
         let (y, g) = (self.y, &self.g);
+        let (up, low) = (&self.up, &self.low);
         let (mut gmax, mut i) = (f64::NEG_INFINITY, usize::MAX);
         for &t in &self.active {
-            let v = if y[t] > 0.0 {
-                if self.upper(t) { continue } else { -g[t] }
-            } else if self.lower(t) {
-                continue;
-            } else {
-                g[t]
-            };
-            if v >= gmax {
-                gmax = v;
-                i = t;
+            if up[t] {
+                // −y_t g_t (y_t = ±1: exact)
+                let v = -y[t] * g[t];
+                if v >= gmax {
+                    gmax = v;
+                    i = t;
+                }
             }
         }
         if i == usize::MAX {
             return None;
         }
         let qi = self.q.row(i);
+        let (qd, qdi, yi2) = (&self.qd, self.qd[i], 2.0 * y[i]);
         let (mut gmax2, mut j, mut best) = (f64::NEG_INFINITY, usize::MAX, f64::INFINITY);
         for &t in &self.active {
-            let (v, quad) = if y[t] > 0.0 {
-                if self.lower(t) {
-                    continue;
-                }
-                (g[t], self.qd[i] + self.qd[t] - 2.0 * y[i] * qi[t])
-            } else {
-                if self.upper(t) {
-                    continue;
-                }
-                (-g[t], self.qd[i] + self.qd[t] + 2.0 * y[i] * qi[t])
-            };
+            if !low[t] {
+                continue;
+            }
+            let v = y[t] * g[t];
+            // K_ii + K_tt − 2 K_it, with Q_it = y_i y_t K_it
+            let quad = qdi + qd[t] - yi2 * y[t] * qi[t];
             gmax2 = gmax2.max(v);
             let diff = gmax + v;
             if diff > 0.0 {
@@ -323,6 +337,8 @@ impl<'a, 'b> Smo<'a, 'b> {
         }
         self.alpha[i] = ai;
         self.alpha[j] = aj;
+        self.set_status(i);
+        self.set_status(j);
         let (di, dj) = (ai - old_i, aj - old_j);
         for &t in &self.active {
             self.g[t] += qi[t] * di + qj[t] * dj;
