@@ -408,3 +408,65 @@ fn the_rbf_fast_path_of_moved_rows_equals_scoring_moved_copies() {
         assert!(gap < 1e-12, "move {v}: {gap}");
     }
 }
+
+#[test]
+fn other_models_rescore_only_moved_rows_and_equal_scoring_moved_copies() {
+    use oneclick::model::{Classifier, DecisionTree, Gbdt, Knn, Model, Move};
+    let table = common::synthetic_table();
+    let features = table.features().unwrap();
+    let y = table.target().unwrap();
+    // one move that changes every row, one bounded step that leaves rows beyond the
+    // target as they are, one that changes nothing
+    let moves = vec![
+        Move {
+            cols: vec![0, 3],
+            target: vec![0.5, -1.0],
+            shift: 1.0,
+            step: None,
+        },
+        Move {
+            cols: vec![1, 4],
+            target: vec![0.0, 0.0],
+            shift: 1.0,
+            step: Some(vec![0.5, -0.25]),
+        },
+        Move {
+            cols: vec![],
+            target: vec![],
+            shift: 1.0,
+            step: None,
+        },
+    ];
+    for model in [
+        Model::from(Gbdt::new(0.1, 30, 15)),
+        LogisticRegression::new(1.0).into(),
+        DecisionTree::new(6, 2, 1).into(),
+        Knn::new(7).into(),
+    ] {
+        let family = model.family();
+        let pipeline = Pipeline::new(Scaler::Standard, model)
+            .fit(&features, &y)
+            .unwrap();
+        let x = pipeline.transform(&features).unwrap();
+        let fast = pipeline
+            .model
+            .predict_proba_moves(x.view(), &moves)
+            .unwrap();
+        let base = pipeline.model.predict_proba(x.view()).unwrap();
+        assert_eq!(fast.column(0).to_owned(), base, "{family}");
+        for (v, m) in moves.iter().enumerate() {
+            let slow = pipeline
+                .model
+                .predict_proba(m.apply(x.view()).view())
+                .unwrap();
+            assert_eq!(fast.column(1 + v).to_owned(), slow, "{family}, move {v}");
+        }
+        // the bounded step leaves some rows unchanged: their probability is the base one
+        let moved = moves[1].apply(x.view());
+        let still = (0..x.nrows()).filter(|&i| moved.row(i) == x.row(i)).count();
+        assert!(
+            still > 0 && still < x.nrows(),
+            "{family}: {still} rows unchanged"
+        );
+    }
+}

@@ -211,16 +211,32 @@ impl FittedModel {
 
     /// P(class 1) of every row as it is (column 0) and after each [`Move`] of some
     /// columns (column 1 + v). An RBF SVC shares the squared distances between the moves;
-    /// other models score a moved copy of `x` per move.
+    /// other models score, per move, the rows it changes (the rest keep column 0).
     pub fn predict_proba_moves(&self, x: ArrayView2<f64>, moves: &[Move]) -> Result<Array2<f64>> {
         if let FittedModel::Svc(m) = self {
             return m.predict_proba_moves(x, moves);
         }
-        let mut out = Array2::zeros((x.nrows(), 1 + moves.len()));
-        out.column_mut(0).assign(&self.predict_proba(x)?);
+        let n = x.nrows();
+        let base = self.predict_proba(x)?;
+        let mut out = Array2::zeros((n, 1 + moves.len()));
+        out.column_mut(0).assign(&base);
         for (v, m) in moves.iter().enumerate() {
-            out.column_mut(1 + v)
-                .assign(&self.predict_proba(m.apply(x).view())?);
+            // only the rows the move changes are scored again (every model here scores a
+            // row on its own, so the others keep their base probability bit for bit)
+            let moved = m.apply(x);
+            let changed: Vec<usize> = (0..n)
+                .filter(|&i| m.cols.iter().any(|&j| moved[[i, j]] != x[[i, j]]))
+                .collect();
+            let mut column = base.clone();
+            if changed.len() == n {
+                column = self.predict_proba(moved.view())?;
+            } else if !changed.is_empty() {
+                let p = self.predict_proba(moved.select(ndarray::Axis(0), &changed).view())?;
+                for (k, &i) in changed.iter().enumerate() {
+                    column[i] = p[k];
+                }
+            }
+            out.column_mut(1 + v).assign(&column);
         }
         Ok(out)
     }
