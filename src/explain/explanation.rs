@@ -188,13 +188,8 @@ impl Explanation {
                     .iter()
                     .position(|n| *n == r.feature)
                     .unwrap_or(0);
-                let half = 1.959_963_984_540_054 * se[j];
-                vec![
-                    r.feature,
-                    format!("{:.4}", r.mean_abs),
-                    format!("{:.4}", se[j]),
-                    format!("[{:.4}; {:.4}]", r.mean_abs - half, r.mean_abs + half),
-                ]
+                let [error, interval] = super::error_cells(r.mean_abs, se[j]);
+                vec![r.feature, format!("{:.4}", r.mean_abs), error, interval]
             })
             .collect();
         Table::from_rows(

@@ -227,13 +227,13 @@ impl PermutationImportance {
                     .iter()
                     .position(|f| *f == r.feature)
                     .unwrap_or(0);
-                let half = 1.959_963_984_540_054 * se[j];
+                let [error, interval] = super::error_cells(r.mean, se[j]);
                 vec![
                     r.feature,
                     format!("{:.4}", r.mean),
                     format!("{:.4}", r.std),
-                    format!("{:.4}", se[j]),
-                    format!("[{:.4}; {:.4}]", r.mean - half, r.mean + half),
+                    error,
+                    interval,
                 ]
             })
             .collect();
