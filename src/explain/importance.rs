@@ -146,9 +146,7 @@ impl PermutationImportance {
             labels::IMPORTANCE_FIGURE_AXIS,
         )
     }
-}
 
-impl PermutationImportance {
     /// The standard error of each feature's mean drop over the explained customers
     /// themselves (in feature order): `replicates` bootstrap resamples of the customers
     /// (seeded, resample `b` from stream `b`), each re-scoring the stored decision values

@@ -227,16 +227,19 @@ impl FittedModel {
             let changed: Vec<usize> = (0..n)
                 .filter(|&i| m.cols.iter().any(|&j| moved[[i, j]] != x[[i, j]]))
                 .collect();
-            let mut column = base.clone();
             if changed.len() == n {
-                column = self.predict_proba(moved.view())?;
-            } else if !changed.is_empty() {
+                out.column_mut(1 + v)
+                    .assign(&self.predict_proba(moved.view())?);
+                continue;
+            }
+            let mut column = out.column_mut(1 + v);
+            column.assign(&base);
+            if !changed.is_empty() {
                 let p = self.predict_proba(moved.select(ndarray::Axis(0), &changed).view())?;
                 for (k, &i) in changed.iter().enumerate() {
                     column[i] = p[k];
                 }
             }
-            out.column_mut(1 + v).assign(&column);
         }
         Ok(out)
     }

@@ -368,11 +368,8 @@ pub fn halving_search(
     let mut final_folds = Vec::new();
     for r in 0..=last {
         let rows = (n / factor.pow(last - r)).max(min_rows).min(n);
-        let pick = crate::model::KernelRows {
-            rows,
-            seed: options.seed.wrapping_add(u64::from(r) + 1),
-        }
-        .pick(y);
+        let pick =
+            crate::split::stratified_sample(y, rows, options.seed.wrapping_add(u64::from(r) + 1));
         let (f, yy) = match &pick {
             Some(rows) => (
                 take_rows(features, rows)?,
