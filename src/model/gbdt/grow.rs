@@ -31,13 +31,64 @@ pub(super) fn thresholds(column: &[f64], max_bins: usize) -> Vec<f64> {
     t
 }
 
-/// (Σ g, Σ h, rows) per bin, every feature's bins one after another (feature f at
-/// `offsets[f]..offsets[f + 1]`): one allocation per leaf.
-type Hist = Vec<(f64, f64, u32)>;
+/// One bin's (Σ g, Σ h, rows).
+type Bin = (f64, f64, u32);
+
+/// Where each feature's bins lie in a [`Hist`]: feature f's bins at
+/// `offsets[f]..offsets[f + 1]` and its marks in the words `words[f]..words[f + 1]`.
+pub(super) struct Layout {
+    offsets: Vec<usize>,
+    words: Vec<usize>,
+}
+
+impl Layout {
+    /// The layout of features cut at `cuts` (feature f has `cuts[f].len() + 1` bins).
+    pub(super) fn new(cuts: &[Vec<f64>]) -> Self {
+        let (mut offsets, mut words) = (vec![0], vec![0]);
+        for t in cuts {
+            let bins = t.len() + 1;
+            offsets.push(offsets[offsets.len() - 1] + bins);
+            words.push(words[words.len() - 1] + bins.div_ceil(64));
+        }
+        Layout { offsets, words }
+    }
+}
+
+/// A leaf's histograms, every feature's bins one after another in one allocation, and a
+/// mark per bin that may hold something: an empty bin splits the rows as the bin before
+/// it did, so a split scans only the marked bins (the same sums in the same order), and
+/// a buffer goes back to the pool clean by zeroing only those. A fresh histogram marks
+/// its non-empty bins; a parent turned into its larger child keeps the marks of bins
+/// still holding rows (and, for the first feature, whose sums give the leaf's totals,
+/// every mark: a bin emptied by the subtraction may keep a rounding residue that the
+/// totals have always included).
+pub(super) struct Hist {
+    bins: Vec<Bin>,
+    marks: Vec<u64>,
+}
+
+/// Calls `visit(b)` for every marked bin `b` of one feature in increasing order until it
+/// returns `false`.
+#[inline]
+fn each_mark(marks: &[u64], mut visit: impl FnMut(usize) -> bool) {
+    for (w, word) in marks.iter().enumerate() {
+        let mut m = *word;
+        while m != 0 {
+            let b = w * 64 + m.trailing_zeros() as usize;
+            m &= m - 1;
+            if !visit(b) {
+                return;
+            }
+        }
+    }
+}
 
 /// Leaves with at least this many rows fill their features' histograms in parallel;
 /// smaller ones in one thread (the fork costs more than the work; same sums either way).
 const PARALLEL_HISTOGRAM_ROWS: usize = 4096;
+
+/// Features whose histograms one pass over a leaf's rows fills.
+const FILL_GROUP: usize = 4;
 
 /// A leaf waiting to be split: its rows, histograms per feature, sums and best split.
 struct Leaf {
@@ -72,104 +123,167 @@ impl Ord for Candidate {
 pub(super) struct Grower<'a> {
     pub(super) params: &'a Gbdt,
     pub(super) bins: &'a [Vec<u8>],
-    /// Start of each feature's bins in a [`Hist`], and the total at the end.
-    pub(super) offsets: &'a [usize],
+    pub(super) layout: &'a Layout,
     pub(super) g: &'a [f64],
     pub(super) h: &'a [f64],
 }
 
 impl Grower<'_> {
-    fn histograms(&self, rows: &[u32]) -> Hist {
-        let total = *self.offsets.last().unwrap_or(&0);
-        let mut hist = vec![(0.0, 0.0, 0u32); total];
-        let fill = |column: &[u8], part: &mut [(f64, f64, u32)]| {
+    /// The histograms of `rows`, in a clean buffer from `pool` (or a new one).
+    fn histograms(&self, rows: &[u32], pool: &mut Vec<Hist>) -> Hist {
+        let Layout { offsets, words } = self.layout;
+        let mut hist = pool.pop().unwrap_or_else(|| Hist {
+            bins: vec![(0.0, 0.0, 0); offsets[offsets.len() - 1]],
+            marks: vec![0; words[words.len() - 1]],
+        });
+        // Features four at a time in one pass over the rows: each bin's sums still add
+        // its rows in row order, and the four features' additions overlap (one feature's
+        // few bins make a chain of dependent additions otherwise).
+        let fill = |group: &mut [(&mut [Bin], &mut [u64], &[u8])]| {
             for r in rows {
                 let r = *r as usize;
-                let b = &mut part[usize::from(column[r])];
-                b.0 += self.g[r];
-                b.1 += self.h[r];
-                b.2 += 1;
+                let (g, h) = (self.g[r], self.h[r]);
+                for (part, marks, column) in group.iter_mut() {
+                    let b = usize::from(column[r]);
+                    let bin = &mut part[b];
+                    bin.0 += g;
+                    bin.1 += h;
+                    bin.2 += 1;
+                    marks[b / 64] |= 1 << (b % 64);
+                }
             }
         };
-        let mut parts: Vec<&mut [(f64, f64, u32)]> = Vec::with_capacity(self.bins.len());
-        let mut rest = hist.as_mut_slice();
-        for w in self.offsets.windows(2) {
-            let (part, tail) = rest.split_at_mut(w[1] - w[0]);
-            parts.push(part);
+        let mut parts: Vec<(&mut [Bin], &mut [u64], &[u8])> = Vec::with_capacity(self.bins.len());
+        let (mut rest, mut rest_marks) = (hist.bins.as_mut_slice(), hist.marks.as_mut_slice());
+        for ((o, w), column) in offsets.windows(2).zip(words.windows(2)).zip(self.bins) {
+            let (part, tail) = rest.split_at_mut(o[1] - o[0]);
+            let (marks, marks_tail) = rest_marks.split_at_mut(w[1] - w[0]);
+            parts.push((part, marks, column));
             rest = tail;
+            rest_marks = marks_tail;
         }
         if rows.len() >= PARALLEL_HISTOGRAM_ROWS {
-            parts
-                .into_par_iter()
-                .zip(self.bins.par_iter())
-                .for_each(|(part, column)| fill(column, part));
+            parts.par_chunks_mut(FILL_GROUP).for_each(fill);
         } else {
-            for (part, column) in parts.into_iter().zip(self.bins) {
-                fill(column, part);
-            }
+            parts.chunks_mut(FILL_GROUP).for_each(fill);
         }
         hist
     }
 
-    /// The bins of feature `f` in `hist`.
-    fn feature<'h>(&self, hist: &'h [(f64, f64, u32)], f: usize) -> &'h [(f64, f64, u32)] {
-        &hist[self.offsets[f]..self.offsets[f + 1]]
+    /// Turns the parent's `hist` into its larger child's: minus the smaller child's
+    /// `small`, bin by marked bin (an unmarked bin is zero in both).
+    fn subtract(&self, hist: &mut Hist, small: &Hist) {
+        let Layout { offsets, words } = self.layout;
+        for f in 0..self.bins.len() {
+            let bins = &mut hist.bins[offsets[f]..offsets[f + 1]];
+            let minus = &small.bins[offsets[f]..offsets[f + 1]];
+            for (w, word) in hist.marks[words[f]..words[f + 1]].iter_mut().enumerate() {
+                let mut m = *word;
+                while m != 0 {
+                    let bit = m.trailing_zeros();
+                    m &= m - 1;
+                    let b = w * 64 + bit as usize;
+                    let (a, c) = (&mut bins[b], minus[b]);
+                    a.0 -= c.0;
+                    a.1 -= c.1;
+                    a.2 -= c.2;
+                    if a.2 == 0 && f > 0 {
+                        *a = (0.0, 0.0, 0);
+                        *word &= !(1 << bit);
+                    }
+                }
+            }
+        }
     }
 
-    fn best_split(
-        &self,
-        hist: &[(f64, f64, u32)],
-        g: f64,
-        h: f64,
-        n: usize,
-    ) -> Option<(f64, usize, usize)> {
+    /// Zeroes the marked bins and the marks of `hist`, and puts it in `pool`.
+    fn release(&self, mut hist: Hist, pool: &mut Vec<Hist>) {
+        let Layout { offsets, words } = self.layout;
+        for f in 0..self.bins.len() {
+            let bins = &mut hist.bins[offsets[f]..offsets[f + 1]];
+            each_mark(&hist.marks[words[f]..words[f + 1]], |b| {
+                bins[b] = (0.0, 0.0, 0);
+                true
+            });
+        }
+        hist.marks.fill(0);
+        pool.push(hist);
+    }
+
+    /// Σ g and Σ h of a leaf: over the first feature's marked bins, in bin order (an
+    /// unmarked bin is +0.0, which leaves a sum as it is).
+    fn sums(&self, hist: &Hist) -> (f64, f64) {
+        let Layout { offsets, words } = self.layout;
+        let bins = &hist.bins[offsets[0]..offsets[1]];
+        let (mut g, mut h) = (0.0, 0.0);
+        each_mark(&hist.marks[words[0]..words[1]], |b| {
+            g += bins[b].0;
+            h += bins[b].1;
+            true
+        });
+        (g, h)
+    }
+
+    fn best_split(&self, hist: &Hist, g: f64, h: f64, n: usize) -> Option<(f64, usize, usize)> {
         let lambda = self.params.l2_regularization;
         let leaf = self.params.min_samples_leaf;
         if n < 2 * leaf {
             return None;
         }
+        let Layout { offsets, words } = self.layout;
         let parent = g * g / (h + lambda);
         let mut best: Option<(f64, usize, usize)> = None;
         for f in 0..self.bins.len() {
-            let bins = self.feature(hist, f);
+            let bins = &hist.bins[offsets[f]..offsets[f + 1]];
+            let last = bins.len() - 1;
             let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0usize);
-            for (b, (bg, bh, bn)) in bins.iter().enumerate().take(bins.len().saturating_sub(1)) {
-                if *bn == 0 {
-                    // an empty bin splits the rows as the bin before it did: same gain,
-                    // and ties keep the earlier split
-                    continue;
+            // Only marked bins: an empty bin splits the rows as the bin before it did
+            // (same gain, and ties keep the earlier split). The last bin sends every row
+            // left.
+            each_mark(&hist.marks[words[f]..words[f + 1]], |b| {
+                if b >= last {
+                    return false;
+                }
+                let (bg, bh, bn) = bins[b];
+                if bn == 0 {
+                    return true;
                 }
                 gl += bg;
                 hl += bh;
-                nl += *bn as usize;
+                nl += bn as usize;
                 let nr = n - nl;
                 if nl < leaf {
-                    continue;
+                    return true;
                 }
                 if nr < leaf {
-                    break;
+                    return false;
                 }
                 let (gr, hr) = (g - gl, h - hl);
                 if hl < MIN_HESSIAN || hr < MIN_HESSIAN {
-                    continue;
+                    return true;
                 }
                 let gain = gl * gl / (hl + lambda) + gr * gr / (hr + lambda) - parent;
                 if gain > 0.0 && best.is_none_or(|(bg, ..)| gain > bg) {
                     best = Some((gain, f, b));
                 }
-            }
+                true
+            });
         }
         best
     }
 
     /// One tree on the current gradients; adds each leaf's value to `raw` of its rows.
-    pub(super) fn grow(&self, n: usize, thresholds: &[Vec<f64>], raw: &mut [f64]) -> Vec<GNode> {
+    /// Histogram buffers come from `pool` and go back to it clean.
+    pub(super) fn grow(
+        &self,
+        n: usize,
+        thresholds: &[Vec<f64>],
+        raw: &mut [f64],
+        pool: &mut Vec<Hist>,
+    ) -> Vec<GNode> {
         let rows: Vec<u32> = (0..n as u32).collect();
-        let hist = self.histograms(&rows);
-        let (g, h) = self
-            .feature(&hist, 0)
-            .iter()
-            .fold((0.0, 0.0), |(a, b), (bg, bh, _)| (a + bg, b + bh));
+        let hist = self.histograms(&rows, pool);
+        let (g, h) = self.sums(&hist);
         let mut nodes = vec![GNode {
             feature: 0,
             threshold: 0.0,
@@ -207,27 +321,14 @@ impl Grower<'_> {
                 .rows
                 .iter()
                 .partition(|r| usize::from(column[**r as usize]) <= b);
-            let (small, large_is_left) = if left.len() <= right.len() {
-                (&left, false)
-            } else {
-                (&right, true)
-            };
-            let small_hist = self.histograms(small);
-            let large_hist: Hist = leaf
-                .hist
-                .iter()
-                .zip(&small_hist)
-                .map(|(a, c)| (a.0 - c.0, a.1 - c.1, a.2 - c.2))
-                .collect();
-            let (left_hist, right_hist) = if large_is_left {
-                (large_hist, small_hist)
-            } else {
+            let small_is_left = left.len() <= right.len();
+            let small_hist = self.histograms(if small_is_left { &left } else { &right }, pool);
+            let mut large_hist = leaf.hist;
+            self.subtract(&mut large_hist, &small_hist);
+            let (left_hist, right_hist) = if small_is_left {
                 (small_hist, large_hist)
-            };
-            let sums = |hist: &[(f64, f64, u32)]| {
-                self.feature(hist, 0)
-                    .iter()
-                    .fold((0.0, 0.0), |(a, b), (bg, bh, _)| (a + bg, b + bh))
+            } else {
+                (large_hist, small_hist)
             };
             let id = nodes.len();
             nodes[leaf.node] = GNode {
@@ -241,7 +342,7 @@ impl Grower<'_> {
                 .into_iter()
                 .enumerate()
             {
-                let (g, h) = sums(&hist);
+                let (g, h) = self.sums(&hist);
                 let split = self.best_split(&hist, g, h, rows.len());
                 nodes.push(GNode {
                     feature: 0,
@@ -272,7 +373,139 @@ impl Grower<'_> {
             for r in &leaf.rows {
                 raw[*r as usize] += value;
             }
+            self.release(leaf.hist, pool);
         }
         nodes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    /// Every bin's sums over `rows`, densely, in row order.
+    fn dense(bins: &[Vec<u8>], layout: &Layout, g: &[f64], h: &[f64], rows: &[u32]) -> Vec<Bin> {
+        let mut out = vec![(0.0, 0.0, 0); layout.offsets[layout.offsets.len() - 1]];
+        for (f, column) in bins.iter().enumerate() {
+            for r in rows {
+                let bin = &mut out[layout.offsets[f] + usize::from(column[*r as usize])];
+                bin.0 += g[*r as usize];
+                bin.1 += h[*r as usize];
+                bin.2 += 1;
+            }
+        }
+        out
+    }
+
+    /// The split scan over every bin (the marks' reference).
+    fn dense_split(grower: &Grower, hist: &[Bin], n: usize) -> Option<(f64, usize, usize)> {
+        let offsets = &grower.layout.offsets;
+        let (g, h) = hist[offsets[0]..offsets[1]]
+            .iter()
+            .fold((0.0, 0.0), |(a, b), c| (a + c.0, b + c.1));
+        let (lambda, leaf) = (
+            grower.params.l2_regularization,
+            grower.params.min_samples_leaf,
+        );
+        let parent = g * g / (h + lambda);
+        let mut best: Option<(f64, usize, usize)> = None;
+        for f in 0..grower.bins.len() {
+            let bins = &hist[offsets[f]..offsets[f + 1]];
+            let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0);
+            for (b, (bg, bh, bn)) in bins[..bins.len() - 1].iter().enumerate() {
+                if *bn == 0 {
+                    continue;
+                }
+                (gl, hl, nl) = (gl + bg, hl + bh, nl + *bn as usize);
+                if nl < leaf {
+                    continue;
+                }
+                if n - nl < leaf {
+                    break;
+                }
+                let (gr, hr) = (g - gl, h - hl);
+                if hl < MIN_HESSIAN || hr < MIN_HESSIAN {
+                    continue;
+                }
+                let gain = gl * gl / (hl + lambda) + gr * gr / (hr + lambda) - parent;
+                if gain > 0.0 && best.is_none_or(|(bg, ..)| gain > bg) {
+                    best = Some((gain, f, b));
+                }
+            }
+        }
+        best
+    }
+
+    /// Marked histograms, the larger child by subtraction, their totals and best splits
+    /// equal the dense computation bit for bit (a subtracted bin compared with the
+    /// parent's dense sums minus the child's, as the former code did), and buffers go
+    /// back to the pool all zero.
+    #[test]
+    fn marked_histograms_equal_the_dense_ones() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let n = 2 * PARALLEL_HISTOGRAM_ROWS; // the first histograms filled in parallel
+        let cards = [2usize, 3, 70, 200, 255, 2, 17];
+        let cuts: Vec<Vec<f64>> = cards.iter().map(|c| vec![0.0; c - 1]).collect();
+        let layout = Layout::new(&cuts);
+        let bins: Vec<Vec<u8>> = cards
+            .iter()
+            .map(|c| (0..n).map(|_| rng.gen_range(0..*c) as u8).collect())
+            .collect();
+        let g: Vec<f64> = (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let h: Vec<f64> = (0..n).map(|_| rng.gen_range(0.01..0.25)).collect();
+        let params = Gbdt {
+            min_samples_leaf: 5,
+            ..Gbdt::default()
+        };
+        let grower = Grower {
+            params: &params,
+            bins: &bins,
+            layout: &layout,
+            g: &g,
+            h: &h,
+        };
+        let mut pool = Vec::new();
+        let mut rows: Vec<u32> = (0..n as u32).collect();
+        let mut hist = grower.histograms(&rows, &mut pool);
+        let mut reference = dense(&bins, &layout, &g, &h, &rows);
+        // Peel off a random third of the rows again and again: the parent turns into the
+        // larger child each time, as down a tree's larger branch.
+        while rows.len() > 20 {
+            let (sg, sh) = grower.sums(&hist);
+            let f0 = &reference[layout.offsets[0]..layout.offsets[1]];
+            let (rg, rh) = f0.iter().fold((0.0, 0.0), |(a, b), c| (a + c.0, b + c.1));
+            assert_eq!((sg.to_bits(), sh.to_bits()), (rg.to_bits(), rh.to_bits()));
+            assert_eq!(
+                grower.best_split(&hist, sg, sh, rows.len()),
+                dense_split(&grower, &reference, rows.len())
+            );
+            for (k, (a, b)) in hist.bins.iter().zip(&reference).enumerate() {
+                if b.2 > 0 {
+                    assert_eq!(
+                        (a.0.to_bits(), a.1.to_bits(), a.2),
+                        (b.0.to_bits(), b.1.to_bits(), b.2),
+                        "bin {k}"
+                    );
+                }
+            }
+            let (small, large): (Vec<u32>, Vec<u32>) =
+                rows.iter().partition(|_| rng.gen_bool(1.0 / 3.0));
+            let small_hist = grower.histograms(&small, &mut pool);
+            let small_dense = dense(&bins, &layout, &g, &h, &small);
+            grower.subtract(&mut hist, &small_hist);
+            for (a, c) in reference.iter_mut().zip(&small_dense) {
+                *a = (a.0 - c.0, a.1 - c.1, a.2 - c.2);
+            }
+            grower.release(small_hist, &mut pool);
+            rows = large;
+        }
+        grower.release(hist, &mut pool);
+        for buffer in &pool {
+            assert!(buffer.bins.iter().all(|b| *b == (0.0, 0.0, 0)));
+            assert!(buffer.marks.iter().all(|m| *m == 0));
+        }
     }
 }

@@ -22,7 +22,7 @@ use super::{Classifier, Fit, check_fit_input, check_width};
 use crate::error::{Error, Result};
 
 mod grow;
-use grow::{Grower, thresholds};
+use grow::{Grower, Layout, thresholds};
 
 /// A child's smallest sum of hessians (scikit-learn's `min_hessian_to_split`).
 const MIN_HESSIAN: f64 = 1e-3;
@@ -291,10 +291,8 @@ impl Fit for Gbdt {
                     .collect()
             })
             .collect();
-        let mut offsets = vec![0usize];
-        for t in &cuts {
-            offsets.push(offsets[offsets.len() - 1] + t.len() + 1);
-        }
+        let layout = Layout::new(&cuts);
+        let mut pool = Vec::new();
         let rate = y.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
         let baseline = (rate / (1.0 - rate)).ln();
         let mut raw = vec![baseline; n];
@@ -309,11 +307,11 @@ impl Fit for Gbdt {
             let grower = Grower {
                 params: self,
                 bins: &bins,
-                offsets: &offsets,
+                layout: &layout,
                 g: &g,
                 h: &h,
             };
-            trees.push(grower.grow(n, &cuts, &mut raw));
+            trees.push(grower.grow(n, &cuts, &mut raw, &mut pool));
         }
         Ok(FittedGbdt {
             params: self.clone(),
