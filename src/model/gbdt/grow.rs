@@ -3,6 +3,7 @@
 //! splitting by gain.
 
 use std::collections::BinaryHeap;
+use std::ops::Range;
 
 use rayon::prelude::*;
 
@@ -90,9 +91,10 @@ const PARALLEL_HISTOGRAM_ROWS: usize = 4096;
 /// Features whose histograms one pass over a leaf's rows fills.
 const FILL_GROUP: usize = 4;
 
-/// A leaf waiting to be split: its rows, histograms per feature, sums and best split.
+/// A leaf waiting to be split: its rows (a range of the tree's row order), histograms
+/// per feature, sums and best split.
 struct Leaf {
-    rows: Vec<u32>,
+    rows: Range<usize>,
     hist: Hist,
     g: f64,
     h: f64,
@@ -281,8 +283,12 @@ impl Grower<'_> {
         raw: &mut [f64],
         pool: &mut Vec<Hist>,
     ) -> Vec<GNode> {
-        let rows: Vec<u32> = (0..n as u32).collect();
-        let hist = self.histograms(&rows, pool);
+        // Each leaf's rows lie together in `order`, in row order; a split partitions its
+        // range stably, the right-hand rows through `spill`.
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        let mut spill: Vec<u32> = Vec::with_capacity(n);
+        let rows = 0..n;
+        let hist = self.histograms(&order, pool);
         let (g, h) = self.sums(&hist);
         let mut nodes = vec![GNode {
             feature: 0,
@@ -317,12 +323,23 @@ impl Grower<'_> {
                 continue;
             };
             let column = &self.bins[f];
-            let (left, right): (Vec<u32>, Vec<u32>) = leaf
-                .rows
-                .iter()
-                .partition(|r| usize::from(column[**r as usize]) <= b);
+            let Range { start, end } = leaf.rows;
+            spill.clear();
+            let mut cut = start;
+            for k in start..end {
+                let r = order[k];
+                if usize::from(column[r as usize]) <= b {
+                    order[cut] = r;
+                    cut += 1;
+                } else {
+                    spill.push(r);
+                }
+            }
+            order[cut..end].copy_from_slice(&spill);
+            let (left, right) = (start..cut, cut..end);
             let small_is_left = left.len() <= right.len();
-            let small_hist = self.histograms(if small_is_left { &left } else { &right }, pool);
+            let small = if small_is_left { &left } else { &right };
+            let small_hist = self.histograms(&order[small.clone()], pool);
             let mut large_hist = leaf.hist;
             self.subtract(&mut large_hist, &small_hist);
             let (left_hist, right_hist) = if small_is_left {
@@ -370,7 +387,7 @@ impl Grower<'_> {
         for leaf in leaves.into_iter().flatten() {
             let value = -self.params.learning_rate * leaf.g / (leaf.h + lambda);
             nodes[leaf.node].value = value;
-            for r in &leaf.rows {
+            for r in &order[leaf.rows.clone()] {
                 raw[*r as usize] += value;
             }
             self.release(leaf.hist, pool);
