@@ -137,6 +137,11 @@ struct Smo<'a, 'b> {
     up: Vec<bool>,
     /// t ∈ I_low (y = +1 and α > 0, or y = −1 and α < C).
     low: Vec<bool>,
+    /// The first half of the next working set, max over active t ∈ I_up of −y_t g_t and
+    /// its t (the last of equals; `usize::MAX` if none), found by the last [`Smo::step`]
+    /// while it updated the gradient; `None` when the gradient or the active set changed
+    /// since.
+    first: Option<(f64, usize)>,
 }
 
 impl<'a, 'b> Smo<'a, 'b> {
@@ -174,6 +179,7 @@ impl<'a, 'b> Smo<'a, 'b> {
             active: (0..n).collect(),
             up: vec![false; n],
             low: vec![false; n],
+            first: None,
         };
         for t in 0..n {
             smo.set_status(t);
@@ -208,12 +214,14 @@ impl<'a, 'b> Smo<'a, 'b> {
             counter -= 1;
             if counter == 0 {
                 counter = n.min(1000);
+                self.first = None;
                 self.shrink(eps, &mut unshrunk);
             }
             let (i, j) = match self.working_set(eps) {
                 Some(ij) => ij,
                 None => {
                     // optimal on the active set: check all variables
+                    self.first = None;
                     self.reconstruct_gradient();
                     self.active = (0..n).collect();
                     match self.working_set(eps) {
@@ -234,20 +242,23 @@ impl<'a, 'b> Smo<'a, 'b> {
     }
 
     /// (i, j) by WSS2, or `None` when the maximal violation is below `eps`.
-    fn working_set(&self, eps: f64) -> Option<(usize, usize)> {
+    fn working_set(&mut self, eps: f64) -> Option<(usize, usize)> {
         let (y, g) = (self.y, &self.g);
         let (up, low) = (&self.up, &self.low);
-        let (mut gmax, mut i) = (f64::NEG_INFINITY, usize::MAX);
-        for &t in &self.active {
-            if up[t] {
-                // −y_t g_t (y_t = ±1: exact)
-                let v = -y[t] * g[t];
-                if v >= gmax {
-                    gmax = v;
-                    i = t;
+        let (gmax, i) = self.first.take().unwrap_or_else(|| {
+            let (mut gmax, mut i) = (f64::NEG_INFINITY, usize::MAX);
+            for &t in &self.active {
+                if up[t] {
+                    // −y_t g_t (y_t = ±1: exact)
+                    let v = -y[t] * g[t];
+                    if v >= gmax {
+                        gmax = v;
+                        i = t;
+                    }
                 }
             }
-        }
+            (gmax, i)
+        });
         if i == usize::MAX {
             return None;
         }
@@ -340,9 +351,21 @@ impl<'a, 'b> Smo<'a, 'b> {
         self.set_status(i);
         self.set_status(j);
         let (di, dj) = (ai - old_i, aj - old_j);
+        // The gradient, and on the way the next working set's first half (statuses are
+        // already updated): the same comparisons in the same order as `working_set`'s.
+        let (mut gmax, mut first) = (f64::NEG_INFINITY, usize::MAX);
         for &t in &self.active {
-            self.g[t] += qi[t] * di + qj[t] * dj;
+            let gt = self.g[t] + (qi[t] * di + qj[t] * dj);
+            self.g[t] = gt;
+            if self.up[t] {
+                let v = -y[t] * gt;
+                if v >= gmax {
+                    gmax = v;
+                    first = t;
+                }
+            }
         }
+        self.first = Some((gmax, first));
         for (k, old, row) in [(i, old_i, &qi), (j, old_j, &qj)] {
             let (was, is) = (old >= c, self.alpha[k] >= c);
             if was != is {
