@@ -10,6 +10,7 @@ mod solver;
 use linfa::composing::platt_scaling::{Platt, platt_newton_method};
 use linfa::prelude::*;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Classifier, Fit, check_fit_input, check_width};
@@ -228,29 +229,43 @@ impl Fit for Svc {
     fn fit(&self, x: ArrayView2<f64>, y: &[u8]) -> Result<FittedSvc> {
         self.check()?;
         check_fit_input(x, y)?;
-        let mut fitted = self.solve(x, y);
-        if self.probability {
-            let folds = crate::split::stratified_kfold(y, 5, self.seed)?;
-            let mut oof = Array1::zeros(y.len());
-            for (train, valid) in &folds {
-                let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
-                let f = self.solve(x.select(Axis(0), train).view(), &yt);
-                let d = decision::decision(self.kernel, &f, x.select(Axis(0), valid).view());
-                for (i, v) in valid.iter().zip(d) {
-                    oof[*i] = v;
-                }
-            }
-            let labels: Array1<bool> = y.iter().map(|v| *v == 1).collect();
-            let platt_fit = Platt::<f64, ()>::params()
-                .check()
-                .map_err(|e| e.to_string())
-                .and_then(|params| {
-                    platt_newton_method(oof.view(), labels.view(), &params)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(|e| Error::fit("svc (Platt scaling)", e))?;
-            fitted.platt = Some(platt_fit);
+        if !self.probability {
+            return Ok(FittedSvc {
+                params: self.clone(),
+                fitted: self.solve(x, y),
+            });
         }
+        // The model and Platt's five internal folds are independent fits: all six in
+        // parallel (each the same solve as alone).
+        let folds = crate::split::stratified_kfold(y, 5, self.seed)?;
+        let (mut fitted, parts) = rayon::join(
+            || self.solve(x, y),
+            || {
+                folds
+                    .par_iter()
+                    .map(|(train, valid)| {
+                        let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
+                        let f = self.solve(x.select(Axis(0), train).view(), &yt);
+                        decision::decision(self.kernel, &f, x.select(Axis(0), valid).view())
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        let mut oof = Array1::zeros(y.len());
+        for ((_, valid), d) in folds.iter().zip(parts) {
+            for (i, v) in valid.iter().zip(d) {
+                oof[*i] = v;
+            }
+        }
+        let labels: Array1<bool> = y.iter().map(|v| *v == 1).collect();
+        let platt_fit = Platt::<f64, ()>::params()
+            .check()
+            .map_err(|e| e.to_string())
+            .and_then(|params| {
+                platt_newton_method(oof.view(), labels.view(), &params).map_err(|e| e.to_string())
+            })
+            .map_err(|e| Error::fit("svc (Platt scaling)", e))?;
+        fitted.platt = Some(platt_fit);
         Ok(FittedSvc {
             params: self.clone(),
             fitted,
