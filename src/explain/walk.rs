@@ -5,7 +5,7 @@
 use ndarray::{Array2, ArrayView1, Axis};
 
 use crate::error::Result;
-use crate::model::{Classifier, FittedGbdt, FittedModel, platt};
+use crate::model::{Classifier, FittedGbdt, FittedModel, MaskWalker, platt};
 
 /// Model outputs along a walk of masks, averaged over the background.
 pub(super) struct Evaluator<'a> {
@@ -15,6 +15,15 @@ pub(super) struct Evaluator<'a> {
     /// E over the background of the output with every feature masked.
     pub(super) base: f64,
     rbf: Option<RbfCache>,
+    trees: Option<TreeCache<'a>>,
+}
+
+/// A gradient-boosting model's trees indexed for walks, and each background row's ways
+/// through them.
+struct TreeCache<'a> {
+    walker: MaskWalker<'a>,
+    /// [b][tree]
+    bg_ways: Vec<Vec<u64>>,
 }
 
 /// Per background row b, feature group g and support vector s:
@@ -41,6 +50,8 @@ struct RbfCache {
 /// A row's walk state.
 pub(super) enum Walk {
     Generic,
+    /// The row's ways through each tree of a gradient-boosting model.
+    Trees(Vec<u64>),
     /// Row factors [g][s] and K(s, x).
     Rbf {
         /// The row's factors [g·ns + s] and their inverses.
@@ -91,12 +102,24 @@ impl<'a> Evaluator<'a> {
             }),
             _ => None,
         };
+        let trees = match model {
+            FittedModel::GradientBoosting(m) => MaskWalker::new(m, groups).map(|walker| {
+                let bg_ways = bg
+                    .rows()
+                    .into_iter()
+                    .map(|z| walker.directions(z))
+                    .collect();
+                TreeCache { walker, bg_ways }
+            }),
+            _ => None,
+        };
         Ok(Evaluator {
             model,
             bg,
             groups,
             base,
             rbf,
+            trees,
         })
     }
 
@@ -119,6 +142,9 @@ impl<'a> Evaluator<'a> {
                     full,
                 });
             }
+        }
+        if let Some(c) = &self.trees {
+            return Ok(Walk::Trees(c.walker.directions(row)));
         }
         Ok(Walk::Generic)
     }
@@ -181,11 +207,41 @@ impl<'a> Evaluator<'a> {
                 out.push(self.base);
                 Ok(out)
             }
+            Walk::Trees(ways) => match &self.trees {
+                Some(c) => Ok(self.mask_walk(c, ways, order)),
+                None => self.batch_walk(row, order),
+            },
             Walk::Generic => match self.model {
                 FittedModel::GradientBoosting(m) => self.tree_walk(m, row, order),
                 _ => self.batch_walk(row, order),
             },
         }
+    }
+
+    /// [`walk`](Self::walk) of a gradient-boosting model through its trees' node masks
+    /// ([`MaskWalker`]); bit for bit the batch's outputs.
+    fn mask_walk(&self, c: &TreeCache, ways: &[u64], order: &[usize]) -> Vec<f64> {
+        let k = order.len();
+        let nb = c.bg_ways.len();
+        let mut p = Array2::zeros((2 * k + 1, nb));
+        let sigmoid = |r: f64| 1.0 / (1.0 + (-r).exp());
+        for (b, z) in c.bg_ways.iter().enumerate() {
+            let forward = c.walker.walk(z, ways, order);
+            // the fully unmasked row as the batch builds it: every grouped feature from
+            // the explained row, the rest from the background row
+            let end = c.walker.mix(ways, z);
+            let backward = c.walker.walk(&end, z, order);
+            for (s, r) in forward.iter().enumerate() {
+                p[[s, b]] = sigmoid(*r);
+            }
+            for (s, r) in backward.iter().enumerate().skip(1) {
+                p[[k + s, b]] = sigmoid(*r);
+            }
+        }
+        p.rows()
+            .into_iter()
+            .map(|r| r.mean().unwrap_or(f64::NAN))
+            .collect()
     }
 
     /// [`walk`](Self::walk) of a gradient-boosting model: per background row, its trees
@@ -398,22 +454,35 @@ mod tests {
             .fit(x.view(), &y)
             .unwrap();
         let bg = x.slice(ndarray::s![..23, ..]).to_owned();
-        let groups: Vec<Vec<usize>> = vec![vec![0, 6], vec![1], vec![2], vec![3], vec![4], vec![5]];
-        let ev = Evaluator::new(&model, &bg, &groups).unwrap();
-        for (i, order) in [
-            (20, [3, 0, 5, 1, 4, 2]),
-            (141, [0, 1, 2, 3, 4, 5]),
-            (277, [5, 4, 3, 2, 1, 0]),
-        ] {
-            let row = x.row(i);
-            let mut state = ev.start(row).unwrap();
-            let fast = ev.walk(&mut state, row, &order).unwrap();
-            let slow = ev.batch_walk(row, &order).unwrap();
-            assert_eq!(fast.len(), 2 * order.len() + 1);
-            let bits = |v: &[f64]| v.iter().map(|u| u.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&fast), bits(&slow), "row {i}");
-            // and the walk moves: the masks change the output
-            assert!(fast.iter().any(|v| (v - fast[0]).abs() > 1e-6));
+        // a group of two columns; then feature 6 in no group (it stays the background's)
+        let partition: Vec<Vec<usize>> =
+            vec![vec![0, 6], vec![1], vec![2], vec![3], vec![4], vec![5]];
+        let partial: Vec<Vec<usize>> = (0..6).map(|j| vec![j]).collect();
+        let bits = |v: &[f64]| v.iter().map(|u| u.to_bits()).collect::<Vec<_>>();
+        for groups in [&partition, &partial] {
+            let masks = Evaluator::new(&model, &bg, groups).unwrap();
+            assert!(masks.trees.is_some());
+            // the same model without the node masks: each tree descended along the rows
+            let rows = Evaluator {
+                trees: None,
+                ..Evaluator::new(&model, &bg, groups).unwrap()
+            };
+            for (i, order) in [
+                (20, [3, 0, 5, 1, 4, 2]),
+                (141, [0, 1, 2, 3, 4, 5]),
+                (277, [5, 4, 3, 2, 1, 0]),
+            ] {
+                let row = x.row(i);
+                let slow = masks.batch_walk(row, &order).unwrap();
+                assert_eq!(slow.len(), 2 * order.len() + 1);
+                // and the walk moves: the masks change the output
+                assert!(slow.iter().any(|v| (v - slow[0]).abs() > 1e-6));
+                for ev in [&masks, &rows] {
+                    let mut state = ev.start(row).unwrap();
+                    let fast = ev.walk(&mut state, row, &order).unwrap();
+                    assert_eq!(bits(&fast), bits(&slow), "row {i}");
+                }
+            }
         }
     }
 }

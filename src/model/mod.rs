@@ -27,6 +27,7 @@ mod logistic;
 mod svc;
 mod tree;
 
+pub(crate) use gbdt::MaskWalker;
 pub use gbdt::{FittedGbdt, Gbdt};
 pub use knn::{FittedKnn, Knn};
 pub use logistic::{FittedLogistic, LogisticRegression};

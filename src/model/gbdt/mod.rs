@@ -22,7 +22,9 @@ use super::{Classifier, Fit, check_fit_input, check_width};
 use crate::error::{Error, Result};
 
 mod grow;
+mod walk;
 use grow::{Grower, Layout, thresholds};
+pub(crate) use walk::MaskWalker;
 
 /// A child's smallest sum of hessians (scikit-learn's `min_hessian_to_split`).
 const MIN_HESSIAN: f64 = 1e-3;
@@ -441,6 +443,29 @@ mod tests {
             .map(|i| u8::from(x[[i, 0]] + 0.5 * x[[i, 1]] > 0.8 || (i % 11 == 0)))
             .collect();
         (x, y)
+    }
+
+    #[test]
+    fn mask_walks_take_trees_of_at_most_64_inner_nodes() {
+        // distinct values and noisy labels: trees grow to every leaf allowed
+        let x = Array2::from_shape_fn((3000, 3), |(i, j)| ((i * 7919 + j * 104_729) % 3001) as f64);
+        let y: Vec<u8> = (0..3000)
+            .map(|i| ((i * 2_654_435_761usize) >> 7) as u8 & 1)
+            .collect();
+        let fit = |leaves| {
+            Gbdt {
+                min_samples_leaf: 2,
+                ..Gbdt::new(0.1, 2, leaves)
+            }
+            .fit(x.view(), &y)
+            .unwrap()
+        };
+        let (small, large) = (fit(65), fit(90));
+        assert!(small.fitted.trees.iter().all(|t| t.len() == 2 * 65 - 1));
+        assert!(large.fitted.trees.iter().all(|t| t.len() == 2 * 90 - 1));
+        assert!(MaskWalker::new(&small, &[vec![0], vec![1, 2]]).is_some());
+        assert!(MaskWalker::new(&large, &[vec![0], vec![1, 2]]).is_none());
+        assert!(MaskWalker::new(&small, &[vec![0], vec![3]]).is_none());
     }
 
     #[test]

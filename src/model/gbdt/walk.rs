@@ -1,0 +1,138 @@
+//! A gradient-boosting model along walks of masks (permutation SHAP): each tree's inner
+//! nodes as bits of a word, so a row's way through a tree is a word of directions, and a
+//! step of the walk changes a tree's leaf only if it turns a node on the tree's current
+//! path — one AND per tree and step instead of a descent.
+
+use ndarray::ArrayView1;
+
+use super::{FittedGbdt, GNode};
+
+/// The trees of a [`FittedGbdt`] with at most 64 inner nodes each, indexed for walks over
+/// feature groups.
+pub(crate) struct MaskWalker<'a> {
+    model: &'a FittedGbdt,
+    /// Per tree and node: the inner node's bit (leaves: unused).
+    bits: Vec<Vec<u8>>,
+    /// Per tree and group: the inner nodes that test one of the group's features.
+    group_nodes: Vec<Vec<u64>>,
+    /// Per tree: the inner nodes that test a feature of some group.
+    grouped: Vec<u64>,
+}
+
+impl<'a> MaskWalker<'a> {
+    /// `None` if a tree has more than 64 inner nodes or a group names a feature the
+    /// model does not have.
+    pub(crate) fn new(model: &'a FittedGbdt, groups: &[Vec<usize>]) -> Option<Self> {
+        let f = &model.fitted;
+        if groups.iter().flatten().any(|j| *j >= f.features) {
+            return None;
+        }
+        let mut group_of = vec![usize::MAX; f.features];
+        for (g, members) in groups.iter().enumerate() {
+            for &j in members {
+                group_of[j] = g;
+            }
+        }
+        let (mut bits, mut group_nodes, mut grouped) = (Vec::new(), Vec::new(), Vec::new());
+        for tree in &f.trees {
+            let mut b = vec![0u8; tree.len()];
+            let mut per_group = vec![0u64; groups.len()];
+            let mut all = 0u64;
+            let mut next = 0usize;
+            for (k, n) in tree.iter().enumerate() {
+                if n.left == 0 {
+                    continue;
+                }
+                if next == 64 {
+                    return None;
+                }
+                b[k] = next as u8;
+                let g = group_of[n.feature as usize];
+                if g != usize::MAX {
+                    per_group[g] |= 1 << next;
+                    all |= 1 << next;
+                }
+                next += 1;
+            }
+            bits.push(b);
+            group_nodes.push(per_group);
+            grouped.push(all);
+        }
+        Some(MaskWalker {
+            model,
+            bits,
+            group_nodes,
+            grouped,
+        })
+    }
+
+    /// Per tree: the inner nodes where `row` goes left (`row[j] <= threshold`, as the
+    /// model's own descent compares).
+    pub(crate) fn directions(&self, row: ArrayView1<f64>) -> Vec<u64> {
+        self.model
+            .fitted
+            .trees
+            .iter()
+            .zip(&self.bits)
+            .map(|(tree, bits)| {
+                tree.iter()
+                    .zip(bits)
+                    .filter(|(n, _)| n.left != 0 && row[n.feature as usize] <= n.threshold)
+                    .fold(0u64, |d, (_, b)| d | 1 << b)
+            })
+            .collect()
+    }
+
+    /// Per tree: the directions of a row that takes the grouped features from `grouped`
+    /// and the others from `rest`.
+    pub(crate) fn mix(&self, grouped: &[u64], rest: &[u64]) -> Vec<u64> {
+        self.grouped
+            .iter()
+            .zip(grouped.iter().zip(rest))
+            .map(|(g, (a, b))| (a & g) | (b & !g))
+            .collect()
+    }
+
+    /// Log-odds along a walk: the row going `start`'s ways, then with the features of
+    /// `order[0]`'s group going `target`'s ways, then `order[1]`'s too, …
+    /// (`order.len() + 1` values; each tree's leaves added in tree order, so each value is
+    /// bit for bit the model's log-odds of that row).
+    pub(crate) fn walk(&self, start: &[u64], target: &[u64], order: &[usize]) -> Vec<f64> {
+        let f = &self.model.fitted;
+        let mut raw = vec![f.baseline; order.len() + 1];
+        for (t, tree) in f.trees.iter().enumerate() {
+            let (bits, nodes) = (&self.bits[t], &self.group_nodes[t]);
+            let differ = start[t] ^ target[t];
+            let mut moved = 0u64;
+            let ways = |moved: u64| (target[t] & moved) | (start[t] & !moved);
+            let (mut value, mut path) = descend(tree, bits, ways(moved));
+            raw[0] += value;
+            for (out, &g) in raw[1..].iter_mut().zip(order) {
+                moved |= nodes[g];
+                if path & differ & nodes[g] != 0 {
+                    (value, path) = descend(tree, bits, ways(moved));
+                }
+                *out += value;
+            }
+        }
+        raw
+    }
+}
+
+/// The leaf value a row going `ways` reaches, and the inner nodes on its way.
+fn descend(tree: &[GNode], bits: &[u8], ways: u64) -> (f64, u64) {
+    let (mut k, mut path) = (0usize, 0u64);
+    loop {
+        let n = &tree[k];
+        if n.left == 0 {
+            return (n.value, path);
+        }
+        let b = bits[k];
+        path |= 1 << b;
+        k = if ways >> b & 1 == 1 {
+            n.left as usize
+        } else {
+            n.right as usize
+        };
+    }
+}
