@@ -217,6 +217,11 @@ impl FittedModel {
         if let FittedModel::Svc(m) = self {
             return m.predict_proba_moves(x, moves);
         }
+        if let FittedModel::GradientBoosting(m) = self
+            && let Some(p) = m.predict_proba_moves(x, moves)
+        {
+            return p;
+        }
         let n = x.nrows();
         let base = self.predict_proba(x)?;
         let mut out = Array2::zeros((n, 1 + moves.len()));

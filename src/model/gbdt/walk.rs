@@ -1,11 +1,15 @@
 //! A gradient-boosting model along walks of masks (permutation SHAP): each tree's inner
 //! nodes as bits of a word, so a row's way through a tree is a word of directions, and a
 //! step of the walk changes a tree's leaf only if it turns a node on the tree's current
-//! path — one AND per tree and step instead of a descent.
+//! path — one AND per tree and step instead of a descent. The same idea scores what-if
+//! moves: a move re-descends only the trees whose way tests one of its columns.
 
-use ndarray::ArrayView1;
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use rayon::prelude::*;
 
 use super::{FittedGbdt, GNode};
+use crate::error::Result;
+use crate::model::Move;
 
 /// The trees of a [`FittedGbdt`] with at most 64 inner nodes each, indexed for walks over
 /// feature groups.
@@ -134,5 +138,101 @@ fn descend(tree: &[GNode], bits: &[u8], ways: u64) -> (f64, u64) {
         } else {
             n.right as usize
         };
+    }
+}
+
+impl FittedGbdt {
+    /// P(1) of every row as it is (column 0) and after each move (column 1 + v), bit for
+    /// bit the probabilities of the moved rows: each row's trees are descended once,
+    /// remembering which features each way tests, and a move re-descends only the trees
+    /// whose way tests one of its columns (the others keep their leaf). `None` when the
+    /// model has more than 64 features or a move names a column it does not have (the
+    /// caller's general path then applies).
+    pub(crate) fn predict_proba_moves(
+        &self,
+        x: ArrayView2<f64>,
+        moves: &[Move],
+    ) -> Option<Result<Array2<f64>>> {
+        let f = &self.fitted;
+        let bad = |m: &Move| {
+            m.cols.iter().any(|&j| j >= f.features)
+                || m.target.len() < m.cols.len()
+                || m.step.as_ref().is_some_and(|s| s.len() < m.cols.len())
+        };
+        if f.features > 64 || moves.iter().any(bad) {
+            return None;
+        }
+        if let Err(e) = super::check_width("gradient_boosting", f.features, x) {
+            return Some(Err(e));
+        }
+        let masks: Vec<u64> = moves
+            .iter()
+            .map(|m| m.cols.iter().fold(0u64, |a, &j| a | 1 << j))
+            .collect();
+        let sigmoid = |r: f64| 1.0 / (1.0 + (-r).exp());
+        // the leaf value of `row` in `tree` and the features its way tests
+        let descend = |tree: &[GNode], row: &[f64]| {
+            let (mut k, mut tested) = (0usize, 0u64);
+            loop {
+                let n = &tree[k];
+                if n.left == 0 {
+                    return (n.value, tested);
+                }
+                let j = n.feature as usize;
+                tested |= 1 << j;
+                k = if row[j] <= n.threshold {
+                    n.left as usize
+                } else {
+                    n.right as usize
+                };
+            }
+        };
+        let width = 1 + moves.len();
+        let score = |(leaves, moved): &mut (Vec<(f64, u64)>, Vec<f64>), i: usize| {
+            let row = x.row(i);
+            moved.clear();
+            moved.extend(row.iter());
+            leaves.clear();
+            let mut raw = f.baseline;
+            for tree in &f.trees {
+                let leaf = descend(tree, moved);
+                raw += leaf.0;
+                leaves.push(leaf);
+            }
+            let base = sigmoid(raw);
+            let mut out = Vec::with_capacity(width);
+            out.push(base);
+            for (m, mask) in moves.iter().zip(&masks) {
+                let mut changed = false;
+                for (k, &j) in m.cols.iter().enumerate() {
+                    moved[j] = m.value(k, row[j]);
+                    changed |= moved[j] != row[j];
+                }
+                if changed {
+                    let mut raw = f.baseline;
+                    for (tree, &(value, tested)) in f.trees.iter().zip(leaves.iter()) {
+                        raw += if tested & mask == 0 {
+                            value
+                        } else {
+                            descend(tree, moved).0
+                        };
+                    }
+                    out.push(sigmoid(raw));
+                } else {
+                    out.push(base);
+                }
+                for &j in &m.cols {
+                    moved[j] = row[j];
+                }
+            }
+            out
+        };
+        let rows: Vec<Vec<f64>> = (0..x.nrows())
+            .into_par_iter()
+            .map_init(|| (Vec::new(), Vec::new()), score)
+            .collect();
+        Some(Ok(Array2::from_shape_fn((x.nrows(), width), |(i, v)| {
+            rows[i][v]
+        })))
     }
 }
