@@ -5,7 +5,7 @@
 use ndarray::{Array2, ArrayView1, Axis};
 
 use crate::error::Result;
-use crate::model::{Classifier, FittedGbdt, FittedModel, MaskWalker, platt};
+use crate::model::{Classifier, FittedModel, MaskWalker, platt};
 
 /// Model outputs along a walk of masks, averaged over the background.
 pub(super) struct Evaluator<'a> {
@@ -211,10 +211,7 @@ impl<'a> Evaluator<'a> {
                 Some(c) => Ok(self.mask_walk(c, ways, order)),
                 None => self.batch_walk(row, order),
             },
-            Walk::Generic => match self.model {
-                FittedModel::GradientBoosting(m) => self.tree_walk(m, row, order),
-                _ => self.batch_walk(row, order),
-            },
+            Walk::Generic => self.batch_walk(row, order),
         }
     }
 
@@ -242,37 +239,6 @@ impl<'a> Evaluator<'a> {
             .into_iter()
             .map(|r| r.mean().unwrap_or(f64::NAN))
             .collect()
-    }
-
-    /// [`walk`](Self::walk) of a gradient-boosting model: per background row, its trees
-    /// walked along the masks ([`FittedGbdt::walk_decisions`]: a tree is descended again
-    /// only when a step changes a feature on its path); bit for bit the batch's outputs.
-    fn tree_walk(&self, m: &FittedGbdt, row: ArrayView1<f64>, order: &[usize]) -> Result<Vec<f64>> {
-        let steps: Vec<&[usize]> = order.iter().map(|&g| self.groups[g].as_slice()).collect();
-        let k = order.len();
-        let nb = self.bg.nrows();
-        let mut p = Array2::zeros((2 * k + 1, nb));
-        let sigmoid = |r: f64| 1.0 / (1.0 + (-r).exp());
-        for (b, z) in self.bg.rows().into_iter().enumerate() {
-            let forward = m.walk_decisions(z, row, &steps)?;
-            // the fully unmasked row as the batch builds it: z with every step's features
-            // from the explained row
-            let mut end = z.to_owned();
-            for &j in steps.iter().flat_map(|s| s.iter()) {
-                end[j] = row[j];
-            }
-            let backward = m.walk_decisions(end.view(), z, &steps)?;
-            for (s, r) in forward.iter().enumerate() {
-                p[[s, b]] = sigmoid(*r);
-            }
-            for (s, r) in backward.iter().enumerate().skip(1) {
-                p[[k + s, b]] = sigmoid(*r);
-            }
-        }
-        Ok(p.rows()
-            .into_iter()
-            .map(|r| r.mean().unwrap_or(f64::NAN))
-            .collect())
     }
 
     /// [`walk`](Self::walk) of any model: every masked row of every background row in one
@@ -438,8 +404,8 @@ mod tests {
         }
     }
 
-    /// The gradient-boosting walk (trees re-descended only where a step touches their
-    /// path) gives bit for bit the batch's outputs on every mask.
+    /// The gradient-boosting walk (trees re-descended only where a step turns a node on
+    /// their way) gives bit for bit the batch's outputs on every mask.
     #[test]
     fn tree_walk_equals_the_batch_on_every_mask() {
         let x = Array2::from_shape_fn((300, 7), |(i, j)| {
@@ -462,11 +428,6 @@ mod tests {
         for groups in [&partition, &partial] {
             let masks = Evaluator::new(&model, &bg, groups).unwrap();
             assert!(masks.trees.is_some());
-            // the same model without the node masks: each tree descended along the rows
-            let rows = Evaluator {
-                trees: None,
-                ..Evaluator::new(&model, &bg, groups).unwrap()
-            };
             for (i, order) in [
                 (20, [3, 0, 5, 1, 4, 2]),
                 (141, [0, 1, 2, 3, 4, 5]),
@@ -477,11 +438,10 @@ mod tests {
                 assert_eq!(slow.len(), 2 * order.len() + 1);
                 // and the walk moves: the masks change the output
                 assert!(slow.iter().any(|v| (v - slow[0]).abs() > 1e-6));
-                for ev in [&masks, &rows] {
-                    let mut state = ev.start(row).unwrap();
-                    let fast = ev.walk(&mut state, row, &order).unwrap();
-                    assert_eq!(bits(&fast), bits(&slow), "row {i}");
-                }
+                let mut state = masks.start(row).unwrap();
+                assert!(matches!(state, Walk::Trees(_)));
+                let fast = masks.walk(&mut state, row, &order).unwrap();
+                assert_eq!(bits(&fast), bits(&slow), "row {i}");
             }
         }
     }

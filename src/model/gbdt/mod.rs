@@ -172,90 +172,6 @@ impl FittedGbdt {
         Ok(Array1::from(out))
     }
 
-    /// Log-odds along a walk of rows: `start`, then `start` with the features of
-    /// `steps[0]` set to `target`'s, then those of `steps[1]` too, and so on
-    /// (`steps.len() + 1` values, each bit for bit [`decision_after`](Self::decision_after)
-    /// of that row: the same leaves added in the same order). A tree is descended again
-    /// only at a step that turns one of the nodes on its current path the other way.
-    pub(crate) fn walk_decisions(
-        &self,
-        start: ndarray::ArrayView1<f64>,
-        target: ndarray::ArrayView1<f64>,
-        steps: &[&[usize]],
-    ) -> Result<Vec<f64>> {
-        let f = &self.fitted;
-        check_width(
-            "gradient_boosting",
-            f.features,
-            start.insert_axis(ndarray::Axis(0)),
-        )?;
-        check_width(
-            "gradient_boosting",
-            f.features,
-            target.insert_axis(ndarray::Axis(0)),
-        )?;
-        if let Some(&j) = steps
-            .iter()
-            .flat_map(|s| s.iter())
-            .find(|j| **j >= f.features)
-        {
-            return Err(Error::parameter(
-                "gradient_boosting walk: feature",
-                j,
-                format!("a feature index below {}", f.features),
-            ));
-        }
-        let mut raw = vec![f.baseline; steps.len() + 1];
-        let first = start.to_vec();
-        let mut row = first.clone();
-        let mut before = first.clone();
-        let mut changed = vec![false; f.features];
-        let mut path: Vec<usize> = Vec::new();
-        // The leaf of `row`, with the inner nodes on its way in `path`.
-        let descend = |tree: &[GNode], row: &[f64], path: &mut Vec<usize>| {
-            path.clear();
-            let mut k = 0usize;
-            loop {
-                let n = &tree[k];
-                if n.left == 0 {
-                    return n.value;
-                }
-                path.push(k);
-                k = if row[n.feature as usize] <= n.threshold {
-                    n.left as usize
-                } else {
-                    n.right as usize
-                };
-            }
-        };
-        for tree in &f.trees {
-            row.copy_from_slice(&first);
-            let mut value = descend(tree, &row, &mut path);
-            raw[0] += value;
-            for (out, step) in raw[1..].iter_mut().zip(steps) {
-                for &j in *step {
-                    before[j] = row[j];
-                    row[j] = target[j];
-                    changed[j] = true;
-                }
-                // the leaf changes only if a node on the way now goes the other way
-                let turned = path.iter().any(|&k| {
-                    let n = &tree[k];
-                    let j = n.feature as usize;
-                    changed[j] && (before[j] <= n.threshold) != (row[j] <= n.threshold)
-                });
-                for &j in *step {
-                    changed[j] = false;
-                }
-                if turned {
-                    value = descend(tree, &row, &mut path);
-                }
-                *out += value;
-            }
-        }
-        Ok(raw)
-    }
-
     /// Checks a model read from a file: `width` features, finite values, every split on
     /// an existing feature with children after it (so every walk ends).
     pub(crate) fn check_fitted(&self, width: usize) -> Result<()> {
@@ -466,21 +382,6 @@ mod tests {
         assert!(MaskWalker::new(&small, &[vec![0], vec![1, 2]]).is_some());
         assert!(MaskWalker::new(&large, &[vec![0], vec![1, 2]]).is_none());
         assert!(MaskWalker::new(&small, &[vec![0], vec![3]]).is_none());
-    }
-
-    #[test]
-    fn a_walk_over_a_missing_feature_is_an_error() {
-        let (x, y) = data(100);
-        let m = Gbdt::new(0.1, 5, 4).fit(x.view(), &y).unwrap();
-        let e = m
-            .walk_decisions(x.row(0), x.row(1), &[&[0], &[3]])
-            .unwrap_err();
-        assert!(e.to_string().contains("below 3"), "{e}");
-        let ok = m
-            .walk_decisions(x.row(0), x.row(1), &[&[0], &[1, 2]])
-            .unwrap();
-        let end = m.decision_function(x.slice(ndarray::s![1..2, ..])).unwrap();
-        assert_eq!(ok[2].to_bits(), end[0].to_bits());
     }
 
     #[test]
