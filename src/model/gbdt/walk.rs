@@ -188,7 +188,8 @@ impl FittedGbdt {
             }
         };
         let width = 1 + moves.len();
-        let score = |(leaves, moved): &mut (Vec<(f64, u64)>, Vec<f64>), i: usize| {
+        let score = |(leaves, moved): &mut (Vec<(f64, u64)>, Vec<f64>),
+                     (i, out): (usize, &mut [f64])| {
             let row = x.row(i);
             moved.clear();
             moved.extend(row.iter());
@@ -200,9 +201,8 @@ impl FittedGbdt {
                 leaves.push(leaf);
             }
             let base = sigmoid(raw);
-            let mut out = Vec::with_capacity(width);
-            out.push(base);
-            for (m, mask) in moves.iter().zip(&masks) {
+            out[0] = base;
+            for ((m, mask), out) in moves.iter().zip(&masks).zip(&mut out[1..]) {
                 let mut changed = false;
                 for (k, &j) in m.cols.iter().enumerate() {
                     moved[j] = m.value(k, row[j]);
@@ -217,22 +217,28 @@ impl FittedGbdt {
                             descend(tree, moved).0
                         };
                     }
-                    out.push(sigmoid(raw));
+                    *out = sigmoid(raw);
                 } else {
-                    out.push(base);
+                    *out = base;
                 }
                 for &j in &m.cols {
                     moved[j] = row[j];
                 }
             }
-            out
         };
-        let rows: Vec<Vec<f64>> = (0..x.nrows())
-            .into_par_iter()
-            .map_init(|| (Vec::new(), Vec::new()), score)
-            .collect();
-        Some(Ok(Array2::from_shape_fn((x.nrows(), width), |(i, v)| {
-            rows[i][v]
-        })))
+        // rows in parallel, each written into its own row of the result
+        let mut out = vec![0.0; x.nrows() * width];
+        out.par_chunks_mut(width)
+            .enumerate()
+            .for_each_init(|| (Vec::new(), Vec::new()), score);
+        Some(
+            Array2::from_shape_vec((x.nrows(), width), out).map_err(|e| {
+                crate::error::Error::shape(
+                    "what-if probabilities",
+                    x.nrows() * width,
+                    e.to_string(),
+                )
+            }),
+        )
     }
 }
