@@ -363,18 +363,24 @@ mod tests {
     use super::*;
     use crate::model::{Fit, Kernel, Model, Svc};
 
-    /// The RBF walk (cached kernel factors) gives every intermediate output the model
-    /// itself gives on the masked rows.
-    #[test]
-    fn rbf_walk_equals_the_model_on_every_mask() {
-        let x = Array2::from_shape_fn((90, 7), |(i, j)| {
+    /// `n` rows of seven smooth features and a label from four of them.
+    fn data(n: usize) -> (Array2<f64>, Vec<u8>) {
+        let x = Array2::from_shape_fn((n, 7), |(i, j)| {
             ((i * 5 + j * 11) as f64 * 0.29).sin() * (1.0 + j as f64 * 0.3)
         });
-        let y: Vec<u8> = x
+        let y = x
             .rows()
             .into_iter()
             .map(|r| u8::from(r[0] - r[1] * r[2] + 0.3 * r[5] > 0.0))
             .collect();
+        (x, y)
+    }
+
+    /// The RBF walk (cached kernel factors) gives every intermediate output the model
+    /// itself gives on the masked rows.
+    #[test]
+    fn rbf_walk_equals_the_model_on_every_mask() {
+        let (x, y) = data(90);
         let model = Model::from(Svc::new(Kernel::Rbf, 2.0).with_probability(5))
             .fit(x.view(), &y)
             .unwrap();
@@ -408,14 +414,7 @@ mod tests {
     /// their way) gives bit for bit the batch's outputs on every mask.
     #[test]
     fn tree_walk_equals_the_batch_on_every_mask() {
-        let x = Array2::from_shape_fn((300, 7), |(i, j)| {
-            ((i * 5 + j * 11) as f64 * 0.29).sin() * (1.0 + j as f64 * 0.3)
-        });
-        let y: Vec<u8> = x
-            .rows()
-            .into_iter()
-            .map(|r| u8::from(r[0] - r[1] * r[2] + 0.3 * r[5] > 0.0))
-            .collect();
+        let (x, y) = data(300);
         let model = Model::from(crate::model::Gbdt::new(0.1, 60, 15))
             .fit(x.view(), &y)
             .unwrap();
