@@ -221,7 +221,6 @@ impl<'a> Evaluator<'a> {
         let k = order.len();
         let nb = c.bg_ways.len();
         let mut p = Array2::zeros((2 * k + 1, nb));
-        let sigmoid = |r: f64| 1.0 / (1.0 + (-r).exp());
         for (b, z) in c.bg_ways.iter().enumerate() {
             let forward = c.walker.walk(z, ways, order);
             // the fully unmasked row as the batch builds it: every grouped feature from
@@ -229,10 +228,10 @@ impl<'a> Evaluator<'a> {
             let end = c.walker.mix(ways, z);
             let backward = c.walker.walk(&end, z, order);
             for (s, r) in forward.iter().enumerate() {
-                p[[s, b]] = sigmoid(*r);
+                p[[s, b]] = crate::model::gbdt_probability(*r);
             }
             for (s, r) in backward.iter().enumerate().skip(1) {
-                p[[k + s, b]] = sigmoid(*r);
+                p[[k + s, b]] = crate::model::gbdt_probability(*r);
             }
         }
         p.rows()

@@ -27,8 +27,8 @@ mod logistic;
 mod svc;
 mod tree;
 
-pub(crate) use gbdt::MaskWalker;
 pub use gbdt::{FittedGbdt, Gbdt};
+pub(crate) use gbdt::{MaskWalker, probability as gbdt_probability};
 pub use knn::{FittedKnn, Knn};
 pub use logistic::{FittedLogistic, LogisticRegression};
 pub(crate) use svc::platt;

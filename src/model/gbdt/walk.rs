@@ -169,7 +169,6 @@ impl FittedGbdt {
             .iter()
             .map(|m| m.cols.iter().fold(0u64, |a, &j| a | 1 << j))
             .collect();
-        let sigmoid = |r: f64| 1.0 / (1.0 + (-r).exp());
         // the leaf value of `row` in `tree` and the features its way tests
         let descend = |tree: &[GNode], row: &[f64]| {
             let (mut k, mut tested) = (0usize, 0u64);
@@ -200,7 +199,7 @@ impl FittedGbdt {
                 raw += leaf.0;
                 leaves.push(leaf);
             }
-            let base = sigmoid(raw);
+            let base = super::probability(raw);
             out[0] = base;
             for ((m, mask), out) in moves.iter().zip(&masks).zip(&mut out[1..]) {
                 let mut changed = false;
@@ -217,7 +216,7 @@ impl FittedGbdt {
                             descend(tree, moved).0
                         };
                     }
-                    *out = sigmoid(raw);
+                    *out = super::probability(raw);
                 } else {
                     *out = base;
                 }
