@@ -153,8 +153,7 @@ impl PlattMap {
         if self.is_identity() {
             return p;
         }
-        let x = self.a * logit(p) + self.b;
-        1.0 / (1.0 + (-x).exp())
+        crate::stats::sigmoid(self.a * logit(p) + self.b)
     }
 
     /// Maximum-likelihood fit of `y` on `logit(p)` (Newton's method on the two
@@ -166,7 +165,7 @@ impl PlattMap {
         for _ in 0..100 {
             let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 0.0, 0.0, 0.0);
             for (t, xi) in y.iter().zip(&x) {
-                let q = 1.0 / (1.0 + (-(a * xi + b)).exp());
+                let q = crate::stats::sigmoid(a * xi + b);
                 let r = q - f64::from(*t);
                 let w = (q * (1.0 - q)).max(1e-12);
                 ga += r * xi;

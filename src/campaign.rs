@@ -64,21 +64,21 @@ impl CampaignOptions {
     pub fn check(&self) -> Result<()> {
         if !(self.test_share > 0.0 && self.test_share < 1.0) {
             return Err(Error::parameter(
-                "CampaignOptions::test_share",
+                "launch.campaign.test_share",
                 self.test_share,
                 "a share strictly between 0 and 1",
             ));
         }
         if !(1..=10_000).contains(&self.max_draws) {
             return Err(Error::parameter(
-                "CampaignOptions::max_draws",
+                "launch.campaign.max_draws",
                 self.max_draws,
                 "between 1 and 10000 draws",
             ));
         }
         if !(self.balance_limit > 0.0 && self.balance_limit.is_finite()) {
             return Err(Error::parameter(
-                "CampaignOptions::balance_limit",
+                "launch.campaign.balance_limit",
                 self.balance_limit,
                 "a positive number",
             ));
@@ -210,13 +210,13 @@ pub fn run_raw(
     timings.push(("balance", timing.1));
     let Some((_, draw, arms, sizes, balance)) = best else {
         return Err(Error::parameter(
-            "CampaignOptions::max_draws",
+            "launch.campaign.max_draws",
             0,
             "at least 1",
         ));
     };
     let o = &model.assumptions;
-    let scale = |r: &crate::score::Scored| r.profit.max(0.0) * o.horizon_months * o.loss_share;
+    let scale = |r: &crate::score::Scored| crate::offers::money_at_stake(r.profit, o);
     let mut money: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let (mut cost, mut gain) = (0.0, 0.0);
     for (r, a) in scores.rows.iter().zip(&arms) {
@@ -241,6 +241,16 @@ pub fn run_raw(
             scores.rows.len()
         )));
     }
+    if test == 0 || test == eligible {
+        return Err(Error::parameter(
+            "launch.campaign.test_share",
+            options.test_share,
+            format!(
+                "a share that puts customers in both arms; of the {eligible} eligible customers it put {test} in the test arm and {} in the control arm",
+                eligible - test
+            ),
+        ));
+    }
     let plan = CampaignPlan {
         format: CAMPAIGN_FORMAT.to_string(),
         seed: options.seed,
@@ -261,8 +271,9 @@ pub fn run_raw(
         customers: eligible,
         test,
         control: eligible - test,
+        campaign_sha256: String::new(),
     };
-    Ok(CampaignRun {
+    let mut run = CampaignRun {
         scores,
         arms,
         stratum,
@@ -272,7 +283,9 @@ pub fn run_raw(
         plan,
         options: *options,
         timings,
-    })
+    };
+    run.plan.campaign_sha256 = crate::io::sha256_hex(&run.csv_bytes());
+    Ok(run)
 }
 
 /// A draw kept so far: largest |SMD|, its number (from 1), arms, sizes per stratum, balance.
@@ -457,13 +470,9 @@ impl CampaignRun {
         }
     }
 
-    /// Writes, each atomically, the side files first and `path` last:
-    /// - `path`: `id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost`,
-    ///   one row per eligible customer in the snapshot's order (6 decimals);
-    /// - [`Campaign::plan_path`]: the plan (JSON);
-    /// - [`balance_path`](Self::balance_path): `feature,level,test_mean,control_mean,smd,status`;
-    /// - [`levers_path`](Self::levers_path): the offer texts once per lever and category.
-    pub fn write(&self, path: &Path) -> Result<()> {
+    /// The campaign file's bytes (what [`write`](Self::write) writes to `path`, and what
+    /// the plan's `campaign_sha256` is the checksum of).
+    pub fn csv_bytes(&self) -> Vec<u8> {
         let indices: Vec<usize> = (0..self.arms.len())
             .filter(|i| self.arms[*i].is_some())
             .collect();
@@ -478,7 +487,7 @@ impl CampaignRun {
                     // Writing into a String cannot fail.
                     let _ = writeln!(
                         s,
-                        "{},{},{},{},{},{:.6},{:.6},{},{:.6}",
+                        "{},{},{},{},{},{},{},{},{}",
                         r.id,
                         self.strata[self.stratum[i] as usize],
                         arm.id(),
@@ -498,6 +507,19 @@ impl CampaignRun {
         for c in chunks {
             bytes.extend_from_slice(&c);
         }
+        bytes
+    }
+
+    /// Writes the campaign as one set ([`crate::io::write_set`]; the plan, which records
+    /// the campaign file's sha256, last):
+    /// - `path`: `id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost`,
+    ///   one row per eligible customer in the snapshot's order (numbers as the shortest
+    ///   text that reads back to the same value);
+    /// - [`Campaign::plan_path`]: the plan (JSON);
+    /// - [`balance_path`](Self::balance_path): `feature,level,test_mean,control_mean,smd,status`;
+    /// - [`levers_path`](Self::levers_path): the offer texts once per lever and category.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let bytes = self.csv_bytes();
         let mut balance = String::from("feature,level,test_mean,control_mean,smd,status\n");
         for b in &self.balance {
             let _ = writeln!(
@@ -518,10 +540,25 @@ impl CampaignRun {
         let mut plan = serde_json::to_vec_pretty(&self.plan)?;
         plan.push(b'\n');
         let levers = self.scores.levers_csv()?;
-        crate::io::write_creating_dir(&Campaign::plan_path(path), &plan)?;
-        crate::io::write_atomically(&Self::balance_path(path), balance.as_bytes())?;
-        crate::io::write_atomically(&Self::levers_path(path), &levers)?;
-        crate::io::write_atomically(path, &bytes)
+        // The plan is renamed last: it records the campaign file's checksum, so a crash
+        // between the renames leaves a set that `evaluate` refuses.
+        crate::io::write_set(&[
+            (Campaign::plan_path(path), plan),
+            (path.to_path_buf(), bytes),
+            (Self::balance_path(path), balance.into_bytes()),
+            (Self::levers_path(path), levers),
+        ])
+    }
+
+    /// Every file [`write`](Self::write) writes for `path`: the campaign file and its
+    /// plan, balance and offer texts beside it.
+    pub fn outputs(path: &Path) -> [PathBuf; 4] {
+        [
+            path.to_path_buf(),
+            Campaign::plan_path(path),
+            Self::balance_path(path),
+            Self::levers_path(path),
+        ]
     }
 
     /// The balance as a Russian table (feature, means, SMD, verdict).

@@ -10,7 +10,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::Classifier;
 use crate::score::SavedModel;
 
 /// Limits of the monitor (`launch.monitor` in the parameter file).
@@ -47,7 +46,7 @@ impl MonitorOptions {
     pub fn check(&self) -> Result<()> {
         if !(self.warn > 0.0 && self.warn < self.alert && self.alert.is_finite()) {
             return Err(Error::parameter(
-                "MonitorOptions::warn",
+                "launch.monitor.warn",
                 self.warn,
                 format!("a PSI above 0 and below alert ({})", self.alert),
             ));
@@ -59,7 +58,7 @@ impl MonitorOptions {
         ] {
             if !(v > 0.0 && v < 1.0) {
                 return Err(Error::parameter(
-                    format!("MonitorOptions::{name}"),
+                    format!("launch.monitor.{name}"),
                     v,
                     "a number in (0, 1)",
                 ));
@@ -199,13 +198,7 @@ pub fn run_raw(
     let mut timings = prepared.timings.clone();
     let clock = std::time::Instant::now();
     let r = &model.reference;
-    let p: Vec<f64> = model
-        .pipeline
-        .model
-        .predict_proba(prepared.x.view())?
-        .iter()
-        .map(|v| model.recalibration.apply(*v))
-        .collect();
+    let p = model.probabilities(&prepared)?;
     timings.push(("predict", clock.elapsed().as_secs_f64()));
     let clock = std::time::Instant::now();
     let shifted = |d: &crate::drift::Distribution, now: Vec<f64>| {

@@ -12,8 +12,9 @@
 //! `lever` or `feature`). A key the file does not have, a value of the wrong type or one
 //! outside its domain is an error naming the key.
 
-use std::fmt;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,7 +24,7 @@ use crate::display::Table;
 use crate::error::{Error, Result};
 use crate::evaluate::EvaluateOptions;
 use crate::monitor::MonitorOptions;
-use crate::study::StudyOptions;
+use crate::study::{DEFAULT_SOURCE, ParameterValue, StudyOptions, element_id, parameter_leaves};
 use crate::synth::{Drift, OutcomeOptions};
 
 /// The synthetic store of the loop after the study (notebook 10): this month's snapshot
@@ -94,90 +95,225 @@ pub const PARAMS_ENV: &str = "ONECLICK_PARAMS";
 /// Environment variable with `KEY=VALUE` changes, one per line (what `run.sh --set` sets).
 pub const SET_ENV: &str = "ONECLICK_SET";
 
-/// Who changed a parameter from the file's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The parameter file as built into the crate (`notebooks/parameters.jsonc`): the
+/// defaults of every command that is given no `--params` file and no model.
+pub const DEFAULT_FILE: &str = include_str!("../notebooks/parameters.jsonc");
+
+/// Who changed a parameter from its base value (the file's, the model's or the default).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangedBy {
-    /// `notebooks/run.sh --set` (the `ONECLICK_SET` environment variable).
+    /// `--set` (on a command, or `notebooks/run.sh --set` through `ONECLICK_SET`).
     Set,
     /// A notebook cell ([`Parameters::set`]).
     Notebook,
+    /// A command's own flag (`--seed`, `--test-share`, …), named here.
+    Flag(String),
 }
 
-/// One parameter changed from the file's value.
+impl ChangedBy {
+    /// How `results.json` and the commands name it: `--set`, `notebook`, the flag.
+    pub fn source(&self) -> String {
+        match self {
+            ChangedBy::Set => "--set".to_string(),
+            ChangedBy::Notebook => "notebook".to_string(),
+            ChangedBy::Flag(f) => f.clone(),
+        }
+    }
+}
+
+/// One parameter changed from its base value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     /// The dotted key.
     pub key: String,
     /// The new value (JSON).
     pub value: String,
-    /// The file's value (JSON).
+    /// The base value (JSON).
     pub was: String,
     /// Who changed it.
     pub by: ChangedBy,
 }
 
-/// The study's parameters as loaded from the file, with the changes applied.
+/// The study's parameters as loaded (from a file, a model or the built-in defaults), with
+/// the changes applied; every value checked.
 #[derive(Debug, Clone)]
 pub struct Parameters {
     /// The options, checked.
     pub options: StudyOptions,
     /// After the study (`launch`), checked.
     pub launch: LaunchOptions,
-    /// Where they come from (a path relative to the project when it lies inside it).
+    /// Where they come from (a path relative to the project when it lies inside it, `the
+    /// built-in defaults`, or `model file PATH`).
     pub source: String,
-    /// What changed from the file's values, in order.
+    /// What changed from the base values, in order.
     pub changes: Vec<Change>,
     json: Value,
     descriptions: Vec<(String, String)>,
+    /// Source of each key the base sets (a file's keys, a model's record); others are
+    /// defaults.
+    base_sources: BTreeMap<String, String>,
 }
 
 impl Parameters {
     /// The project's parameter file: `$ONECLICK_PARAMS`, else `notebooks/parameters.jsonc`.
     pub fn path() -> PathBuf {
-        std::env::var_os(PARAMS_ENV)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
+        env_path()
             .unwrap_or_else(|| crate::data::Data::project_dir().join("notebooks/parameters.jsonc"))
     }
 
     /// Loads [`path`](Self::path), applies the changes of `$ONECLICK_SET` and checks
-    /// every option.
+    /// every option (what every notebook's «Параметры» cell does).
     pub fn load() -> Result<Parameters> {
-        let path = Self::path();
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let source = path
-            .strip_prefix(crate::data::Data::project_dir())
-            .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
-        let mut p = Parameters::from_text(&text, &source)?;
+        let mut p = Parameters::from_file(&Self::path())?;
         if let Ok(set) = std::env::var(SET_ENV) {
-            for line in set.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                let (key, value) = line.split_once('=').ok_or_else(|| {
-                    Error::parameter(SET_ENV, line, "KEY=VALUE, e.g. selection.seed=7")
-                })?;
-                p.change(key.trim(), value.trim(), ChangedBy::Set)?;
-            }
+            p.apply_sets(set.lines(), ChangedBy::Set, SET_ENV)?;
         }
         Ok(p)
     }
 
-    /// Parses a parameter file's text (`source` names it in errors) and checks it.
+    /// The built-in defaults ([`DEFAULT_FILE`]): what a command uses without `--params`,
+    /// `$ONECLICK_PARAMS` or a model.
+    pub fn defaults() -> Parameters {
+        let mut p = Parameters::from_text(DEFAULT_FILE, "the built-in defaults")
+            .expect("the built-in parameter file is valid (a test keeps it so)");
+        p.base_sources.clear();
+        p.refresh_sources();
+        p
+    }
+
+    /// Reads and checks a parameter file; keys it leaves out keep their defaults.
+    pub fn from_file(path: &Path) -> Result<Parameters> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let source = path
+            .strip_prefix(crate::data::Data::project_dir())
+            .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
+        Parameters::from_text(&text, &source)
+    }
+
+    /// Parses a parameter file's text (`source` names it in errors) over the built-in
+    /// defaults and checks it. Its root must be a JSON object; a key it does not set keeps
+    /// its default.
     pub fn from_text(text: &str, source: &str) -> Result<Parameters> {
-        let json: Value = serde_json::from_str(&strip_comments(text)).map_err(|e| {
+        let file: Value = serde_json::from_str(&strip_comments(text)).map_err(|e| {
             Error::parameter(
                 format!("{source}: line {}", e.line()),
                 "…",
                 format!("JSON with // comments ({e})"),
             )
         })?;
+        if !file.is_object() {
+            return Err(Error::parameter(
+                source,
+                short(&file),
+                "a parameter file: a JSON object with the sections cleaning, correlation, selection, importance, segments, offers, launch",
+            ));
+        }
+        let mut json = if text == DEFAULT_FILE {
+            Value::Null
+        } else {
+            serde_json::from_str(&strip_comments(DEFAULT_FILE))?
+        };
+        merge(&mut json, &file);
         let (options, launch) = options_of(&json, source)?;
-        Ok(Parameters {
+        let mut descriptions = descriptions(DEFAULT_FILE);
+        for (k, d) in crate::params::descriptions(text) {
+            match descriptions.iter_mut().find(|(key, _)| *key == k) {
+                Some(slot) => slot.1 = d,
+                None => descriptions.push((k, d)),
+            }
+        }
+        let base_sources = parameter_leaves(&file)
+            .into_iter()
+            .map(|(k, _)| (k, format!("file {source}")))
+            .collect();
+        let mut p = Parameters {
             options,
             launch,
             source: source.to_string(),
             changes: Vec::new(),
             json,
-            descriptions: descriptions(text),
-        })
+            descriptions,
+            base_sources,
+        };
+        p.refresh_sources();
+        Ok(p)
+    }
+
+    /// The parameters a saved model was made with (its record, `source` naming the
+    /// file): every recorded value over the built-in defaults.
+    pub fn from_record(record: &[ParameterValue], source: &str) -> Result<Parameters> {
+        let mut p = Parameters::defaults();
+        let mut json = p.json.clone();
+        for r in record {
+            let slot = lookup_mut(&mut json, &r.key).map_err(|e| Error::ModelFile {
+                source_name: source.to_string(),
+                reason: format!("its parameters: {e}"),
+            })?;
+            *slot = r.value.clone();
+        }
+        let (options, launch) = options_of(&json, source).map_err(|e| Error::ModelFile {
+            source_name: source.to_string(),
+            reason: format!("its parameters: {e}"),
+        })?;
+        p.options = options;
+        p.launch = launch;
+        p.json = json;
+        p.source = format!("model file {source}");
+        p.base_sources = record
+            .iter()
+            .filter(|r| r.source != DEFAULT_SOURCE)
+            .map(|r| (r.key.clone(), format!("model file {source} ({})", r.source)))
+            .collect();
+        p.refresh_sources();
+        Ok(p)
+    }
+
+    /// What a command runs with: `--params FILE`, else `$ONECLICK_PARAMS`, else the
+    /// parameters recorded in the model (`model`: its record and file name), else the
+    /// built-in defaults; then each `--set KEY=VALUE`.
+    pub fn for_command(
+        file: Option<&Path>,
+        model: Option<(&[ParameterValue], &str)>,
+        sets: &[String],
+    ) -> Result<Parameters> {
+        let mut p = match (file.map(Path::to_path_buf).or_else(env_path), model) {
+            (Some(path), _) => Parameters::from_file(&path)?,
+            (None, Some((record, source))) => Parameters::from_record(record, source)?,
+            (None, None) => Parameters::defaults(),
+        };
+        p.apply_sets(sets.iter().map(String::as_str), ChangedBy::Set, "--set")?;
+        Ok(p)
+    }
+
+    /// Applies `KEY=VALUE` lines (blank lines skipped); `what` names their origin in an
+    /// error about a line that is not `KEY=VALUE`.
+    pub fn apply_sets<'a>(
+        &mut self,
+        lines: impl IntoIterator<Item = &'a str>,
+        by: ChangedBy,
+        what: &str,
+    ) -> Result<()> {
+        for line in lines.into_iter().map(str::trim).filter(|l| !l.is_empty()) {
+            let (key, value) = line
+                .split_once('=')
+                .ok_or_else(|| Error::parameter(what, line, "KEY=VALUE, e.g. selection.seed=7"))?;
+            self.change(key.trim(), value.trim(), by.clone())?;
+        }
+        Ok(())
+    }
+
+    /// The same parameters with `key` set to `value` by a command's own `flag` (an error
+    /// names the flag and the key).
+    pub fn set_by_flag(&mut self, flag: &str, key: &str, value: impl fmt::Display) -> Result<()> {
+        self.change(key, &value.to_string(), ChangedBy::Flag(flag.to_string()))
+            .map_err(|e| match e {
+                Error::InvalidParameter { name, value, rule } => Error::InvalidParameter {
+                    name: format!("{flag} ({name})"),
+                    value,
+                    rule,
+                },
+                other => other,
+            })
     }
 
     /// The same parameters with `key` set to `value` in this notebook (a local override,
@@ -217,14 +353,69 @@ impl Parameters {
             was,
             by,
         });
+        self.refresh_sources();
         Ok(())
+    }
+
+    /// Where each key's value comes from: a change, the base (file or model), else
+    /// `default`.
+    pub fn source_of(&self, key: &str) -> String {
+        match self.changes.iter().find(|c| c.key == key) {
+            Some(c) => c.by.source(),
+            None => self
+                .base_sources
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_SOURCE.to_string()),
+        }
+    }
+
+    fn refresh_sources(&mut self) {
+        let sources = parameter_leaves(&self.json)
+            .into_iter()
+            .map(|(k, _)| {
+                let s = self.source_of(&k);
+                (k, s)
+            })
+            .filter(|(_, s)| s != DEFAULT_SOURCE)
+            .collect();
+        self.options.sources = sources;
+    }
+
+    /// Every value (the study's and the launch's) with its source, as `results.json` and a
+    /// saved model record them.
+    pub fn record(&self) -> Vec<ParameterValue> {
+        parameter_leaves(&self.json)
+            .into_iter()
+            .map(|(key, value)| ParameterValue {
+                source: self.source_of(&key),
+                key,
+                value,
+            })
+            .collect()
+    }
+
+    /// One line per change for a command's output: `parameters: SOURCE` and `  KEY =
+    /// VALUE (was WAS; SOURCE)`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("parameters: {}", self.source);
+        for c in &self.changes {
+            let _ = write!(
+                s,
+                "\n  {} = {} (was {}; {})",
+                c.key,
+                c.value,
+                c.was,
+                c.by.source()
+            );
+        }
+        s
     }
 
     /// Every parameter under the given key prefixes (`"cleaning"`, `"selection"`, …; an
     /// empty list: all): key, value, description and where the value comes from.
     pub fn table(&self, prefixes: &[&str]) -> Table {
-        let mut leaves = Vec::new();
-        flatten(&self.json, String::new(), &mut leaves);
+        let mut leaves = self.leaves();
         let position = |k: &str| {
             self.descriptions
                 .iter()
@@ -280,12 +471,44 @@ impl Parameters {
         &self.descriptions
     }
 
-    /// Every leaf key of the file with its value (JSON), keys in alphabetical order
-    /// within each level.
+    /// Every leaf key with its value (JSON), keys in alphabetical order within each level.
     pub fn leaves(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        flatten(&self.json, String::new(), &mut out);
-        out
+        parameter_leaves(&self.json)
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect()
+    }
+}
+
+fn env_path() -> Option<PathBuf> {
+    std::env::var_os(PARAMS_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// A value shortened for an error message.
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
+}
+
+/// `over` laid onto `base`: objects merged key by key, anything else replaced.
+fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v.clone(),
     }
 }
 
@@ -298,8 +521,9 @@ impl fmt::Display for Parameters {
         }
         for c in &self.changes {
             let by = match c.by {
-                ChangedBy::Set => "изменено через run.sh --set",
-                ChangedBy::Notebook => "изменено в этой тетрадке",
+                ChangedBy::Set => "изменено через run.sh --set".to_string(),
+                ChangedBy::Notebook => "изменено в этой тетрадке".to_string(),
+                ChangedBy::Flag(ref flag) => format!("изменено флагом {flag}"),
             };
             write!(f, "\n{by}: {} = {} (в файле {})", c.key, c.value, c.was)?;
         }
@@ -409,12 +633,6 @@ fn descriptions(text: &str) -> Vec<(String, String)> {
     out
 }
 
-fn element_id(v: &Value) -> Option<&str> {
-    v.get("lever")
-        .or_else(|| v.get("feature"))
-        .and_then(Value::as_str)
-}
-
 fn children(v: &Value) -> String {
     match v {
         Value::Object(m) => m.keys().cloned().collect::<Vec<_>>().join(", "),
@@ -459,36 +677,6 @@ fn lookup_mut<'a>(json: &'a mut Value, key: &str) -> Result<&'a mut Value> {
         return Ok(at.get_mut("change").expect("checked just above"));
     }
     Ok(at)
-}
-
-fn flatten(v: &Value, prefix: String, out: &mut Vec<(String, String)>) {
-    let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    match v {
-        Value::Object(m) if m.contains_key("feature") && m.contains_key("change") => {
-            out.push((prefix.clone(), m["change"].to_string()));
-        }
-        Value::Object(m) => {
-            let element = element_id(v).is_some();
-            for (k, x) in m {
-                if element && (k == "lever" || k == "feature") {
-                    continue;
-                }
-                flatten(x, join(k), out);
-            }
-        }
-        Value::Array(a) if a.iter().all(|e| element_id(e).is_some()) && !a.is_empty() => {
-            for e in a {
-                flatten(e, join(element_id(e).unwrap_or("?")), out);
-            }
-        }
-        other => out.push((prefix, other.to_string())),
-    }
 }
 
 #[cfg(test)]

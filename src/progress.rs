@@ -5,11 +5,27 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+/// Where long work reports its progress: steps done, and the total once it is known
+/// (the model search knows its number of fits only after the split and its halving plan).
+/// A closure `|n| …` counts steps; [`Progress`] also takes the total.
+pub trait Tally: Sync {
+    /// `n` more steps done.
+    fn add(&self, n: usize);
+    /// The number of steps the work will take in all.
+    fn set_total(&self, _total: usize) {}
+}
+
+impl<F: Fn(usize) + Sync> Tally for F {
+    fn add(&self, n: usize) {
+        self(n)
+    }
+}
+
 /// A counter that prints `what: done/total, N с` at most every `every` (5 s by default).
 #[derive(Debug)]
 pub struct Progress {
     what: String,
-    total: usize,
+    total: AtomicUsize,
     every: Duration,
     start: Instant,
     done: AtomicUsize,
@@ -27,7 +43,7 @@ impl Progress {
         let now = Instant::now();
         Progress {
             what: what.to_string(),
-            total,
+            total: AtomicUsize::new(total),
             every,
             start: now,
             done: AtomicUsize::new(0),
@@ -47,6 +63,11 @@ impl Progress {
         }
     }
 
+    /// The total number of steps (as given, or as the work set it).
+    pub fn total(&self) -> usize {
+        self.total.load(Ordering::Relaxed)
+    }
+
     /// Steps done so far.
     pub fn done(&self) -> usize {
         self.done.load(Ordering::Relaxed)
@@ -61,9 +82,18 @@ impl Progress {
         crate::labels::progress_line(
             &self.what,
             done,
-            self.total,
+            self.total(),
             self.start.elapsed().as_secs_f64(),
         )
+    }
+}
+
+impl Tally for Progress {
+    fn add(&self, n: usize) {
+        Progress::add(self, n)
+    }
+    fn set_total(&self, total: usize) {
+        self.total.store(total, Ordering::Relaxed);
     }
 }
 

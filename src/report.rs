@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::display::{Figure, Table, escape};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::labels;
 use crate::study::Study;
 
@@ -301,17 +301,29 @@ pub fn conclusions(study: &Study) -> Result<String> {
 /// Writes `results.json`, the self-contained `index.html` report and the figures as SVG
 /// files into `out`; each figure is drawn once, for its file and for the page.
 pub fn write_all(study: &Study, out: &Path) -> Result<Vec<PathBuf>> {
-    let mut written = vec![study.write(out)?];
+    write_all_with(study, out, Vec::new())
+}
+
+/// [`write_all`] and `extra` files (e.g. the saved model) as one set
+/// ([`crate::io::write_set`]: all or nothing, `results.json` renamed last).
+pub fn write_all_with(
+    study: &Study,
+    out: &Path,
+    extra: Vec<(PathBuf, Vec<u8>)>,
+) -> Result<Vec<PathBuf>> {
+    let mut json = serde_json::to_vec_pretty(&study.results()?)?;
+    json.push(b'\n');
+    let mut files = vec![(out.join("results.json"), json)];
     let dir = out.join("figures");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let figs = figures(study)?;
     for (name, f) in &figs {
-        let path = dir.join(format!("{name}.svg"));
-        crate::io::write_atomically(&path, f.svg.as_bytes())?;
-        written.push(path);
+        files.push((dir.join(format!("{name}.svg")), f.svg.as_bytes().to_vec()));
     }
-    let path = out.join("index.html");
-    crate::io::write_atomically(&path, html_with(study, &figs)?.as_bytes())?;
-    written.push(path);
-    Ok(written)
+    files.push((
+        out.join("index.html"),
+        html_with(study, &figs)?.into_bytes(),
+    ));
+    files.extend(extra);
+    crate::io::write_set(&files)?;
+    Ok(files.into_iter().map(|(p, _)| p).collect())
 }

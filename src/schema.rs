@@ -152,6 +152,11 @@ pub enum Kind {
     Category(CategorySpec),
 }
 
+/// The largest monthly revenue or profit of one customer the data layer accepts (in
+/// absolute value): larger amounts are data errors, and they would overflow the money's
+/// sums (a profit of 1e308 × a 3-month horizon is infinite).
+pub const MONEY_LIMIT: f64 = 1e9;
+
 impl Kind {
     const COUNT: Kind = Kind::Int {
         min: 0,
@@ -162,6 +167,16 @@ impl Kind {
         max: f64::MAX,
     };
     const SHARE: Kind = Kind::Real { min: 0.0, max: 1.0 };
+    /// A revenue: from 0 to [`MONEY_LIMIT`].
+    const REVENUE: Kind = Kind::Real {
+        min: 0.0,
+        max: MONEY_LIMIT,
+    };
+    /// A profit: within ±[`MONEY_LIMIT`].
+    const PROFIT: Kind = Kind::Real {
+        min: -MONEY_LIMIT,
+        max: MONEY_LIMIT,
+    };
 
     /// A human description of the accepted values, for error messages.
     pub fn describe(&self) -> String {
@@ -177,6 +192,14 @@ impl Kind {
             }
             Kind::Real { min, max } if *min == f64::MIN && *max == f64::MAX => {
                 "a finite number".to_string()
+            }
+            Kind::Real { min, max } if *max == MONEY_LIMIT && *min == 0.0 => {
+                "an amount from 0 to 1e9 (a larger one is not a monthly amount of one customer)"
+                    .to_string()
+            }
+            Kind::Real { min, max } if *max == MONEY_LIMIT && *min == -MONEY_LIMIT => {
+                "an amount from -1e9 to 1e9 (a larger one is not a monthly amount of one customer)"
+                    .to_string()
             }
             Kind::Real { min, max } => format!("a number from {min} to {max}"),
             Kind::Category(spec) => spec.describe(),
@@ -228,23 +251,14 @@ const MARKET_FILE_COLUMNS: [ColumnSpec; 13] = [
 const MARKET_MONEY_COLUMNS: [ColumnSpec; 3] = [
     col(ID, Kind::Id),
     col(PERIOD, Kind::Category(REVENUE_PERIOD_SPEC)),
-    col(REVENUE, Kind::NON_NEGATIVE),
+    col(REVENUE, Kind::REVENUE),
 ];
 const MARKET_TIME_COLUMNS: [ColumnSpec; 3] = [
     col(ID, Kind::Id),
     col(PERIOD, Kind::Category(TIME_PERIOD_SPEC)),
     col(MINUTES, Kind::COUNT),
 ];
-const MONEY_COLUMNS: [ColumnSpec; 2] = [
-    col(ID, Kind::Id),
-    col(
-        PROFIT,
-        Kind::Real {
-            min: f64::MIN,
-            max: f64::MAX,
-        },
-    ),
-];
+const MONEY_COLUMNS: [ColumnSpec; 2] = [col(ID, Kind::Id), col(PROFIT, Kind::PROFIT)];
 
 impl FileId {
     /// The four files in the order the study reads them.

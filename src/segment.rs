@@ -281,29 +281,25 @@ impl SegmentOptions {
     /// Checks every option against its domain.
     pub fn check(&self) -> Result<()> {
         if self.folds < 2 {
-            return Err(Error::parameter(
-                "SegmentOptions::folds",
-                self.folds,
-                "at least 2",
-            ));
+            return Err(Error::parameter("segments.folds", self.folds, "at least 2"));
         }
         if !(0.0..=1.0).contains(&self.profit_quantile) {
             return Err(Error::parameter(
-                "SegmentOptions::profit_quantile",
+                "segments.profit_quantile",
                 self.profit_quantile,
                 "a number in [0, 1]",
             ));
         }
         if self.calibration_bins == 0 {
             return Err(Error::parameter(
-                "SegmentOptions::calibration_bins",
+                "segments.calibration_bins",
                 self.calibration_bins,
                 "at least 1",
             ));
         }
         if self.promo_bins < 2 {
             return Err(Error::parameter(
-                "SegmentOptions::promo_bins",
+                "segments.promo_bins",
                 self.promo_bins,
                 "at least 2",
             ));
@@ -340,7 +336,7 @@ impl Segmentation {
         pipeline: &Pipeline,
         risk: f64,
         options: &SegmentOptions,
-        progress: Option<&(dyn Fn(usize) + Sync)>,
+        progress: Option<&dyn crate::progress::Tally>,
     ) -> Result<Segmentation> {
         options.check()?;
         pipeline.model.check()?;

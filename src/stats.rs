@@ -2,6 +2,18 @@
 //! distributions, the incomplete gamma function and the χ² tail, quantiles, ranks,
 //! correlation and a Cholesky factorisation.
 
+/// The logistic link, P = 1 / (1 + e^(−x)): the one place every probability of the
+/// crate's models and recalibrations is made from log-odds. Evaluated without overflow
+/// (e^x / (1 + e^x) for negative x).
+pub fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
 /// Standard normal cumulative distribution function Φ(x).
 pub fn norm_cdf(x: f64) -> f64 {
     0.5 * erfc(-x / std::f64::consts::SQRT_2)

@@ -185,3 +185,91 @@ fn every_path_in_the_readme_layout_exists() {
         "README Layout names paths that do not exist: {missing:?}"
     );
 }
+
+/// Every source file of `src/` with its code outside comments (doc comments included).
+fn code_files() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    files
+        .into_iter()
+        .map(|p| {
+            let code = std::fs::read_to_string(&p)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (p.strip_prefix(&src).unwrap().display().to_string(), code)
+        })
+        .collect()
+}
+
+#[test]
+fn a_family_id_is_written_only_in_family() {
+    let ids = [
+        "knn",
+        "decision_tree",
+        "logistic_regression",
+        "svc",
+        "gradient_boosting",
+    ];
+    let mut problems = Vec::new();
+    for (file, code) in code_files() {
+        for id in ids {
+            let n = code.matches(&format!("\"{id}\"")).count();
+            let allowed = usize::from(file == "model/mod.rs");
+            if n != allowed {
+                problems.push(format!(
+                    "{file}: the family id \"{id}\" written {n} times (Family::id() is its one place)"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_money_formula_the_probability_link_and_the_decision_are_written_once() {
+    let files = code_files();
+    let count = |needle: &str| -> Vec<String> {
+        files
+            .iter()
+            .filter(|(_, code)| code.contains(needle))
+            .map(|(f, code)| format!("{f} ({})", code.matches(needle).count()))
+            .collect()
+    };
+    // money at stake: profit × horizon × loss share
+    assert_eq!(count("* o.horizon_months"), vec!["offers/choice.rs (1)"]);
+    for other in [
+        "horizon_months * options",
+        "* options.horizon_months",
+        "* options.loss_share",
+    ] {
+        assert!(count(other).is_empty(), "{other}: {:?}", count(other));
+    }
+    // the logistic link
+    assert_eq!(
+        count("1.0 / (1.0 + (-"),
+        vec!["stats.rs (1)"],
+        "the link outside stats::sigmoid"
+    );
+    for form in [
+        "exp() / (1.0 + ",
+        "1.0 / (1.0 + t.exp())",
+        ".exp() / (1.0 + ",
+    ] {
+        assert!(count(form).is_empty(), "{form}: {:?}", count(form));
+    }
+    // the offer decision and the offer's cost
+    assert_eq!(count("pub fn decide("), vec!["offers/choice.rs (1)"]);
+    assert_eq!(count("discount * profit"), vec!["offers/options.rs (1)"]);
+    for caller in ["score/mod.rs", "offers/plan.rs"] {
+        assert!(
+            files
+                .iter()
+                .any(|(f, code)| f == caller && code.contains("decide(")),
+            "{caller} does not call the one decision"
+        );
+    }
+}

@@ -349,6 +349,37 @@ fn help_explains_each_command() {
 }
 
 #[test]
+fn the_readme_cli_section_is_the_binary_short_help() {
+    let mut parts = Vec::new();
+    for c in [
+        "study",
+        "score",
+        "campaign",
+        "evaluate",
+        "monitor",
+        "synth",
+        "fetch-data",
+    ] {
+        let o = oneclick().args([c, "-h"]).output().unwrap();
+        let help = String::from_utf8(o.stdout).unwrap();
+        let usage = &help[help.find("Usage:").unwrap()..];
+        parts.push(format!("$ oneclick {c} -h\n{}", usage.trim_end()));
+    }
+    let expected = format!("```text\n{}\n```", parts.join("\n\n"));
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let section = &readme[readme.find("## CLI\n").unwrap()..];
+    let start = section.find("```text\n").unwrap();
+    let end = start + section[start..].find("\n```\n").unwrap() + 4;
+    assert_eq!(
+        &section[start..end],
+        expected,
+        "README's CLI block differs from the binary's short help; replace it with:\n{expected}"
+    );
+}
+
+#[test]
 fn results_are_identical_across_runs_and_thread_counts() {
     // results.json byte for byte, the timings object cut out: RAYON_NUM_THREADS=1 once,
     // =2 twice (two runs with the same setting), on the synthetic data with seed 42

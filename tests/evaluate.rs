@@ -85,6 +85,7 @@ fn plan(customers: usize, test: usize, break_even: f64) -> CampaignPlan {
         customers,
         test,
         control: customers - test,
+        campaign_sha256: String::new(),
     }
 }
 
@@ -253,7 +254,12 @@ fn bad_outcome_files_are_refused_naming_file_line_column_and_value() {
         ),
         (
             "id,Покупательская активность,Прибыль\n1000,Снизилась,много\n",
-            &["line 2", "Прибыль", "много", "a finite number"][..],
+            &[
+                "line 2",
+                "Прибыль",
+                "много",
+                "a monthly profit from -1e9 to 1e9",
+            ][..],
         ),
         (
             "id,Активность,Прибыль\n1000,Снизилась,1\n",
@@ -294,18 +300,24 @@ fn campaign_files_round_trip_and_damaged_ones_are_refused() {
             r.offer_cost
         ));
     }
+    // the plan records the campaign file's sha256, as `campaign` writes it
+    let plan_for = |csv: &str| {
+        let mut plan = c.plan.clone();
+        plan.campaign_sha256 = oneclick::io::sha256_hex(csv.as_bytes());
+        plan
+    };
     let write = |csv: &str| {
         std::fs::write(&path, csv).unwrap();
         std::fs::write(
             Campaign::plan_path(&path),
-            serde_json::to_vec(&c.plan).unwrap(),
+            serde_json::to_vec(&plan_for(csv)).unwrap(),
         )
         .unwrap();
     };
     write(&text);
     let read = Campaign::read(&path).unwrap();
     assert_eq!(read.rows, c.rows);
-    assert_eq!(read.plan, c.plan);
+    assert_eq!(read.plan, plan_for(&text));
     let check = |csv: String, parts: &[&str]| {
         write(&csv);
         let e = Campaign::read(&path).unwrap_err().to_string();

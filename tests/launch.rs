@@ -264,7 +264,8 @@ fn simulated_outcomes_carry_the_known_effect() {
             "format": oneclick::evaluate::CAMPAIGN_FORMAT, "seed": 1, "test_share": 0.5,
             "stratified_by": "-", "draw": 1, "draws": 1, "balance_limit": 0.1, "alpha": 0.05,
             "horizon_months": 3.0, "break_even_drop": 0.01, "break_even_by_lever": {},
-            "decision_rule": "-", "model": "-", "customers": n, "test": n / 2, "control": n / 2
+            "decision_rule": "-", "model": "-", "customers": n, "test": n / 2, "control": n / 2,
+            "campaign_sha256": ""
         }))
         .unwrap(),
     };
@@ -372,7 +373,7 @@ fn a_model_file_of_the_previous_format_is_refused_with_its_version() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("oneclick-model/3") && e.contains("oneclick-model/4"),
+        e.contains("oneclick-model/3") && e.contains("oneclick-model/5"),
         "{e}"
     );
 }

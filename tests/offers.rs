@@ -289,35 +289,29 @@ fn bad_assumptions_are_errors_naming_the_parameter() {
         o
     };
     for (options, name) in [
-        (
-            with(&|o| o.loss_share = 1.5),
-            "OfferOptions::loss_share = 1.5",
-        ),
-        (
-            with(&|o| o.loss_share = -0.1),
-            "OfferOptions::loss_share = -0.1",
-        ),
-        (with(&|o| o.alpha = 0.0), "OfferOptions::alpha = 0"),
-        (with(&|o| o.power = 1.0), "OfferOptions::power = 1"),
+        (with(&|o| o.loss_share = 1.5), "offers.loss_share = 1.5"),
+        (with(&|o| o.loss_share = -0.1), "offers.loss_share = -0.1"),
+        (with(&|o| o.alpha = 0.0), "offers.alpha = 0"),
+        (with(&|o| o.power = 1.0), "offers.power = 1"),
         (
             with(&|o| o.levers[0].cost = -1.0),
-            "OfferOptions::levers[engagement].cost = -1",
+            "offers.levers.engagement.cost = -1",
         ),
         (
             with(&|o| o.levers[3].discount = 1.5),
-            "OfferOptions::levers[promo].discount = 1.5",
+            "offers.levers.promo.discount = 1.5",
         ),
         (
             with(&|o| o.levers[3].effect[0].change = 0.1),
-            "OfferOptions::levers[promo].Акционные_покупки = 0.1: expected a change in the risk-lowering direction",
+            "offers.levers.promo.Акционные_покупки = 0.1: expected a change in the risk-lowering direction",
         ),
         (
             with(&|o| o.levers[0].lever = "happiness".into()),
-            "OfferOptions::levers = happiness: expected a known actionable lever",
+            "offers.levers = happiness: expected a known actionable lever",
         ),
         (
             with(&|o| o.levers[0].lever = "tenure".into()),
-            "OfferOptions::levers = tenure: expected an actionable lever",
+            "offers.levers = tenure: expected an actionable lever",
         ),
     ] {
         let e = options.check().unwrap_err().to_string();
@@ -331,7 +325,7 @@ fn bad_assumptions_are_errors_naming_the_parameter() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("OfferOptions::levers[engagement].Страниц_за_визит = -1"),
+        e.contains("offers.levers.engagement.Страниц_за_визит = -1"),
         "{e}"
     );
     let e = o
@@ -340,7 +334,7 @@ fn bad_assumptions_are_errors_naming_the_parameter() {
         .to_string();
     assert!(e.contains("a feature this offer can change"), "{e}");
     let e = o.set_cost("cart", -0.1, 0.0).unwrap_err().to_string();
-    assert!(e.contains("OfferOptions::levers[cart].cost = -0.1"), "{e}");
+    assert!(e.contains("offers.levers.cart.cost = -0.1"), "{e}");
     o.set_effect("engagement", oneclick::schema::PAGES_PER_VISIT, 2.0)
         .unwrap()
         .set_cost("engagement", 0.1, 0.0)

@@ -71,7 +71,7 @@ fn changes_are_recorded_shown_and_checked() {
             "7",
             "selection.sed = ?: expected a key of the parameter file; selection has: halving_rows, kernel_rows, search, seed, test_size",
         ),
-        ("offers.loss_share", "1.5", "OfferOptions::loss_share = 1.5"),
+        ("offers.loss_share", "1.5", "offers.loss_share = 1.5"),
         ("selection.seed", "\"seven\"", "selection.seed = \"seven\""),
         (
             "offers.levers.promo.effect.Акционные_покупки",
@@ -83,11 +83,7 @@ fn changes_are_recorded_shown_and_checked() {
             "1",
             "offers.levers has: engagement, marketing, cart, promo, service_quality, service_level",
         ),
-        (
-            "cleaning.anomaly_z",
-            "-1",
-            "CleaningOptions::anomaly_z = -1",
-        ),
+        ("cleaning.anomaly_z", "-1", "cleaning.anomaly_z = -1"),
         ("selection", "1", "a single value; this key holds several"),
     ] {
         let e = committed().set(key, value).unwrap_err().to_string();

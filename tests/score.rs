@@ -44,7 +44,7 @@ fn saved_model_round_trips_and_scores_every_valid_customer() {
             .all(|(_, reason)| !reason.is_empty())
     );
     let table = common::synthetic_table();
-    let p = model
+    let p = model.folds[0]
         .pipeline
         .predict_proba(&table.features().unwrap())
         .unwrap();
@@ -237,7 +237,7 @@ fn missing_columns_and_other_features_are_refused() {
 
 /// The fitted part of a saved model's JSON.
 fn fitted(j: &mut serde_json::Value) -> &mut serde_json::Value {
-    &mut j["pipeline"]["model"]["fitted"]
+    &mut j["folds"][0]["pipeline"]["model"]["fitted"]
 }
 
 /// Saves `model` as JSON, lets `tamper` edit it, and loads it back.
@@ -296,7 +296,7 @@ fn tampered_model_files_are_refused_at_load() {
     // a scale of zero in the preprocessing
     let e = refused(
         load_tampered(model, |j| {
-            for c in j["pipeline"]["transformer"]["columns"]
+            for c in j["folds"][0]["pipeline"]["transformer"]["columns"]
                 .as_array_mut()
                 .unwrap()
             {
@@ -343,7 +343,9 @@ fn tampered_model_files_are_refused_at_load() {
         .unwrap();
     let knn_model = common::saved_model(&table, knn);
     refused(
-        load_tampered(&knn_model, |j| j["pipeline"]["model"]["k"] = 100_000.into()),
+        load_tampered(&knn_model, |j| {
+            j["folds"][0]["pipeline"]["model"]["k"] = 100_000.into()
+        }),
         "k",
     );
 }

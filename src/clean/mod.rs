@@ -54,7 +54,7 @@ impl CleaningOptions {
     pub fn check(&self) -> Result<()> {
         if !(self.anomaly_z.is_finite() && self.anomaly_z > 0.0) {
             return Err(Error::parameter(
-                "CleaningOptions::anomaly_z",
+                "cleaning.anomaly_z",
                 self.anomaly_z,
                 "a positive finite number",
             ));

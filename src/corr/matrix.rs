@@ -36,14 +36,14 @@ impl PhikOptions {
     pub fn check(&self) -> Result<()> {
         if self.bins < 2 {
             return Err(Error::parameter(
-                "PhikOptions::bins",
+                "correlation.bins",
                 self.bins,
                 "at least 2",
             ));
         }
         if let Some(Significance::Hybrid { simulations: 0, .. }) = self.significance {
             return Err(Error::parameter(
-                "PhikOptions::significance.simulations",
+                "correlation.significance.simulations",
                 0,
                 "at least 1",
             ));
@@ -88,7 +88,7 @@ impl PhikMatrix {
         let interval: Vec<&str> = interval.iter().map(|s| s.as_ref()).collect();
         if options.bins < 2 {
             return Err(Error::parameter(
-                "PhikOptions::bins",
+                "correlation.bins",
                 options.bins,
                 "at least 2",
             ));

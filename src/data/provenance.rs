@@ -3,8 +3,6 @@
 use std::fmt;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 use super::{Parsed, SYNTHETIC_MANIFEST};
 
 /// Where the data came from.
@@ -83,16 +81,7 @@ impl fmt::Display for Source {
     }
 }
 
-/// Lower-case hex sha256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+pub use crate::io::sha256_hex;
 
 /// The manifest [`crate::synth`] writes beside generated files.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

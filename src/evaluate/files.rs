@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::schema;
 
 /// Format tag of a campaign's plan file (`FILE.plan.json`).
-pub const CAMPAIGN_FORMAT: &str = "oneclick-campaign/1";
+/// (2: the plan records the campaign file's sha256, so a plan beside another run's file is
+/// refused.)
+pub const CAMPAIGN_FORMAT: &str = "oneclick-campaign/2";
 
 /// The columns of a campaign file, in order.
 pub const CAMPAIGN_COLUMNS: [&str; 9] = [
@@ -24,6 +26,10 @@ pub const CAMPAIGN_COLUMNS: [&str; 9] = [
     "offer_sent",
     "offer_cost",
 ];
+
+/// The largest amount a campaign file may hold (a probability or an offer's cost or gain
+/// in the profit's units): beyond it the file is damaged.
+const AMOUNT_LIMIT: f64 = 1e12;
 
 /// The columns of an outcomes file (any order).
 pub const OUTCOME_COLUMNS: [&str; 3] = ["id", schema::TARGET, schema::PROFIT];
@@ -116,9 +122,89 @@ pub struct CampaignPlan {
     pub test: usize,
     /// Customers in the control arm.
     pub control: usize,
+    /// The sha256 of the campaign file written with this plan (empty until written).
+    pub campaign_sha256: String,
 }
 
 impl CampaignPlan {
+    /// Checks every field of a plan read back from a file (`source` names it): a damaged
+    /// or edited plan is refused naming the field, never analysed.
+    pub fn check(&self, source: &str) -> Result<()> {
+        let bad = |field: &str, value: String, expected: &str| Error::ModelFile {
+            source_name: source.to_string(),
+            reason: format!("field {field} = {value}: expected {expected}"),
+        };
+        let share = |v: f64| v > 0.0 && v < 1.0;
+        if !share(self.alpha) {
+            return Err(bad(
+                "alpha",
+                self.alpha.to_string(),
+                "a level strictly between 0 and 1",
+            ));
+        }
+        if !share(self.test_share) {
+            return Err(bad(
+                "test_share",
+                self.test_share.to_string(),
+                "a share strictly between 0 and 1",
+            ));
+        }
+        if !(self.horizon_months.is_finite() && self.horizon_months > 0.0) {
+            return Err(bad(
+                "horizon_months",
+                self.horizon_months.to_string(),
+                "a positive number of months",
+            ));
+        }
+        if !(self.balance_limit.is_finite() && self.balance_limit > 0.0) {
+            return Err(bad(
+                "balance_limit",
+                self.balance_limit.to_string(),
+                "a positive |SMD|",
+            ));
+        }
+        if self.draw == 0 || self.draw > self.draws {
+            return Err(bad(
+                "draw",
+                self.draw.to_string(),
+                &format!("a draw from 1 to draws = {}", self.draws),
+            ));
+        }
+        if self.break_even_drop.is_nan() || self.break_even_drop < 0.0 {
+            return Err(bad(
+                "break_even_drop",
+                self.break_even_drop.to_string(),
+                "a drop of at least 0",
+            ));
+        }
+        if let Some((lever, v)) = self
+            .break_even_by_lever
+            .iter()
+            .find(|(_, v)| v.is_nan() || **v < 0.0)
+        {
+            return Err(bad(
+                &format!("break_even_by_lever.{lever}"),
+                v.to_string(),
+                "a drop of at least 0",
+            ));
+        }
+        if self.test + self.control != self.customers {
+            return Err(bad(
+                "customers",
+                self.customers.to_string(),
+                &format!("test + control = {}", self.test + self.control),
+            ));
+        }
+        if self.campaign_sha256.len() != 64 {
+            return Err(bad(
+                "campaign_sha256",
+                format!("{:?}", self.campaign_sha256),
+                "the sha256 of the campaign file (64 hex digits)",
+            ));
+        }
+        Ok(())
+    }
+
     /// [`rule`](Self::rule) in Russian, for the notebook.
     pub fn rule_ru(alpha: f64) -> String {
         format!(
@@ -172,7 +258,20 @@ impl Campaign {
                 ),
             });
         }
+        plan.check(&plan_path.display().to_string())?;
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let sha = crate::io::sha256_hex(&bytes);
+        if sha != plan.campaign_sha256 {
+            return Err(Error::ModelFile {
+                source_name: plan_path.display().to_string(),
+                reason: format!(
+                    "it was written with another campaign file (sha256 {}…) than {} (sha256 {}…): the two come from different runs; draw the campaign again",
+                    &plan.campaign_sha256[..12],
+                    path.display(),
+                    &sha[..12]
+                ),
+            });
+        }
         let file = path.display().to_string();
         let records = read_csv(&bytes, &file, &CAMPAIGN_COLUMNS, true)?;
         let mut rows = Vec::with_capacity(records.len());
@@ -205,8 +304,8 @@ impl Campaign {
             let number = |k: usize| -> Result<f64> {
                 r[k].parse::<f64>()
                     .ok()
-                    .filter(|v| v.is_finite())
-                    .ok_or_else(|| value(k, "a finite number"))
+                    .filter(|v| v.abs() <= AMOUNT_LIMIT)
+                    .ok_or_else(|| value(k, "a finite number within ±1e12"))
             };
             let probability = number(5)?;
             if !(0.0..=1.0).contains(&probability) {
@@ -338,8 +437,13 @@ pub fn outcomes_from_bytes(
         let profit = r[2]
             .parse::<f64>()
             .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| value(2, "a finite number with a decimal point".into()))?;
+            .filter(|v| v.abs() <= schema::MONEY_LIMIT)
+            .ok_or_else(|| {
+                value(
+                    2,
+                    "a monthly profit from -1e9 to 1e9, with a decimal point".into(),
+                )
+            })?;
         out[i] = Some(Outcome { declined, profit });
     }
     Ok(out)

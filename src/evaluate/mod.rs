@@ -56,7 +56,7 @@ impl EvaluateOptions {
     pub fn check(&self) -> Result<()> {
         if !(100..=1_000_000).contains(&self.bootstrap) {
             return Err(Error::parameter(
-                "EvaluateOptions::bootstrap",
+                "launch.evaluation.bootstrap",
                 self.bootstrap,
                 "between 100 and 1000000 resamples",
             ));

@@ -53,15 +53,11 @@ impl ImportanceOptions {
     /// options.
     pub fn check(&self) -> Result<()> {
         if self.repeats == 0 {
-            return Err(Error::parameter(
-                "ImportanceOptions::repeats",
-                0,
-                "at least 1",
-            ));
+            return Err(Error::parameter("importance.repeats", 0, "at least 1"));
         }
         if self.max_rows < 100 {
             return Err(Error::parameter(
-                "ImportanceOptions::max_rows",
+                "importance.max_rows",
                 self.max_rows,
                 "at least 100 customers",
             ));

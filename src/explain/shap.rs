@@ -47,14 +47,22 @@ impl ShapOptions {
     /// one evaluation per row.
     pub fn check(&self) -> Result<()> {
         if self.background == 0 {
-            return Err(Error::parameter("ShapOptions::background", 0, "at least 1"));
+            return Err(Error::parameter(
+                "importance.shap.background",
+                0,
+                "at least 1",
+            ));
         }
         if self.max_evals == 0 {
-            return Err(Error::parameter("ShapOptions::max_evals", 0, "at least 1"));
+            return Err(Error::parameter(
+                "importance.shap.max_evals",
+                0,
+                "at least 1",
+            ));
         }
         if self.max_rows < 50 {
             return Err(Error::parameter(
-                "ShapOptions::max_rows",
+                "importance.shap.max_rows",
                 self.max_rows,
                 "at least 50 customers",
             ));
@@ -85,11 +93,11 @@ pub fn permutation_shap_with_progress(
     explain: &DataFrame,
     background: &DataFrame,
     options: &ShapOptions,
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&dyn crate::progress::Tally>,
 ) -> Result<Explanation> {
     if options.background == 0 || background.height() == 0 {
         return Err(Error::parameter(
-            "ShapOptions::background (and the background frame's rows)",
+            "importance.shap.background (and the background frame's rows)",
             format!(
                 "{} ({} rows given)",
                 options.background,
@@ -133,7 +141,7 @@ pub fn permutation_shap_with_progress(
                 }
             }
             if let Some(p) = progress {
-                p(1);
+                p.add(1);
             }
             Ok(values
                 .iter()

@@ -100,7 +100,10 @@ impl<'a> Evaluator<'a> {
                     kernel,
                 })
             }),
-            _ => None,
+            FittedModel::Knn(_)
+            | FittedModel::DecisionTree(_)
+            | FittedModel::LogisticRegression(_)
+            | FittedModel::GradientBoosting(_) => None,
         };
         let trees = match model {
             FittedModel::GradientBoosting(m) => MaskWalker::new(m, groups).map(|walker| {
@@ -111,7 +114,10 @@ impl<'a> Evaluator<'a> {
                     .collect();
                 TreeCache { walker, bg_ways }
             }),
-            _ => None,
+            FittedModel::Knn(_)
+            | FittedModel::DecisionTree(_)
+            | FittedModel::LogisticRegression(_)
+            | FittedModel::Svc(_) => None,
         };
         Ok(Evaluator {
             model,

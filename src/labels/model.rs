@@ -90,22 +90,21 @@ pub const CURVE_AXIS_TREE: &str = "max_depth (лучшее по min_samples_spli
 pub const CURVE_AXIS_C: &str = "C";
 /// x axis of the gradient-boosting validation curve.
 pub const CURVE_AXIS_BOOSTING: &str = "max_iter (число деревьев)";
-/// Title of a family's validation curve.
+/// Title of a family's validation curve (`family`: its name for readers).
 pub fn curve_title(family: &str) -> String {
-    format!("{}: ROC-AUC на кросс-валидации", family_name(family))
+    format!("{family}: ROC-AUC на кросс-валидации")
 }
 
-/// A model family's name for readers (`svc` → «SVC»); unknown ids unchanged.
-pub fn family_name(id: &str) -> &str {
-    match id {
-        "knn" => "kNN",
-        "decision_tree" => "дерево решений",
-        "logistic_regression" => "логистическая регрессия",
-        "svc" => "SVC",
-        "gradient_boosting" => "градиентный бустинг",
-        other => other,
-    }
-}
+/// The families' names for readers, keyed by `model::Family::name_ru`.
+pub const FAMILY_KNN: &str = "kNN";
+/// See [`FAMILY_KNN`].
+pub const FAMILY_TREE: &str = "дерево решений";
+/// See [`FAMILY_KNN`].
+pub const FAMILY_LOGISTIC: &str = "логистическая регрессия";
+/// See [`FAMILY_KNN`].
+pub const FAMILY_SVC: &str = "SVC";
+/// See [`FAMILY_KNN`].
+pub const FAMILY_BOOSTING: &str = "градиентный бустинг";
 
 /// A scaler's name for readers (`standard` → «стандартизация»).
 pub fn scaler_name(id: &str) -> &str {
@@ -139,11 +138,11 @@ pub fn params_ru(params_text: &str) -> String {
         .join(", ")
 }
 
-/// A pipeline for readers: «SVC (C=1.0, RBF-ядро), стандартизация».
+/// A pipeline for readers: «SVC (C=1.0, RBF-ядро), стандартизация» (`family`: its name
+/// for readers).
 pub fn pipeline_ru(family: &str, params_text: &str, scaler: &str) -> String {
     format!(
-        "{} ({}), {}",
-        family_name(family),
+        "{family} ({}), {}",
         params_ru(params_text),
         scaler_name(scaler)
     )

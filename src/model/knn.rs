@@ -112,7 +112,7 @@ impl FittedKnn {
     /// k ≤ `k_max` from one distance computation.
     pub fn neighbour_labels(&self, x: ArrayView2<f64>, k_max: usize) -> Result<Vec<Vec<u8>>> {
         let f = &self.fitted;
-        check_width("knn", f.x.ncols(), x)?;
+        check_width(crate::model::Family::Knn.id(), f.x.ncols(), x)?;
         let n = f.x.nrows();
         if k_max == 0 || k_max > n {
             return Err(Error::parameter(
@@ -154,7 +154,7 @@ impl FittedKnn {
             || f.x.iter().any(|v| !v.is_finite())
         {
             return Err(Error::shape(
-                "knn",
+                crate::model::Family::Knn.id(),
                 format!("{width} columns, one 0/1 label per row, 1 ≤ k ≤ rows, finite values"),
                 format!(
                     "{rows}×{} training rows, {} labels, k = {k}",

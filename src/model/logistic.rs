@@ -104,7 +104,7 @@ impl FittedLogistic {
             || f.coef.iter().any(|v| !v.is_finite())
         {
             return Err(Error::shape(
-                "logistic_regression",
+                crate::model::Family::LogisticRegression.id(),
                 format!("{width} finite coefficients and a finite intercept"),
                 format!(
                     "{} coefficients (or a value that is not finite)",
@@ -126,18 +126,16 @@ impl Classifier for FittedLogistic {
     }
 
     fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        Ok(self.decision_function(x)?.mapv(|z| {
-            if z >= 0.0 {
-                1.0 / (1.0 + (-z).exp())
-            } else {
-                z.exp() / (1.0 + z.exp())
-            }
-        }))
+        Ok(self.decision_function(x)?.mapv(crate::stats::sigmoid))
     }
 
     fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
         let f = &self.fitted;
-        check_width("logistic_regression", f.coef.len(), x)?;
+        check_width(
+            crate::model::Family::LogisticRegression.id(),
+            f.coef.len(),
+            x,
+        )?;
         Ok(x.dot(&f.coef) + f.intercept)
     }
 }

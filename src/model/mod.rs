@@ -101,7 +101,13 @@ impl Family {
 
     /// The reader's name: «kNN», «дерево решений», «логистическая регрессия», «SVC».
     pub fn name_ru(self) -> &'static str {
-        crate::labels::family_name(self.id())
+        match self {
+            Family::Knn => crate::labels::FAMILY_KNN,
+            Family::DecisionTree => crate::labels::FAMILY_TREE,
+            Family::LogisticRegression => crate::labels::FAMILY_LOGISTIC,
+            Family::Svc => crate::labels::FAMILY_SVC,
+            Family::GradientBoosting => crate::labels::FAMILY_BOOSTING,
+        }
     }
 }
 
@@ -317,7 +323,7 @@ impl Model {
                 m.l2_regularization,
                 m.max_bins,
             )),
-            _ => None,
+            Model::Svc(_) | Model::LogisticRegression(_) => None,
         }
     }
 
@@ -328,8 +334,8 @@ impl Model {
         match (self, shared) {
             (Model::Svc(_), true) => 3,
             (Model::Svc(_), false) | (Model::GradientBoosting(_), _) => 2,
-            (_, true) => 1,
-            _ => 0,
+            (Model::Knn(_) | Model::DecisionTree(_) | Model::LogisticRegression(_), true) => 1,
+            (Model::Knn(_) | Model::DecisionTree(_) | Model::LogisticRegression(_), false) => 0,
         }
     }
 
@@ -357,9 +363,12 @@ impl Model {
             ($family:ident) => {
                 group
                     .iter()
-                    .filter_map(|m| match m {
-                        Model::$family(p) => Some(p),
-                        _ => None,
+                    .filter_map(|m| {
+                        if let Model::$family(p) = m {
+                            Some(p)
+                        } else {
+                            None
+                        }
                     })
                     .collect::<Vec<_>>()
             };
@@ -518,7 +527,7 @@ impl Pipeline {
     /// The pipeline for readers: «SVC (C=1.0, RBF-ядро), стандартизация».
     pub fn describe_ru(&self) -> String {
         crate::labels::pipeline_ru(
-            self.model.family().id(),
+            self.model.family().name_ru(),
             &params_text(&self.model.params()),
             self.scaler.id(),
         )

@@ -83,7 +83,7 @@ impl DecisionTree {
         x_valid: ArrayView2<f64>,
     ) -> Vec<Result<Array1<f64>>> {
         super::shared_by_size(
-            "decision_tree",
+            crate::model::Family::DecisionTree.id(),
             group,
             |t| t.max_depth,
             |t, max_depth| DecisionTree {
@@ -112,7 +112,7 @@ impl FittedTree {
     /// tree cut at `depth`. Lets a search fit one deep tree per fold for a whole depth axis.
     pub fn predict_proba_at_depth(&self, x: ArrayView2<f64>, depth: usize) -> Result<Array1<f64>> {
         let f = &self.fitted;
-        check_width("decision_tree", f.features, x)?;
+        check_width(crate::model::Family::DecisionTree.id(), f.features, x)?;
         Ok(x.rows()
             .into_iter()
             .map(|row| {
@@ -141,7 +141,7 @@ impl FittedTree {
         let f = &self.fitted;
         let bad = |i: usize, what: &str| {
             Err(Error::ModelFile {
-                source_name: "decision_tree".into(),
+                source_name: crate::model::Family::DecisionTree.id().into(),
                 reason: format!("node {i}: {what}"),
             })
         };

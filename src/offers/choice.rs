@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::levers::LEVERS;
-use super::options::LeverAssumption;
+use super::options::{LeverAssumption, OfferOptions};
 use crate::segment::SegmentKind;
 
 /// One reason: a lever and how much it adds to the predicted probability of decline
@@ -78,35 +78,60 @@ impl CustomerOffer {
     }
 }
 
-/// Each lever's `(cost, discount)` under `levers`, in [`LEVERS`] order (`None`: no offer).
-pub(crate) fn pricing(levers: &[LeverAssumption]) -> Vec<Option<(f64, f64)>> {
+/// Money at stake of a customer over the horizon: monthly profit (a customer who brings
+/// none has none at stake: below 0 counts as 0) × horizon × loss share. The one formula
+/// the study, `score` and `campaign` use.
+pub fn money_at_stake(profit: f64, o: &OfferOptions) -> f64 {
+    profit.max(0.0) * o.horizon_months * o.loss_share
+}
+
+/// One customer's decision: reasons, every allowed offer, and the chosen one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// Up to `max_reasons` levers that raise the risk, strongest first.
+    pub reasons: Vec<Reason>,
+    /// Every offer the customer's consent allows, in [`LEVERS`] order.
+    pub candidates: Vec<Candidate>,
+    /// The chosen offer's lever (index into [`LEVERS`]): the candidate with the largest
+    /// positive expected net gain.
+    pub lever: Option<usize>,
+}
+
+impl Decision {
+    /// The chosen offer's candidate (its effect, cost and net gain).
+    pub fn chosen(&self) -> Option<&Candidate> {
+        let id = LEVERS[self.lever?].id;
+        self.candidates.iter().find(|c| c.lever == id)
+    }
+}
+
+/// Each lever's assumption under `o`, in [`LEVERS`] order (`None`: no offer).
+pub(crate) fn pricing(o: &OfferOptions) -> Vec<Option<&LeverAssumption>> {
     LEVERS
         .iter()
-        .map(|l| {
-            levers
-                .iter()
-                .find(|a| a.lever == l.id)
-                .map(|a| (a.cost, a.discount))
-        })
+        .map(|l| o.levers.iter().find(|a| a.lever == l.id))
         .collect()
 }
 
-/// Reasons, allowed candidates and the chosen offer (index into [`LEVERS`]) of one row of
-/// a what-if: `scale` = profit × horizon × loss share, `price` from [`pricing`].
-pub(crate) fn choose(
+/// The one decision of one customer from a row of a what-if (`full`: each lever's drop to
+/// the typical level; `offer`: each offer's drop), their consent and monthly profit, under
+/// the assumptions `o` (`price` from [`pricing`]`(o)`): the reasons, every offer the
+/// consent allows with its cost and net gain (drop × [`money_at_stake`] − cost), and the
+/// offer that pays most, when one pays at all. The study, `score` and `campaign` call it.
+pub fn decide(
     full: ndarray::ArrayView1<f64>,
     offer: ndarray::ArrayView1<f64>,
     consent: bool,
-    max_reasons: usize,
     profit: f64,
-    scale: f64,
-    price: &[Option<(f64, f64)>],
-) -> (Vec<Reason>, Vec<Candidate>, Option<usize>) {
+    o: &OfferOptions,
+    price: &[Option<&LeverAssumption>],
+) -> Decision {
+    let scale = money_at_stake(profit, o);
     let mut order: Vec<usize> = (0..LEVERS.len()).filter(|k| full[*k] > 0.0).collect();
     order.sort_by(|a, b| full[*b].total_cmp(&full[*a]).then(a.cmp(b)));
     let reasons = order
         .iter()
-        .take(max_reasons)
+        .take(o.max_reasons)
         .map(|k| Reason {
             lever: LEVERS[*k].id,
             effect: full[*k],
@@ -115,13 +140,13 @@ pub(crate) fn choose(
     let mut candidates = Vec::new();
     let mut best: Option<(usize, f64)> = None;
     for (k, l) in LEVERS.iter().enumerate() {
-        let Some((cost, discount)) = price[k] else {
+        let Some(assumption) = price[k] else {
             continue;
         };
         if !l.actionable || (l.needs_consent && !consent) || offer[k].is_nan() {
             continue;
         }
-        let cost = cost + discount * profit.max(0.0);
+        let cost = assumption.cost_for(profit);
         let net_gain = offer[k] * scale - cost;
         if net_gain > 0.0 && best.is_none_or(|(_, g)| net_gain > g) {
             best = Some((k, net_gain));
@@ -133,5 +158,9 @@ pub(crate) fn choose(
             net_gain,
         });
     }
-    (reasons, candidates, best.map(|(k, _)| k))
+    Decision {
+        reasons,
+        candidates,
+        lever: best.map(|(k, _)| k),
+    }
 }

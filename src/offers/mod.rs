@@ -44,7 +44,8 @@ mod options;
 pub use ab::{
     AbTest, Analysis, Group, fisher_exact_power, minimum_detectable_effect, sample_size_per_arm,
 };
-pub(crate) use choice::{choose, pricing};
+pub(crate) use choice::pricing;
+pub use choice::{Decision, decide, money_at_stake};
 pub use levers::{LEVERS, Lever, lever};
 pub use options::{FeatureEffect, LeverAssumption, OfferOptions};
 pub use plan::{

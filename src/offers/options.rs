@@ -126,7 +126,7 @@ impl OfferOptions {
     /// direction, costs ≥ 0 and discounts in [0, 1].
     pub fn check(&self) -> Result<()> {
         let p = |name: &str, v: f64, rule: &str| {
-            Err(Error::parameter(format!("OfferOptions::{name}"), v, rule))
+            Err(Error::parameter(format!("offers.{name}"), v, rule))
         };
         if !(self.loss_share.is_finite() && (0.0..=1.0).contains(&self.loss_share)) {
             return p("loss_share", self.loss_share, "a share in [0, 1]");
@@ -148,22 +148,18 @@ impl OfferOptions {
             return p("category_ratio", self.category_ratio, "a positive ratio");
         }
         if self.max_reasons == 0 {
-            return Err(Error::parameter(
-                "OfferOptions::max_reasons",
-                0,
-                "at least 1",
-            ));
+            return Err(Error::parameter("offers.max_reasons", 0, "at least 1"));
         }
         for (i, a) in self.levers.iter().enumerate() {
             let l = catalogue(&a.lever)?;
             if self.levers[..i].iter().any(|b| b.lever == a.lever) {
                 return Err(Error::parameter(
-                    "OfferOptions::levers",
+                    "offers.levers",
                     &a.lever,
                     "each lever once",
                 ));
             }
-            let name = |what: &str| format!("OfferOptions::levers[{}].{what}", a.lever);
+            let name = |what: &str| format!("offers.levers.{}.{what}", a.lever);
             if !(a.cost.is_finite() && a.cost >= 0.0) {
                 return Err(Error::parameter(name("cost"), a.cost, "a cost ≥ 0"));
             }
@@ -194,7 +190,7 @@ impl OfferOptions {
         self.levers
             .iter()
             .find(|a| a.lever == id)
-            .ok_or_else(|| Error::parameter("OfferOptions::levers", id, "a lever in the options"))
+            .ok_or_else(|| Error::parameter("offers.levers", id, "a lever in the options"))
     }
 
     fn lever_mut(&mut self, id: &str) -> Result<&mut LeverAssumption> {
@@ -232,7 +228,7 @@ impl OfferOptions {
     /// `lever`'s offer, checked at once.
     pub fn set_cost(&mut self, lever: &str, cost: f64, discount: f64) -> Result<&mut Self> {
         let a = self.lever_mut(lever)?;
-        let name = |what: &str| format!("OfferOptions::levers[{lever}].{what}");
+        let name = |what: &str| format!("offers.levers.{lever}.{what}");
         if !(cost.is_finite() && cost >= 0.0) {
             return Err(Error::parameter(name("cost"), cost, "a cost ≥ 0"));
         }
@@ -267,7 +263,7 @@ fn catalogue(id: &str) -> Result<&'static Lever> {
     match lever(id) {
         Some(l) if l.actionable => Ok(l),
         Some(_) => Err(Error::parameter(
-            "OfferOptions::levers",
+            "offers.levers",
             id,
             format!(
                 "an actionable lever ({}); this one is a reason, not an offer",
@@ -275,7 +271,7 @@ fn catalogue(id: &str) -> Result<&'static Lever> {
             ),
         )),
         None => Err(Error::parameter(
-            "OfferOptions::levers",
+            "offers.levers",
             id,
             format!("a known actionable lever ({})", known_actionable()),
         )),
@@ -283,7 +279,7 @@ fn catalogue(id: &str) -> Result<&'static Lever> {
 }
 
 fn check_effect(l: &Lever, feature: &str, change: f64) -> Result<()> {
-    let name = format!("OfferOptions::levers[{}].{feature}", l.id);
+    let name = format!("offers.levers.{}.{feature}", l.id);
     let Some((_, default)) = l.effect.iter().find(|(f, _)| *f == feature) else {
         let own: Vec<&str> = l.effect.iter().map(|(f, _)| *f).collect();
         return Err(Error::parameter(

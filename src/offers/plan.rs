@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::ab::{AbTest, Group};
 pub use super::choice::{Candidate, CustomerOffer, Reason};
-use super::choice::{choose, pricing};
+use super::choice::{decide, money_at_stake, pricing};
 use super::levers::{LEVERS, Lever};
 use super::options::{LeverAssumption, OfferOptions};
 use super::whatif::{Typical, WhatIf, consent, single_features, what_if};
@@ -320,7 +320,7 @@ impl OfferPlan {
                     p: &column(&|c| c.probability),
                     drop: &column(&|c| c.effect),
                     cost: &column(&|c| c.cost),
-                    scale: &column(&|c| c.profit * options.horizon_months * options.loss_share),
+                    scale: &column(&|c| money_at_stake(c.profit, options)),
                     declined: &group.iter().map(|i| base.declined[*i]).collect::<Vec<_>>(),
                     pool,
                 },
@@ -443,21 +443,18 @@ impl Inputs {
     }
 
     fn offers(&self, wi: &WhatIf, o: &OfferOptions) -> Vec<CustomerOffer> {
-        let price = pricing(&o.levers);
+        let price = pricing(o);
         (0..self.p.len())
             .map(|i| {
-                let scale = self.profit[i] * o.horizon_months * o.loss_share;
-                let (reasons, candidates, lever) = choose(
+                let d = decide(
                     wi.full.row(i),
                     wi.offer.row(i),
                     self.consent[i],
-                    o.max_reasons,
                     self.profit[i],
-                    scale,
+                    o,
                     &price,
                 );
-                let chosen =
-                    lever.and_then(|k| candidates.iter().find(|c| c.lever == LEVERS[k].id));
+                let chosen = d.chosen().cloned();
                 CustomerOffer {
                     id: self.ids[i],
                     probability: self.p[i],
@@ -466,14 +463,14 @@ impl Inputs {
                     profit: self.profit[i],
                     category: self.category[i].clone(),
                     consent: self.consent[i],
-                    reasons,
-                    lever: lever.map(|k| LEVERS[k].id),
-                    offer: lever.map(|k| LEVERS[k].offer_for(&self.category[i])),
-                    effect: chosen.map_or(0.0, |c| c.effect),
-                    cost: chosen.map_or(0.0, |c| c.cost),
-                    expected_loss: self.p[i] * scale,
-                    expected_gain: chosen.map_or(0.0, |c| c.net_gain),
-                    candidates,
+                    reasons: d.reasons,
+                    lever: d.lever.map(|k| LEVERS[k].id),
+                    offer: d.lever.map(|k| LEVERS[k].offer_for(&self.category[i])),
+                    effect: chosen.as_ref().map_or(0.0, |c| c.effect),
+                    cost: chosen.as_ref().map_or(0.0, |c| c.cost),
+                    expected_loss: self.p[i] * money_at_stake(self.profit[i], o),
+                    expected_gain: chosen.as_ref().map_or(0.0, |c| c.net_gain),
+                    candidates: d.candidates,
                 }
             })
             .collect()

@@ -239,7 +239,7 @@ pub fn what_if_matrix(
         let k = LEVERS
             .iter()
             .position(|l| l.id == a.lever)
-            .ok_or_else(|| Error::parameter("OfferOptions::levers", &a.lever, "a known lever"))?;
+            .ok_or_else(|| Error::parameter("offers.levers", &a.lever, "a known lever"))?;
         if a.effect.is_empty() {
             // a categorical lever's offer is its switch: the same move as the reason's
             offer_of[k] = Some(k);
@@ -251,7 +251,7 @@ pub fn what_if_matrix(
                 Some(TypicalValue::Number(v)) => *v,
                 _ => {
                     return Err(Error::parameter(
-                        format!("OfferOptions::levers[{}].{}", a.lever, e.feature),
+                        format!("offers.levers.{}.{}", a.lever, e.feature),
                         e.change,
                         "a numeric model feature",
                     ));

@@ -53,13 +53,17 @@ impl SearchOptions {
     pub fn check(&self) -> Result<()> {
         if self.folds < 2 {
             return Err(Error::parameter(
-                "SearchOptions::folds",
+                "selection.search.folds",
                 self.folds,
                 "at least 2",
             ));
         }
         if self.threads == Some(0) {
-            return Err(Error::parameter("SearchOptions::threads", 0, "at least 1"));
+            return Err(Error::parameter(
+                "selection.search.threads",
+                0,
+                "at least 1",
+            ));
         }
         Ok(())
     }
@@ -150,7 +154,7 @@ pub fn cross_validate(
     y: &[u8],
     candidates: &[Pipeline],
     options: &SearchOptions,
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&dyn crate::progress::Tally>,
 ) -> Result<SearchResult> {
     let start = Instant::now();
     if features.height() != y.len() {
@@ -215,7 +219,7 @@ pub fn cross_validate(
             .map(|(s, f, job)| {
                 let out = run_job(candidates, &data[&(*s, *f)], *f, job);
                 if let Some(p) = progress {
-                    p(out.len());
+                    p.add(out.len());
                 }
                 out
             })
@@ -334,6 +338,18 @@ pub struct HalvingRound {
     pub candidates: usize,
 }
 
+/// The candidates of each round of a successive halving with `factor` over `candidates`:
+/// ⌈candidates / factorʳ⌉ for r = 0, 1, … until at most `factor` remain.
+pub fn halving_rounds(candidates: usize, factor: usize) -> Vec<usize> {
+    let mut last = 0u32;
+    while candidates.div_ceil(factor.pow(last)) > factor {
+        last += 1;
+    }
+    (0..=last)
+        .map(|r| candidates.div_ceil(factor.pow(r)))
+        .collect()
+}
+
 /// Successive halving over the candidates (scikit-learn's `HalvingGridSearchCV` with the
 /// rows as the resource): round r cross-validates the remaining candidates on a seeded
 /// stratified subsample of `n / factor^(R − r)` training rows (at least `min_rows`) and
@@ -349,7 +365,7 @@ pub fn halving_search(
     options: &SearchOptions,
     factor: usize,
     min_rows: usize,
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&dyn crate::progress::Tally>,
 ) -> Result<(SearchResult, Vec<HalvingRound>)> {
     let start = Instant::now();
     if factor < 2 {
@@ -357,11 +373,7 @@ pub fn halving_search(
     }
     check_candidates(candidates)?;
     let n = y.len();
-    // rounds until at most `factor` candidates remain
-    let mut last = 0u32;
-    while candidates.len().div_ceil(factor.pow(last)) > factor {
-        last += 1;
-    }
+    let last = (halving_rounds(candidates.len(), factor).len() - 1) as u32;
     let mut alive: Vec<usize> = (0..candidates.len()).collect();
     let mut kept: Vec<Option<CvResult>> = vec![None; candidates.len()];
     let mut rounds = Vec::new();
@@ -453,7 +465,7 @@ pub fn cross_val_predict_with_progress(
     features: &DataFrame,
     y: &[u8],
     folds: &[(Vec<usize>, Vec<usize>)],
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&dyn crate::progress::Tally>,
 ) -> Result<Vec<f64>> {
     Ok(cross_val_fit(pipeline, features, y, folds, progress)?.0)
 }
@@ -466,7 +478,7 @@ pub fn cross_val_fit(
     features: &DataFrame,
     y: &[u8],
     folds: &[(Vec<usize>, Vec<usize>)],
-    progress: Option<&(dyn Fn(usize) + Sync)>,
+    progress: Option<&dyn crate::progress::Tally>,
 ) -> Result<(Vec<f64>, Vec<FittedPipeline>)> {
     let parts: Vec<Result<(Vec<f64>, FittedPipeline)>> = folds
         .par_iter()
@@ -475,7 +487,7 @@ pub fn cross_val_fit(
             let fitted = pipeline.fit(&take_rows(features, train)?, &yt)?;
             let p = fitted.predict_proba(&take_rows(features, valid)?)?.to_vec();
             if let Some(f) = progress {
-                f(1);
+                f.add(1);
             }
             Ok((p, fitted))
         })

@@ -24,9 +24,11 @@ pub use crate::split::{
 };
 pub use cv::{
     CvResult, HalvingRound, SearchOptions, SearchResult, cross_val_fit, cross_val_predict,
-    cross_val_predict_with_progress, cross_validate, halving_search,
+    cross_val_predict_with_progress, cross_validate, halving_rounds, halving_search,
 };
-pub use grid::{LOGISTIC_C, SVC_C, grid_table, random_candidates, study_grid};
+pub use grid::{
+    LOGISTIC_C, SVC_C, family_grid, grid_table, random_candidates, random_pipeline, study_grid,
+};
 
 /// Best mean CV ROC-AUC per family from scikit-learn 1.9.1's `GridSearchCV` on the
 /// original data's training part (seed 42), with the study grid and our folds: a

@@ -53,7 +53,7 @@ impl SelectionOptions {
         x_train: &polars::prelude::DataFrame,
         train_y: &[u8],
         candidates: &[Pipeline],
-        progress: Option<&(dyn Fn(usize) + Sync)>,
+        progress: Option<&dyn crate::progress::Tally>,
     ) -> Result<(SearchResult, Option<Vec<HalvingRound>>)> {
         let search_options = SearchOptions {
             seed: self.seed,
@@ -67,6 +67,9 @@ impl SelectionOptions {
         } else {
             candidates.to_vec()
         };
+        if let Some(p) = progress {
+            p.set_total(self.fits(candidates.len(), train_y.len()));
+        }
         if train_y.len() > self.halving_rows {
             let (s, rounds) = halving_search(
                 x_train,
@@ -84,12 +87,26 @@ impl SelectionOptions {
         }
     }
 
+    /// The (candidate, fold) fits [`search`](Self::search) makes for `candidates` on a
+    /// training part of `train_rows` customers: every candidate on every fold, or under
+    /// successive halving each round's survivors on every fold (what the progress counts).
+    pub fn fits(&self, candidates: usize, train_rows: usize) -> usize {
+        let folds = self.search.folds;
+        if train_rows <= self.halving_rows {
+            return candidates * folds;
+        }
+        crate::search::halving_rounds(candidates, 3)
+            .iter()
+            .sum::<usize>()
+            * folds
+    }
+
     /// Checks the options, naming the one that is wrong: a test share in (0, 1), the
     /// search's options, at least one candidate, every candidate's parameters.
     pub fn check(&self) -> Result<()> {
         if !(self.test_size > 0.0 && self.test_size < 1.0) {
             return Err(Error::parameter(
-                "SelectionOptions::test_size",
+                "selection.test_size",
                 self.test_size,
                 "a share in (0, 1)",
             ));
@@ -97,21 +114,21 @@ impl SelectionOptions {
         self.search.check()?;
         if self.halving_rows < 1000 {
             return Err(Error::parameter(
-                "SelectionOptions::halving_rows",
+                "selection.halving_rows",
                 self.halving_rows,
                 "at least 1000 customers",
             ));
         }
         if self.kernel_rows < 200 {
             return Err(Error::parameter(
-                "SelectionOptions::kernel_rows",
+                "selection.kernel_rows",
                 self.kernel_rows,
                 "at least 200 customers",
             ));
         }
         if self.candidates.is_empty() {
             return Err(Error::parameter(
-                "SelectionOptions::candidates",
+                "selection.candidates",
                 "[]",
                 "at least one candidate",
             ));
@@ -192,11 +209,11 @@ impl ModelSelection {
     pub fn run(
         table: &ModelTable,
         options: &SelectionOptions,
-        progress: Option<&(dyn Fn(usize) + Sync)>,
+        progress: Option<&dyn crate::progress::Tally>,
     ) -> Result<ModelSelection> {
         if options.candidates.is_empty() {
             return Err(Error::parameter(
-                "SelectionOptions::candidates",
+                "selection.candidates",
                 "[]",
                 "at least one pipeline",
             ));
@@ -383,14 +400,14 @@ impl ModelSelection {
             Family::Knn => (labels::CURVE_AXIS_KNN, false),
             Family::DecisionTree => (labels::CURVE_AXIS_TREE, false),
             Family::GradientBoosting => (labels::CURVE_AXIS_BOOSTING, false),
-            _ => (labels::CURVE_AXIS_C, true),
+            Family::LogisticRegression | Family::Svc => (labels::CURVE_AXIS_C, true),
         };
         crate::plot::validation_curves(
             &series,
             x_label,
             log_x,
             best_point,
-            &labels::curve_title(family.id()),
+            &labels::curve_title(family.name_ru()),
         )
     }
 }

@@ -172,7 +172,7 @@ impl OutcomeOptions {
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(Error::parameter(
-                    format!("OutcomeOptions::{name}"),
+                    format!("launch.simulation.outcomes.{name}"),
                     v,
                     "a number in [0, 1]",
                 ));
@@ -180,7 +180,7 @@ impl OutcomeOptions {
         }
         if !(self.profit_noise >= 0.0 && self.profit_noise <= 2.0) {
             return Err(Error::parameter(
-                "OutcomeOptions::profit_noise",
+                "launch.simulation.outcomes.profit_noise",
                 self.profit_noise,
                 "a standard deviation in [0, 2]",
             ));

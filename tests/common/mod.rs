@@ -77,16 +77,21 @@ pub fn saved_model(
         oneclick::calibration::brier_score(&y, &p).unwrap(),
     )
     .unwrap();
+    // One "fold" that scored no study customer: every customer is scored as new, by it.
     oneclick::score::SavedModel {
         format: oneclick::score::FORMAT.into(),
-        pipeline: fitted,
+        folds: vec![oneclick::score::FoldModel {
+            pipeline: fitted,
+            typical: oneclick::offers::Typical::of(table).unwrap(),
+            ids: Vec::new(),
+        }],
         thresholds: s.thresholds.clone(),
-        typical: oneclick::offers::Typical::of(table).unwrap(),
         recalibration: oneclick::calibration::PlattMap::IDENTITY,
         assumptions: oneclick::offers::OfferOptions::default(),
         features: table.feature_names(),
         trained_on: "synthetic".into(),
         reference,
+        parameters: Vec::new(),
     }
 }
 

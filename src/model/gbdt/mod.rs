@@ -29,7 +29,7 @@ pub(crate) use walk::MaskWalker;
 /// P(1) from log-odds: the one link of every probability the model gives (its fast
 /// paths stay bit for bit equal to `predict_proba` by using it too).
 pub(crate) fn probability(raw: f64) -> f64 {
-    1.0 / (1.0 + (-raw).exp())
+    crate::stats::sigmoid(raw)
 }
 
 /// A child's smallest sum of hessians (scikit-learn's `min_hessian_to_split`).
@@ -123,7 +123,7 @@ impl Gbdt {
         x_valid: ArrayView2<f64>,
     ) -> Vec<Result<Array1<f64>>> {
         super::shared_by_size(
-            "gradient_boosting",
+            crate::model::Family::GradientBoosting.id(),
             group,
             |m| m.max_iter,
             |m, max_iter| Gbdt {
@@ -145,7 +145,7 @@ impl FittedGbdt {
     /// Log-odds of P(1) after the first `trees` trees.
     pub fn decision_after(&self, x: ArrayView2<f64>, trees: usize) -> Result<Array1<f64>> {
         let f = &self.fitted;
-        check_width("gradient_boosting", f.features, x)?;
+        check_width(crate::model::Family::GradientBoosting.id(), f.features, x)?;
         let used = &f.trees[..trees.min(f.trees.len())];
         let walk = |row: ndarray::ArrayView1<f64>| {
             let mut raw = f.baseline;
@@ -184,7 +184,7 @@ impl FittedGbdt {
         let f = &self.fitted;
         let bad = |what: String| {
             Err(Error::ModelFile {
-                source_name: "gradient_boosting".into(),
+                source_name: crate::model::Family::GradientBoosting.id().into(),
                 reason: what,
             })
         };
@@ -308,7 +308,7 @@ impl Fit for Gbdt {
         let mut trees = Vec::with_capacity(self.max_iter);
         for _ in 0..self.max_iter {
             for i in 0..n {
-                let q = 1.0 / (1.0 + (-raw[i]).exp());
+                let q = probability(raw[i]);
                 g[i] = q - f64::from(y[i]);
                 h[i] = q * (1.0 - q);
             }

@@ -162,7 +162,9 @@ impl FittedGbdt {
         if f.features > 64 || moves.iter().any(bad) {
             return None;
         }
-        if let Err(e) = super::check_width("gradient_boosting", f.features, x) {
+        if let Err(e) =
+            super::check_width(crate::model::Family::GradientBoosting.id(), f.features, x)
+        {
             return Some(Err(e));
         }
         let masks: Vec<u64> = moves

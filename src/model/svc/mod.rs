@@ -203,7 +203,7 @@ impl Svc {
             }
             Err(e) => group
                 .iter()
-                .map(|_| Err(Error::fit("svc", e.to_string())))
+                .map(|_| Err(Error::fit(crate::model::Family::Svc.id(), e.to_string())))
                 .collect(),
         }
     }
@@ -301,7 +301,7 @@ impl FittedSvc {
             || !finite
         {
             return Err(Error::shape(
-                "svc",
+                crate::model::Family::Svc.id(),
                 format!("{width} columns, one coefficient per vector, finite values, γ > 0"),
                 format!(
                     "{}×{} support vectors with {} coefficients, γ = {}",
@@ -319,7 +319,11 @@ impl FittedSvc {
     /// 1 + v). For an RBF kernel the squared distances are shared between the moves (only
     /// the moved columns' terms are recomputed); other kernels score each moved copy.
     pub fn decision_moves(&self, x: ArrayView2<f64>, moves: &[Move]) -> Result<Array2<f64>> {
-        check_width("svc", self.fitted.support.ncols(), x)?;
+        check_width(
+            crate::model::Family::Svc.id(),
+            self.fitted.support.ncols(),
+            x,
+        )?;
         if self.params.kernel == Kernel::Rbf {
             return Ok(decision::rbf_decision_moves(&self.fitted, x, moves));
         }
@@ -339,7 +343,7 @@ impl FittedSvc {
     /// [`decision_moves`](Self::decision_moves) through Platt's sigmoid.
     pub fn predict_proba_moves(&self, x: ArrayView2<f64>, moves: &[Move]) -> Result<Array2<f64>> {
         let (a, b) = self.fitted.platt.ok_or_else(|| Error::Unsupported {
-            model: "svc".into(),
+            model: crate::model::Family::Svc.id().into(),
             reason: "fitted without probability; use Svc::with_probability for predict_proba"
                 .into(),
         })?;
@@ -370,7 +374,7 @@ impl Classifier for FittedSvc {
 
     fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
         let (a, b) = self.fitted.platt.ok_or_else(|| Error::Unsupported {
-            model: "svc".into(),
+            model: crate::model::Family::Svc.id().into(),
             reason: "fitted without probability; use Svc::with_probability for predict_proba"
                 .into(),
         })?;
@@ -378,7 +382,11 @@ impl Classifier for FittedSvc {
     }
 
     fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        check_width("svc", self.fitted.support.ncols(), x)?;
+        check_width(
+            crate::model::Family::Svc.id(),
+            self.fitted.support.ncols(),
+            x,
+        )?;
         Ok(decision::decision(self.params.kernel, &self.fitted, x))
     }
 }
@@ -408,10 +416,5 @@ pub(crate) struct RbfParts<'a> {
 
 /// Platt's sigmoid 1 / (1 + exp(A·d + B)), evaluated without overflow.
 pub(crate) fn platt(a: f64, b: f64, d: f64) -> f64 {
-    let t = a * d + b;
-    if t >= 0.0 {
-        (-t).exp() / (1.0 + (-t).exp())
-    } else {
-        1.0 / (1.0 + t.exp())
-    }
+    crate::stats::sigmoid(-(a * d + b))
 }

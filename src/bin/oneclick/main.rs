@@ -4,204 +4,30 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use oneclick::campaign::CampaignOptions;
-use oneclick::clean::CleaningOptions;
-use oneclick::evaluate::EvaluateOptions;
+use clap::Parser;
 use oneclick::fetch;
-use oneclick::monitor::MonitorOptions;
-use oneclick::study::{Study, StudyOptions};
+use oneclick::params::Parameters;
+use oneclick::score::SavedModel;
+use oneclick::study::{SEED_KEYS, Study};
 use oneclick::synth::{self, Drift, OutcomeOptions, Shift, SynthOptions};
 
-/// The «В один клик» purchase-activity study, headless.
-///
-/// Data are found in this order unless --data is given: $ONECLICK_DATA, data/raw/ (if it
-/// holds the four original files), /datasets/ (the course platform), data/synthetic/.
-#[derive(Parser, Debug)]
-#[command(name = "oneclick", version, about, long_about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
+mod cli;
 
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Run the study: load → validate → clean → merge → correlation → model search
-    /// (progress bar on a terminal); print a summary and write DIR/results.json. On bad
-    /// input: exit code 1, the error on stderr, nothing written.
-    Study {
-        /// Directory with market_file.csv, market_money.csv, market_time.csv, money.csv
-        /// (default: discovered, see above).
-        #[arg(long, value_name = "DIR")]
-        data: Option<PathBuf>,
-        /// Output directory for results.json (created if missing).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Robust z-score above which a period's revenue counts as an anomaly.
-        #[arg(long, default_value_t = CleaningOptions::default().anomaly_z, value_name = "Z")]
-        anomaly_z: f64,
-        /// Seed of every random step of the model: the train/test split, the folds, Platt
-        /// scaling, permutation importance, SHAP and the segmentation's folds.
-        #[arg(long, default_value_t = oneclick::segment::SegmentOptions::default().seed)]
-        seed: u64,
-        /// Also store the chosen fitted pipeline with the segment thresholds, the typical
-        /// levels the levers move towards and the offers' assumptions (JSON) for
-        /// `oneclick score`.
-        #[arg(long, value_name = "FILE")]
-        save_model: Option<PathBuf>,
-    },
-    /// Score a new snapshot (the same four files) with a model saved by `study
-    /// --save-model`: writes per customer the probability of decline, the segment, up to
-    /// three reasons (lever and effect), the offer's lever and its expected gain (a
-    /// model-based scenario) as CSV, the lever titles and offer texts once beside it
-    /// (FILE.levers.csv) and the segments' sizes (FILE.segments.csv). The snapshot is
-    /// validated and cleaned like the study's data; customers removed by cleaning are
-    /// listed, not scored. Customer ids need not be those of the training data (every
-    /// valid customer is scored); a missing column or a category the model has not seen
-    /// is an error naming file or customer, column and value, and nothing is written.
-    Score {
-        /// Model file written by `oneclick study --save-model`.
-        #[arg(long, value_name = "FILE")]
-        model: PathBuf,
-        /// Directory with the four CSV files of the snapshot.
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
-        /// Output CSV file (`id,probability,segment,reason_1,effect_1,…,lever,category,expected_gain`);
-        /// FILE.levers.csv holds the texts, FILE.segments.csv the segment sizes.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-    },
-    /// Draw a campaign: score a snapshot with a saved model and write one row per customer
-    /// with an offer that pays for itself (positive expected net gain; offers that need
-    /// consent only where it was given), randomised into a test arm (gets the offer) and a
-    /// control arm (gets nothing), stratified by lever × consent × risk band. Also writes
-    /// FILE.plan.json (the randomisation and the decision rule, for `evaluate`),
-    /// FILE.balance.csv (standardised mean difference between the arms of every feature
-    /// and of the probability; a warning names each |SMD| ≥ the limit) and FILE.levers.csv
-    /// (the offer texts once per lever and category). On bad input nothing is written.
-    Campaign {
-        /// Model file written by `oneclick study --save-model`.
-        #[arg(long, value_name = "FILE")]
-        model: PathBuf,
-        /// Directory with the four CSV files of the snapshot.
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
-        /// Output CSV file (`id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost`).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Seed of the randomisation; the same seed gives a byte-identical file.
-        #[arg(long, default_value_t = CampaignOptions::default().seed)]
-        seed: u64,
-        /// Share of each stratum drawn into the test arm.
-        #[arg(long, default_value_t = CampaignOptions::default().test_share, value_name = "F")]
-        test_share: f64,
-        /// |SMD| from which a feature counts as imbalanced between the arms.
-        #[arg(long, default_value_t = CampaignOptions::default().balance_limit, value_name = "SMD")]
-        balance_limit: f64,
-    },
-    /// Analyse a test three months later: decline rates per arm, their difference with a
-    /// Newcombe 95 % interval, z and Fisher p-values, profit per customer with a bootstrap
-    /// interval, the net gain after the offers' costs and the decision by the rule in the
-    /// campaign's plan — overall and per lever. OUTCOMES holds
-    /// `id,Покупательская активность,Прибыль` (label values as in the data; Прибыль the
-    /// average monthly profit over the three months, before the offers' costs); campaign
-    /// customers without an outcome are counted (attrition) and left out of the rates.
-    Evaluate {
-        /// Campaign file written by `oneclick campaign` (its FILE.plan.json beside it).
-        #[arg(long, value_name = "FILE")]
-        campaign: PathBuf,
-        /// Outcomes file.
-        #[arg(long, value_name = "FILE")]
-        outcomes: PathBuf,
-        /// Also write the analysis as JSON.
-        #[arg(long, value_name = "FILE")]
-        json: Option<PathBuf>,
-        /// Bootstrap resamples of the profit difference.
-        #[arg(long, default_value_t = EvaluateOptions::default().bootstrap)]
-        bootstrap: usize,
-        /// Seed of the bootstrap.
-        #[arg(long, default_value_t = EvaluateOptions::default().seed)]
-        seed: u64,
-    },
-    /// Compare a new snapshot with the training reference in the model file: population
-    /// stability index (PSI) of every feature (reference deciles for numbers, levels for
-    /// categories) and of the predicted probability, the at-risk share now and at training,
-    /// and the realised ROC-AUC, Brier score and calibration-in-the-large from the
-    /// snapshot's labels, with a retrain advice past the limits. Exit code 0 whatever the
-    /// status (read it from the output or --json).
-    Monitor {
-        /// Model file written by `oneclick study --save-model`.
-        #[arg(long, value_name = "FILE")]
-        model: PathBuf,
-        /// Directory with the four CSV files of the new snapshot.
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
-        /// Also write the result as JSON.
-        #[arg(long, value_name = "FILE")]
-        json: Option<PathBuf>,
-        /// PSI from which a distribution counts as shifted (warn).
-        #[arg(long, default_value_t = MonitorOptions::default().warn)]
-        warn: f64,
-        /// PSI from which the shift calls the model into question (alert).
-        #[arg(long, default_value_t = MonitorOptions::default().alert)]
-        alert: f64,
-    },
-    /// Generate synthetic data with the originals' columns, formats and quirks.
-    ///
-    /// With --month-ahead (or --drift): next month's snapshot of the same store, the stated
-    /// drift added to the listed features. With --outcomes-for: simulated outcomes of a
-    /// campaign drawn on the snapshot these options generate (each customer declines with
-    /// the generator's probability for their class, lower by --effect in the test arm),
-    /// written to --out as a file.
-    Synth {
-        /// Number of customers.
-        #[arg(long, default_value_t = 1300)]
-        customers: usize,
-        /// Random seed; the same seed gives byte-identical files.
-        #[arg(long, default_value_t = synth::DEFAULT_SEED)]
-        seed: u64,
-        /// Output directory (created if missing); with --outcomes-for, the outcomes file.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Next month's snapshot with the stated drift: Акционные_покупки +0.15,
-        /// Страниц_за_визит −2 (unless --drift is given).
-        #[arg(long)]
-        month_ahead: bool,
-        /// A drift `COLUMN=CHANGE` added to every customer's value of a numeric column of
-        /// market_file.csv (repeatable; implies --month-ahead).
-        #[arg(long, value_name = "COLUMN=CHANGE")]
-        drift: Vec<String>,
-        /// Simulate the outcomes of this campaign file's customers (drawn on the snapshot
-        /// --customers, --seed and the drift generate).
-        #[arg(long, value_name = "FILE")]
-        outcomes_for: Option<PathBuf>,
-        /// The known effect: the test arm's probability of decline is lower by this much.
-        #[arg(long, default_value_t = OutcomeOptions::default().effect)]
-        effect: f64,
-        /// Share of customers without an outcome.
-        #[arg(long, default_value_t = OutcomeOptions::default().attrition)]
-        attrition: f64,
-        /// Seed of the outcomes.
-        #[arg(long, default_value_t = OutcomeOptions::default().seed)]
-        outcome_seed: u64,
-    },
-    /// Download the four original files from the course's public URLs, verify their
-    /// sha256 and write them atomically (offline or on a mismatch nothing is written).
-    FetchData {
-        /// Destination directory.
-        #[arg(long, default_value = "data/raw", value_name = "DIR")]
-        dest: PathBuf,
-        /// Base URL (default: $ONECLICK_DATA_URL or the course's public dataset URL).
-        #[arg(long, value_name = "URL")]
-        base_url: Option<String>,
-        /// Timeout per file, in seconds.
-        #[arg(long, default_value_t = 60)]
-        timeout: u64,
-    },
-}
+use cli::{Cli, Command, ParamArgs};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::FAILURE,
+            };
+        }
+    };
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -218,6 +44,85 @@ fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> oneclick
     oneclick::io::write_creating_dir(path, &bytes)?;
     println!("wrote {}", path.display());
     Ok(())
+}
+
+/// The model search's progress bar: its length is the search's own count of fits.
+struct Bar(indicatif::ProgressBar);
+
+impl oneclick::progress::Tally for Bar {
+    fn add(&self, n: usize) {
+        self.0.inc(n as u64);
+    }
+    fn set_total(&self, total: usize) {
+        self.0.set_length(total as u64);
+    }
+}
+
+/// The parameters of a command: `--params`, `$ONECLICK_PARAMS`, the model's record or
+/// the defaults, then `--set`.
+fn parameters(
+    args: &ParamArgs,
+    model: Option<(&SavedModel, &std::path::PathBuf)>,
+) -> oneclick::Result<Parameters> {
+    let source = model.map(|(_, path)| path.display().to_string());
+    Parameters::for_command(
+        args.params.as_deref(),
+        model
+            .zip(source.as_deref())
+            .map(|((m, _), s)| (m.parameters.as_slice(), s)),
+        &args.set,
+    )
+}
+
+/// The offers' assumptions of `p` replace the model's when they differ (a change the
+/// command prints).
+fn use_offer_parameters(model: &mut SavedModel, p: &Parameters) {
+    if p.options.offers != model.assumptions {
+        println!("  the offers' assumptions differ from the model's: the parameters' are used");
+        model.assumptions = p.options.offers.clone();
+    }
+}
+
+/// The four CSV files of a data directory.
+fn input_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    oneclick::schema::FileId::ALL
+        .iter()
+        .map(|f| dir.join(f.file_name()))
+        .collect()
+}
+
+/// Refuses, before any work, outputs of a command that reads a model and a snapshot
+/// when one of them is an input or a directory.
+fn check_model_command(
+    model: &std::path::Path,
+    data: &std::path::Path,
+    params: &ParamArgs,
+    flag: &str,
+    outputs: &[PathBuf],
+) -> oneclick::Result<()> {
+    let files = input_files(data);
+    let mut inputs: Vec<(&str, &std::path::Path)> = vec![("--model", model)];
+    inputs.extend(files.iter().map(|f| ("--data", f.as_path())));
+    if let Some(f) = &params.params {
+        inputs.push(("--params", f));
+    }
+    let flags: Vec<String> = outputs
+        .iter()
+        .enumerate()
+        .map(|(k, _)| {
+            if k == 0 {
+                flag.to_string()
+            } else {
+                format!("{flag} (its side file)")
+            }
+        })
+        .collect();
+    let outputs: Vec<(&str, &std::path::Path)> = flags
+        .iter()
+        .map(String::as_str)
+        .zip(outputs.iter().map(PathBuf::as_path))
+        .collect();
+    oneclick::io::check_outputs(&inputs, &outputs)
 }
 
 /// `COLUMN=CHANGE` → a drift shift.
@@ -250,39 +155,90 @@ fn run(command: Command) -> oneclick::Result<()> {
             anomaly_z,
             seed,
             save_model,
+            params,
         } => {
-            let options = StudyOptions {
-                data,
-                cleaning: CleaningOptions::default().anomaly_z(anomaly_z),
-                ..StudyOptions::default()
+            let mut p = parameters(&params, None)?;
+            if let Some(z) = anomaly_z {
+                p.set_by_flag("--anomaly-z", "cleaning.anomaly_z", z)?;
             }
-            .with_seed(seed);
-            let fits = options.selection.candidates.len() * options.selection.search.folds;
-            let bar = indicatif::ProgressBar::new(fits as u64).with_style(
+            if let Some(seed) = seed {
+                for key in SEED_KEYS {
+                    p.set_by_flag("--seed", key, seed)?;
+                }
+            }
+            println!("{}", p.describe());
+            // Destinations first: nothing is computed for a result that cannot be written.
+            let data_files = data.as_ref().map(|d| input_files(d)).unwrap_or_default();
+            let mut inputs: Vec<(&str, &std::path::Path)> =
+                data_files.iter().map(|f| ("--data", f.as_path())).collect();
+            if let Some(f) = &params.params {
+                inputs.push(("--params", f));
+            }
+            let results = out.join("results.json");
+            let index = out.join("index.html");
+            let mut outputs = vec![("--out", results.as_path()), ("--out", index.as_path())];
+            if let Some(m) = &save_model {
+                outputs.push(("--save-model", m));
+            }
+            if out.is_file() {
+                return Err(oneclick::Error::InvalidArgument(format!(
+                    "--out {}: is a file; expected a directory to write the results into",
+                    out.display()
+                )));
+            }
+            oneclick::io::check_outputs(&inputs, &outputs)?;
+            let mut options = p.options.clone();
+            options.data = data;
+            let bar = Bar(indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template(
                     "model search {bar:40} {pos}/{len} fits, {elapsed_precise} (eta {eta})",
                 )
                 .expect("valid template"),
-            );
-            let tick = |n: usize| bar.inc(n as u64);
-            let study = Study::run_with_progress(&options, Some(&tick));
-            bar.finish_and_clear();
+            ));
+            let study = Study::run_with_progress(&options, Some(&bar));
+            bar.0.finish_and_clear();
             let study = study?;
             print!("{}", study.summary());
-            let written = oneclick::report::write_all(&study, &out)?;
+            let extra = match &save_model {
+                Some(path) => {
+                    let mut model = SavedModel::from_study(&study)?;
+                    model.parameters = p.record();
+                    vec![(path.clone(), serde_json::to_vec(&model)?)]
+                }
+                None => Vec::new(),
+            };
+            let written = oneclick::report::write_all_with(&study, &out, extra)?;
             println!(
                 "wrote {} files into {} (results.json, index.html, figures/)",
-                written.len(),
+                written.len() - usize::from(save_model.is_some()),
                 out.display()
             );
             if let Some(path) = save_model {
-                oneclick::score::SavedModel::from_study(&study)?.save(&path)?;
-                println!("saved the model to {}", path.display());
+                println!(
+                    "saved the deployed model ({} fold models, {}) to {}",
+                    study
+                        .segmentation
+                        .oof
+                        .as_ref()
+                        .map_or(0, |o| o.models.len()),
+                    study.selection.best_cv.family(),
+                    path.display()
+                );
             }
         }
-        Command::Score { model, data, out } => {
+        Command::Score {
+            model,
+            data,
+            out,
+            params,
+        } => {
+            let outputs = oneclick::score::Scores::outputs(&out);
+            check_model_command(&model, &data, &params, "--out", &outputs)?;
             let t = std::time::Instant::now();
-            let m = oneclick::score::SavedModel::load(&model)?;
+            let mut m = SavedModel::load(&model)?;
+            let p = parameters(&params, Some((&m, &model)))?;
+            println!("{}", p.describe());
+            use_offer_parameters(&mut m, &p);
             let read_model = t.elapsed().as_secs_f64();
             let scores = oneclick::score::score(&m, &data)?;
             let w = std::time::Instant::now();
@@ -386,15 +342,26 @@ fn run(command: Command) -> oneclick::Result<()> {
             seed,
             test_share,
             balance_limit,
+            params,
         } => {
+            let outputs = oneclick::campaign::CampaignRun::outputs(&out);
+            check_model_command(&model, &data, &params, "--out", &outputs)?;
             let t = std::time::Instant::now();
-            let m = oneclick::score::SavedModel::load(&model)?;
-            let options = CampaignOptions {
-                seed,
-                test_share,
-                balance_limit,
-                ..CampaignOptions::default()
-            };
+            let mut m = SavedModel::load(&model)?;
+            let mut p = parameters(&params, Some((&m, &model)))?;
+            if let Some(v) = seed {
+                p.set_by_flag("--seed", "launch.campaign.seed", v)?;
+            }
+            if let Some(v) = test_share {
+                p.set_by_flag("--test-share", "launch.campaign.test_share", v)?;
+            }
+            if let Some(v) = balance_limit {
+                p.set_by_flag("--balance-limit", "launch.campaign.balance_limit", v)?;
+            }
+            println!("{}", p.describe());
+            use_offer_parameters(&mut m, &p);
+            let options = p.launch.campaign;
+            let (seed, balance_limit) = (options.seed, options.balance_limit);
             let run = oneclick::campaign::run(&m, &data, &options)?;
             run.write(&out)?;
             let secs = t.elapsed().as_secs_f64();
@@ -458,10 +425,33 @@ fn run(command: Command) -> oneclick::Result<()> {
             json,
             bootstrap,
             seed,
+            params,
         } => {
+            let plan = oneclick::evaluate::Campaign::plan_path(&campaign);
+            let mut inputs = vec![
+                ("--campaign", campaign.as_path()),
+                ("--campaign (its plan)", plan.as_path()),
+                ("--outcomes", outcomes.as_path()),
+            ];
+            if let Some(f) = &params.params {
+                inputs.push(("--params", f));
+            }
+            let outputs: Vec<(&str, &std::path::Path)> =
+                json.iter().map(|j| ("--json", j.as_path())).collect();
+            oneclick::io::check_outputs(&inputs, &outputs)?;
+            let mut p = parameters(&params, None)?;
+            if let Some(v) = bootstrap {
+                p.set_by_flag("--bootstrap", "launch.evaluation.bootstrap", v)?;
+            }
+            if let Some(v) = seed {
+                p.set_by_flag("--seed", "launch.evaluation.seed", v)?;
+            }
+            println!("{}", p.describe());
+            let options = p.launch.evaluation;
+            let (bootstrap, seed) = (options.bootstrap, options.seed);
             let c = oneclick::evaluate::Campaign::read(&campaign)?;
             let o = oneclick::evaluate::read_outcomes(&outcomes, &c)?;
-            let e = oneclick::evaluate::evaluate(&c, &o, &EvaluateOptions { bootstrap, seed })?;
+            let e = oneclick::evaluate::evaluate(&c, &o, &options)?;
             println!(
                 "campaign {}: {} customers; {} without an outcome (attrition: {} test, {} control), left out of the rates",
                 campaign.display(),
@@ -510,14 +500,20 @@ fn run(command: Command) -> oneclick::Result<()> {
             json,
             warn,
             alert,
+            params,
         } => {
+            let outputs: Vec<std::path::PathBuf> = json.iter().cloned().collect();
+            check_model_command(&model, &data, &params, "--json", &outputs)?;
             let t = std::time::Instant::now();
-            let m = oneclick::score::SavedModel::load(&model)?;
-            let options = MonitorOptions {
-                warn,
-                alert,
-                ..MonitorOptions::default()
-            };
+            let m = SavedModel::load(&model)?;
+            let mut p = parameters(&params, Some((&m, &model)))?;
+            if let Some(v) = warn {
+                p.set_by_flag("--warn", "launch.monitor.warn", v)?;
+            }
+            if let Some(v) = alert {
+                p.set_by_flag("--alert", "launch.monitor.alert", v)?;
+            }
+            let options = p.launch.monitor;
             let r = oneclick::monitor::run(&m, &data, &options)?;
             println!(
                 "status: {:?} — {} customers in {:.2} s (trained on {} customers)",
@@ -526,6 +522,7 @@ fn run(command: Command) -> oneclick::Result<()> {
                 t.elapsed().as_secs_f64(),
                 m.reference.customers
             );
+            println!("{}", p.describe());
             let mut rows: Vec<(&str, f64, oneclick::monitor::Status)> = r
                 .features
                 .iter()

@@ -19,6 +19,15 @@ use crate::schema::FileId;
 use crate::search::{ModelSelection, SelectionOptions};
 use crate::segment::SegmentOptions;
 
+mod record;
+mod results;
+
+pub use record::{DEFAULT_SOURCE, ParameterValue, element_id, parameter_leaves};
+pub use results::{
+    BestResult, CalibrationResult, CorrelationResult, DataResult, DroppedResult, FileResult,
+    FixResult, ImportanceResult, MatrixResult, ModelResult, Results, TableResult,
+};
+
 /// What to run the study on and how: the options of every step, each with its documented
 /// defaults. Serialised (without the data directory and the grid) it is the notebooks'
 /// parameter file, `notebooks/parameters.jsonc` ([`crate::params`]).
@@ -42,9 +51,39 @@ pub struct StudyOptions {
     /// The offers' assumptions: horizon (3 months), loss share (0.5), each lever's
     /// assumed effect and cost, A/B α (0.05) and power (0.8).
     pub offers: OfferOptions,
+    /// Where each value came from, by dotted key (`selection.seed` → `--set`), as
+    /// `results.json` records it; a key not listed is the built-in default. Filled by
+    /// [`crate::params::Parameters`].
+    #[serde(skip)]
+    pub sources: BTreeMap<String, String>,
 }
 
+/// The keys [`StudyOptions::with_seed`] sets.
+pub const SEED_KEYS: [&str; 4] = [
+    "selection.seed",
+    "importance.seed",
+    "importance.shap.seed",
+    "segments.seed",
+];
+
 impl StudyOptions {
+    /// Every value used, with its source ([`sources`](Self::sources); `default` where
+    /// none is recorded).
+    pub fn parameters(&self) -> Result<Vec<ParameterValue>> {
+        Ok(parameter_leaves(&serde_json::to_value(self)?)
+            .into_iter()
+            .map(|(key, value)| ParameterValue {
+                source: self
+                    .sources
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| DEFAULT_SOURCE.to_string()),
+                key,
+                value,
+            })
+            .collect())
+    }
+
     /// Checks every step's options before any work, naming the parameter that is wrong.
     pub fn check(&self) -> Result<()> {
         self.cleaning.check()?;
@@ -59,6 +98,9 @@ impl StudyOptions {
     /// the folds, Platt scaling, permutation importance, SHAP and the segmentation's
     /// folds. The φK significance keeps its own seed ([`PhikOptions`]).
     pub fn with_seed(mut self, seed: u64) -> Self {
+        for key in SEED_KEYS {
+            self.sources.insert(key.to_string(), "--seed".to_string());
+        }
         self.selection.seed = seed;
         self.importance.seed = seed;
         self.importance.shap.seed = seed;
@@ -95,6 +137,8 @@ pub struct Study {
     pub offers: OfferPlan,
     /// Seconds per stage, in run order.
     pub timings: Vec<(String, f64)>,
+    /// The options the study ran with (and where each value came from).
+    pub options: StudyOptions,
 }
 
 impl Study {
@@ -107,7 +151,7 @@ impl Study {
     /// finished as the model search goes (out of `candidates × folds`).
     pub fn run_with_progress(
         options: &StudyOptions,
-        progress: Option<&(dyn Fn(usize) + Sync)>,
+        progress: Option<&dyn crate::progress::Tally>,
     ) -> Result<Study> {
         // Every step's options first: a bad parameter fails before any work.
         options.check()?;
@@ -201,6 +245,7 @@ impl Study {
             segmentation,
             offers,
             timings,
+            options: options.clone(),
         })
     }
 
@@ -258,6 +303,7 @@ impl Study {
             _ => (None, None),
         };
         Ok(Results {
+            parameters: self.options.parameters()?,
             data: DataResult {
                 source: self.raw.source.as_str().to_string(),
                 seed,
@@ -491,189 +537,4 @@ impl Study {
         crate::io::write_atomically(&path, &json)?;
         Ok(path)
     }
-}
-
-/// Content of `results.json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Results {
-    /// The data section.
-    pub data: DataResult,
-    /// φK of the model table.
-    pub correlation: CorrelationResult,
-    /// The best pipeline of each model family.
-    pub models: Vec<ModelResult>,
-    /// The chosen pipeline.
-    pub best: BestResult,
-    /// What drives its predictions.
-    pub importance: ImportanceResult,
-    /// The segments, the main one (high risk × high profit) first.
-    pub segments: Vec<crate::segment::Segment>,
-    /// Their thresholds.
-    pub segment_thresholds: crate::segment::Thresholds,
-    /// Calibration of the out-of-fold probabilities the money uses.
-    pub calibration: CalibrationResult,
-    /// Levers, per-customer reasons and offers, money, A/B plan.
-    pub offers: OfferPlan,
-    /// Seconds per stage.
-    pub timings: BTreeMap<String, f64>,
-}
-
-/// `results.json` → `calibration`: the out-of-fold probabilities' Brier score, skill,
-/// log-loss, mean against rate and reliability bins (flattened), the recalibration map
-/// when one was needed and the figures after it.
-#[derive(Debug, Clone, Serialize)]
-pub struct CalibrationResult {
-    /// As the fold models gave them.
-    #[serde(flatten)]
-    pub measured: crate::calibration::Calibration,
-    /// The Platt map applied (`null`: none was needed).
-    pub recalibration: Option<crate::calibration::PlattMap>,
-    /// After the map (`null` without one).
-    pub after: Option<crate::calibration::Calibration>,
-}
-
-/// `results.json` → `data`.
-#[derive(Debug, Clone, Serialize)]
-pub struct DataResult {
-    /// `original`, `synthetic` or `other`.
-    pub source: String,
-    /// Generator seed, for synthetic data.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
-    /// Customers generated, for synthetic data.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub customers: Option<usize>,
-    /// Per file.
-    pub files: BTreeMap<String, FileResult>,
-    /// Exact duplicate rows removed, per file.
-    pub duplicate_rows: BTreeMap<String, usize>,
-    /// Customers dropped by cleaning.
-    pub dropped: Vec<DroppedResult>,
-    /// Typo fixes.
-    pub fixes: Vec<FixResult>,
-    /// The model table.
-    pub model_table: TableResult,
-}
-
-/// `results.json` → `data.files.<name>`.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileResult {
-    /// Data rows read.
-    pub rows: usize,
-    /// Rows after cleaning.
-    pub rows_after_cleaning: usize,
-    /// sha256 of the file.
-    pub sha256: String,
-    /// Detected format.
-    pub format: String,
-}
-
-/// `results.json` → `data.dropped[]`.
-#[derive(Debug, Clone, Serialize)]
-pub struct DroppedResult {
-    /// Customer id.
-    pub id: i64,
-    /// `inactive` or `anomaly`.
-    pub rule: Rule,
-    /// Why.
-    pub reason: String,
-}
-
-/// `results.json` → `data.fixes[]`.
-#[derive(Debug, Clone, Serialize)]
-pub struct FixResult {
-    /// File name.
-    pub file: String,
-    /// Column.
-    pub column: String,
-    /// Misspelling.
-    pub from: String,
-    /// Correction.
-    pub to: String,
-    /// Rows changed.
-    pub rows: usize,
-}
-
-/// `results.json` → `data.model_table`.
-#[derive(Debug, Clone, Serialize)]
-pub struct TableResult {
-    /// Customers.
-    pub rows: usize,
-    /// Column names in order.
-    pub columns: Vec<String>,
-    /// Share of «Снизилась».
-    pub decline_rate: f64,
-}
-
-/// `results.json` → `correlation`.
-#[derive(Debug, Clone, Serialize)]
-pub struct CorrelationResult {
-    /// φK matrix over the target and the features.
-    pub phik: MatrixResult,
-    /// Significance (Z) matrix.
-    pub significance: MatrixResult,
-    /// How the significance was computed (`null`: not computed).
-    pub significance_method: Option<crate::corr::Significance>,
-    /// φK of each feature with the target, strongest first.
-    pub target: Vec<crate::corr::Association>,
-}
-
-/// A square matrix with its column names.
-#[derive(Debug, Clone, Serialize)]
-pub struct MatrixResult {
-    /// Model-table column names.
-    pub columns: Vec<String>,
-    /// Row-major values.
-    pub matrix: Vec<Vec<f64>>,
-}
-
-/// `results.json` → `models[]`: the best pipeline of one family.
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelResult {
-    /// `knn`, `decision_tree`, `logistic_regression` or `svc`.
-    pub family: String,
-    /// Scaler and hyper-parameters.
-    pub params: serde_json::Map<String, serde_json::Value>,
-    /// Mean ROC-AUC over the folds.
-    pub cv_roc_auc: f64,
-    /// Its standard deviation.
-    pub cv_roc_auc_std: f64,
-    /// ROC-AUC on the test part after a refit on the training part.
-    pub test_roc_auc: f64,
-}
-
-/// `results.json` → `best`: the chosen pipeline.
-#[derive(Debug, Clone, Serialize)]
-pub struct BestResult {
-    /// Its family.
-    pub family: String,
-    /// Scaler and hyper-parameters.
-    pub params: serde_json::Map<String, serde_json::Value>,
-    /// Mean ROC-AUC over the folds.
-    pub cv_roc_auc: f64,
-    /// Its standard deviation.
-    pub cv_roc_auc_std: f64,
-    /// ROC-AUC of P(«Снизилась») on the test part.
-    pub test_roc_auc: f64,
-    /// Decision threshold (F1-optimal on out-of-fold training predictions).
-    pub threshold: f64,
-    /// Test confusion matrix at the threshold.
-    pub confusion: crate::metrics::Confusion,
-    /// Pipelines searched.
-    pub candidates: usize,
-    /// Folds.
-    pub folds: usize,
-    /// Training customers.
-    pub train_rows: usize,
-    /// Test customers.
-    pub test_rows: usize,
-}
-
-/// `results.json` → `importance`, per source feature, most important first.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportanceResult {
-    /// Drop of test ROC-AUC when the feature is shuffled (10 repeats by default).
-    pub permutation: Vec<crate::explain::FeatureDrop>,
-    /// Mean |SHAP| of P(«Снизилась») over the test customers.
-    pub shap: Vec<crate::explain::MeanAbs>,
 }

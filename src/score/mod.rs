@@ -1,162 +1,26 @@
-//! A stored study model and scoring of new snapshots: the chosen fitted pipeline, the
-//! segment thresholds, the typical levels the levers move towards and the offers'
-//! assumptions, written as JSON by `oneclick study --save-model` and applied by
-//! `oneclick score` to the four files of a new month: every customer gets a probability,
-//! a segment, up to three reasons and one offer with its expected gain.
+//! The deployed study model and the scoring of snapshots: the study's cross-fitted fold
+//! models with the segment thresholds, the typical levels the levers move towards and the
+//! offers' assumptions, written as JSON by `oneclick study --save-model` and applied by
+//! `oneclick score` to the four files of a month: every customer gets a probability, a
+//! segment, up to three reasons and one offer with its expected gain.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::calibration::PlattMap;
-use crate::drift::Reference;
 use crate::error::{Error, Result};
-use crate::model::{Classifier, FittedPipeline};
-use crate::offers::{LEVERS, OfferOptions, Typical};
-use crate::segment::{SegmentKind, Thresholds};
+use crate::model::FittedPipeline;
+use crate::offers::LEVERS;
+use crate::segment::SegmentKind;
 
-/// Format tag of the model file (4: the training reference for `oneclick monitor`; 3:
-/// offers as per-lever effects in the features' units with their own costs, the
-/// probabilities' recalibration map; 2: per-customer offers, segments by identifier).
-pub const FORMAT: &str = "oneclick-model/4";
+mod saved;
+
+pub use saved::{FORMAT, FoldModel, SavedModel};
 
 /// Reasons kept per scored customer.
 pub const REASONS: usize = 3;
-
-/// Everything needed to score, explain and segment a new snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedModel {
-    /// [`FORMAT`].
-    pub format: String,
-    /// The chosen pipeline, fitted on the training part.
-    pub pipeline: FittedPipeline,
-    /// Segment thresholds.
-    pub thresholds: Thresholds,
-    /// Typical levels of the training customers whose activity held.
-    pub typical: Typical,
-    /// The probabilities' recalibration map (the identity unless the study's calibration
-    /// check asked for one).
-    pub recalibration: PlattMap,
-    /// The offers' assumptions (horizon, loss share, each lever's effect and cost).
-    pub assumptions: OfferOptions,
-    /// Feature columns the pipeline expects, in order.
-    pub features: Vec<String>,
-    /// Where the model was trained (data source and file checksums).
-    pub trained_on: String,
-    /// The training customers' distributions, at-risk share and the study's quality
-    /// figures, for `oneclick monitor`.
-    pub reference: Reference,
-}
-
-impl SavedModel {
-    /// The study's chosen pipeline (fitted on the training part) with the typical levels
-    /// of that same training part, the segment thresholds, the recalibration and the
-    /// offers' assumptions: one model gives every number of a scored customer.
-    pub fn from_study(study: &crate::study::Study) -> Result<SavedModel> {
-        let train = &study.selection.train;
-        let features = crate::split::take_rows(&study.table.features()?, train)?;
-        let y = study.table.target()?;
-        let yt: Vec<u8> = train.iter().map(|i| y[*i]).collect();
-        let recalibration = study.segmentation.recalibration;
-        let p: Vec<f64> = study
-            .selection
-            .best
-            .predict_proba(&features)?
-            .iter()
-            .map(|v| recalibration.apply(*v))
-            .collect();
-        let reference = Reference::of(
-            &features,
-            &yt,
-            &p,
-            study.segmentation.thresholds.risk,
-            study.selection.test_auc,
-            study.segmentation.calibration.brier,
-        )?;
-        Ok(SavedModel {
-            format: FORMAT.to_string(),
-            pipeline: study.selection.best.clone(),
-            thresholds: study.segmentation.thresholds.clone(),
-            typical: Typical::from_frame(&features, &yt)?,
-            recalibration,
-            assumptions: study.offers.assumptions.clone(),
-            features: study.table.feature_names(),
-            trained_on: format!(
-                "{}: {}",
-                study.raw.source.as_str(),
-                study
-                    .raw
-                    .files
-                    .iter()
-                    .map(|f| format!("{} sha256 {}", f.file.file_name(), &f.sha256[..16]))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            reference,
-        })
-    }
-
-    /// Writes the model as JSON (atomically).
-    pub fn save(&self, path: &Path) -> Result<()> {
-        crate::io::write_creating_dir(path, &serde_json::to_vec(self)?)
-    }
-
-    /// Reads a model file, checking its format and consistency
-    /// ([`from_json`](Self::from_json)).
-    pub fn load(path: &Path) -> Result<SavedModel> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Self::from_json(&bytes, &path.display().to_string())
-    }
-
-    /// Parses a model from JSON bytes (`source` names them in errors): the format tag
-    /// must be [`FORMAT`], the thresholds finite and the pipeline consistent
-    /// ([`FittedPipeline::check`]), so a damaged or tampered file is an error here and
-    /// never a panic, a hang or a wrong score later.
-    pub fn from_json(bytes: &[u8], source: &str) -> Result<SavedModel> {
-        let file_error = |reason: String| Error::ModelFile {
-            source_name: source.to_string(),
-            reason,
-        };
-        // The format tag first, so another version's file is named as such rather than
-        // failing on a field that version lays out differently.
-        let format = serde_json::from_slice::<serde_json::Value>(bytes)
-            .ok()
-            .and_then(|v| v.get("format")?.as_str().map(str::to_string));
-        if let Some(f) = format.filter(|f| f != FORMAT) {
-            return Err(file_error(format!(
-                "model format {f:?}, this version reads {FORMAT:?}"
-            )));
-        }
-        let m: SavedModel = serde_json::from_slice(bytes)
-            .map_err(|e| file_error(format!("not a oneclick model file ({e})")))?;
-        if m.format != FORMAT {
-            return Err(file_error(format!(
-                "model format {:?}, this version reads {FORMAT:?}",
-                m.format
-            )));
-        }
-        let t = &m.thresholds;
-        let r = &m.recalibration;
-        if let Some(v) = [t.risk, t.profit, t.promo, r.a, r.b]
-            .iter()
-            .find(|v| !v.is_finite())
-        {
-            return Err(file_error(format!(
-                "inconsistent model file: a segment threshold or the recalibration is {v}, expected a finite number"
-            )));
-        }
-        m.pipeline
-            .check()
-            .and_then(|_| m.typical.check(&m.features))
-            .and_then(|_| m.assumptions.check())
-            .and_then(|_| m.reference.check(&m.features))
-            .map_err(|e| file_error(format!("inconsistent model file: {e}")))?;
-        Ok(m)
-    }
-}
 
 /// Segment, reasons, offer lever, expected gain and the offer's cost of one customer.
 type Decided = (
@@ -225,7 +89,7 @@ pub fn score_raw(model: &SavedModel, raw: crate::RawData) -> Result<Scores> {
     score_prepared(model, &mut prepared)
 }
 
-/// A snapshot validated, cleaned, merged and transformed for a model.
+/// A snapshot validated, cleaned and merged for a model.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     /// One row per customer.
@@ -234,14 +98,11 @@ pub struct Prepared {
     pub features: polars::prelude::DataFrame,
     /// Customer ids, in row order.
     pub ids: Vec<i64>,
-    /// The features transformed by the model's preprocessing (emptied by
-    /// [`score_prepared`] once used).
-    pub x: ndarray::Array2<f64>,
     /// Customers removed by cleaning: `(id, reason)`.
     pub not_scored: Vec<(i64, String)>,
     /// The snapshot's directory (named in errors).
     pub data: std::path::PathBuf,
-    /// Wall-clock seconds per stage so far: `clean`, `merge`, `transform`.
+    /// Wall-clock seconds per stage so far: `clean`, `merge`.
     pub timings: Vec<(&'static str, f64)>,
 }
 
@@ -254,11 +115,31 @@ impl Prepared {
             reason: Box::new(reason),
         }
     }
+
+    /// The features of `rows`, transformed by `pipeline`'s preprocessing; a category the
+    /// pipeline has not seen is an error naming the customer.
+    pub fn transform(
+        &self,
+        pipeline: &FittedPipeline,
+        rows: &[usize],
+    ) -> Result<ndarray::Array2<f64>> {
+        let all = rows.len() == self.ids.len() && rows.iter().enumerate().all(|(r, i)| r == *i);
+        let transformed = if all {
+            pipeline.transform(&self.features)
+        } else {
+            pipeline.transform(&crate::split::take_rows(&self.features, rows)?)
+        };
+        transformed.map_err(|e| match e {
+            Error::UnknownCategory { row, .. } => {
+                self.customer(rows.get(row).copied().unwrap_or(row), e)
+            }
+            other => other,
+        })
+    }
 }
 
-/// Cleans, merges and transforms a loaded snapshot exactly like the study: the model's
-/// feature columns must match, and a category the model has not seen is an error naming
-/// the customer.
+/// Cleans and merges a loaded snapshot exactly like the study: the model's feature columns
+/// must match.
 pub fn prepare(model: &SavedModel, raw: crate::RawData) -> Result<Prepared> {
     let data = raw.dir.clone();
     let mut timings = Vec::new();
@@ -291,26 +172,14 @@ pub fn prepare(model: &SavedModel, raw: crate::RawData) -> Result<Prepared> {
         .iter()
         .map(|d| (d.id, d.reason.clone()))
         .collect();
-    let mut prepared = Prepared {
+    Ok(Prepared {
         table,
         features,
         ids,
-        x: ndarray::Array2::zeros((0, 0)),
         not_scored,
         data,
-        timings: Vec::new(),
-    };
-    // An unknown category stays structured, wrapped with the customer it belongs to.
-    prepared.x = model
-        .pipeline
-        .transform(&prepared.features)
-        .map_err(|e| match e {
-            Error::UnknownCategory { row, .. } => prepared.customer(row, e),
-            other => other,
-        })?;
-    lap("transform");
-    prepared.timings = timings;
-    Ok(prepared)
+        timings,
+    })
 }
 
 /// Probabilities, segments, reasons and offers of a prepared snapshot (takes its
@@ -322,25 +191,16 @@ pub fn score_prepared(model: &SavedModel, prepared: &mut Prepared) -> Result<Sco
         timings.push((stage, clock.elapsed().as_secs_f64()));
         clock = std::time::Instant::now();
     };
-    let x = std::mem::replace(&mut prepared.x, ndarray::Array2::zeros((0, 0)));
     let (table, features, ids) = (&prepared.table, &prepared.features, &prepared.ids);
     let customer = |row: usize, reason: Error| prepared.customer(row, reason);
     let consent = crate::offers::consent(features)?;
-    let wi = crate::offers::what_if_matrix(
-        &model.pipeline,
-        x.view(),
-        &model.typical,
-        &model.assumptions.levers,
-        &model.recalibration,
-        false,
-    )?;
-    drop(x);
+    let wi = model.what_if(prepared, &model.assumptions.levers)?;
     let p = &wi.p;
     if let Some(i) = p.iter().position(|v| !(0.0..=1.0).contains(v)) {
         return Err(customer(
             i,
             Error::Unsupported {
-                model: model.pipeline.model.family().to_string(),
+                model: model.family().to_string(),
                 reason: format!(
                     "the model gave the probability {}, not a number in [0, 1]; nothing is scored",
                     p[i]
@@ -353,8 +213,7 @@ pub fn score_prepared(model: &SavedModel, prepared: &mut Prepared) -> Result<Sco
     let promo = crate::frame::f64_values(&table.frame, crate::schema::PROMO_SHARE)?;
     let category = crate::frame::str_values(features, crate::schema::POPULAR_CATEGORY)?;
     let o = &model.assumptions;
-    let max_reasons = o.max_reasons.min(REASONS);
-    let price = crate::offers::pricing(&o.levers);
+    let price = crate::offers::pricing(o);
     // Each row on its own (order-preserving collect): thread-independent.
     let decided: Vec<Decided> = (0..ids.len())
         .into_par_iter()
@@ -362,28 +221,24 @@ pub fn score_prepared(model: &SavedModel, prepared: &mut Prepared) -> Result<Sco
             let segment = model
                 .thresholds
                 .primary(p[i], profit[i], promo[i], &category[i]);
-            let scale = profit[i] * o.horizon_months * o.loss_share;
-            let (reasons, candidates, lever) = crate::offers::choose(
+            let d = crate::offers::decide(
                 wi.full.row(i),
                 wi.offer.row(i),
                 consent[i],
-                max_reasons,
                 profit[i],
-                scale,
+                o,
                 &price,
             );
             let mut r = [None; REASONS];
-            for (slot, reason) in r.iter_mut().zip(&reasons) {
+            for (slot, reason) in r.iter_mut().zip(&d.reasons) {
                 let k = LEVERS
                     .iter()
                     .position(|l| l.id == reason.lever)
                     .unwrap_or(0);
                 *slot = Some((k as u8, reason.effect));
             }
-            let (gain, cost) = lever
-                .and_then(|k| candidates.iter().find(|c| c.lever == LEVERS[k].id))
-                .map_or((0.0, 0.0), |c| (c.net_gain, c.cost));
-            (segment, r, lever.map(|k| k as u8), gain, cost)
+            let (gain, cost) = d.chosen().map_or((0.0, 0.0), |c| (c.net_gain, c.cost));
+            (segment, r, d.lever.map(|k| k as u8), gain, cost)
         })
         .collect();
     // One shared name per segment and per category met in the snapshot.
@@ -452,6 +307,15 @@ impl Scores {
         counts
     }
 
+    /// Every file [`write_csv`](Self::write_csv) writes for `path`.
+    pub fn outputs(path: &Path) -> [std::path::PathBuf; 3] {
+        [
+            path.to_path_buf(),
+            Self::levers_path(path),
+            Self::segments_path(path),
+        ]
+    }
+
     /// The file [`write_csv`](Self::write_csv) puts the segment sizes in, beside `path`:
     /// `scores.csv` → `scores.segments.csv`.
     pub fn segments_path(path: &Path) -> std::path::PathBuf {
@@ -501,7 +365,7 @@ impl Scores {
             .map_err(|e| Error::io("levers.csv", e.into_error()))
     }
 
-    /// Writes, each atomically:
+    /// Writes as one set ([`crate::io::write_set`], `path` renamed last):
     /// - `path`: `id,probability,segment,reason_1,effect_1,reason_2,effect_2,reason_3,effect_3,lever,category,expected_gain`
     ///   (lever identifiers; effects and gain with 6 decimals; empty where none);
     /// - [`levers_path`](Self::levers_path): `lever,title,actionable,needs_consent,category,offer`,
@@ -561,8 +425,10 @@ impl Scores {
         let summary = summary
             .into_inner()
             .map_err(|e| Error::io(path, e.into_error()))?;
-        crate::io::write_creating_dir(&Self::segments_path(path), &summary)?;
-        crate::io::write_atomically(&Self::levers_path(path), &levers)?;
-        crate::io::write_atomically(path, &bytes)
+        crate::io::write_set(&[
+            (path.to_path_buf(), bytes),
+            (Self::levers_path(path), levers),
+            (Self::segments_path(path), summary),
+        ])
     }
 }
