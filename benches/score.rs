@@ -1,8 +1,13 @@
 //! Scoring, campaign and monitoring at scale: `cargo bench --bench score` (`-- --customers
-//! N`, default 1 000 000).
+//! N`, default 1 000 000; `-- --gbdt` for the model users get above about 12 000
+//! customers).
 //!
-//! Fits the study on the embedded synthetic data (`data/synthetic/`) and saves its model,
-//! generates N synthetic customers (seed 1), then runs each command in a fresh child
+//! Fits the study on the embedded synthetic data (`data/synthetic/`, where the chosen
+//! family is an RBF SVC) — or, with `--gbdt`, on 12 000 synthetic customers (seed 7) with
+//! the gradient-boosting part of the grid, the family the full grid chooses at that size —
+//! and saves its deployed model (the five cross-fitted fold models), generates N synthetic
+//! customers (seed 1; those whose ids the study had are scored by their fold model, the
+//! others by the average of the five), then runs each command in a fresh child
 //! process per repetition, so each peak resident memory (VmHWM) belongs to that command
 //! alone:
 //! - `score`: load → validate → clean → merge → predict with every what-if → segment →
@@ -13,8 +18,8 @@
 //!   labels' quality, as `oneclick monitor`.
 //!
 //! Prints the stages, customers per second and peak memory (median of 3); asserts nothing:
-//! the goals (score and campaign ≥ 100 000 customers/s and ≤ 2 GiB, monitor ≤ 10 s) are
-//! read off the output.
+//! the goals (score and campaign: 100 000 customers in under a minute and ≤ 2 GiB; monitor
+//! ≤ 10 s) are read off the output.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -93,13 +98,21 @@ fn main() {
     let _ = std::fs::remove_dir_all(&work);
     let data = work.join("data");
 
-    let options = StudyOptions {
+    let gbdt = std::env::args().any(|a| a == "--gbdt");
+    let mut options = StudyOptions {
         data: Some(Data::project_dir().join("data/synthetic")),
         ..StudyOptions::default()
     };
+    if gbdt {
+        let train = work.join("train");
+        synth::write(&SynthOptions::new(12_000, 7), &train).expect("synth");
+        options.data = Some(train);
+        options.selection.candidates =
+            oneclick::search::family_grid(oneclick::model::Family::GradientBoosting);
+    }
     let study = Study::run(&options).expect("study");
     let model_path = work.join("model.json");
-    oneclick::score::SavedModel::from_study(&study)
+    SavedModel::from_study(&study)
         .expect("model")
         .save(&model_path)
         .expect("model");
@@ -155,8 +168,8 @@ fn main() {
         let (goal, met) = match command {
             "monitor" => ("≤ 10 s", *total <= 10.0),
             _ => (
-                "≥ 100 000 customers/s and ≤ 2048 MiB",
-                rate >= 100_000.0 && peak <= 2048.0,
+                "100 000 customers in under a minute (≥ 1 667 customers/s) and ≤ 2048 MiB",
+                rate >= 100_000.0 / 60.0 && peak <= 2048.0,
             ),
         };
         println!("  goal {goal}: {}", if met { "met" } else { "NOT met" });

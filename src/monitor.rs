@@ -337,7 +337,7 @@ impl Monitoring {
                 .collect(),
         )
         .title(format!(
-            "Индекс стабильности популяции (PSI) против обучающих покупателей; внимание от {}, тревога от {}",
+            "Индекс стабильности популяции (PSI) против покупателей исследования; внимание от {}, тревога от {}",
             crate::labels::decimal_comma(&self.options.warn.to_string()),
             crate::labels::decimal_comma(&self.options.alert.to_string())
         ))
@@ -370,13 +370,15 @@ impl Monitoring {
         let (bins, _) = self.bins_of(feature)?;
         let pct = |v: f64| crate::labels::decimal_comma(&format!("{:.1}", v * 100.0));
         Ok(crate::display::Table::from_rows(
-            ["интервал", "при обучении, %", "сейчас, %"]
+            ["интервал", "в исследовании, %", "сейчас, %"]
                 .map(String::from)
                 .to_vec(),
             bins.iter()
                 .map(|(l, e, a)| vec![l.clone(), pct(*e), pct(*a)])
                 .collect(),
         )
-        .title(format!("{feature}: доли по интервалам обучающей выборки")))
+        .title(format!(
+            "{feature}: доли по интервалам покупателей исследования"
+        )))
     }
 }

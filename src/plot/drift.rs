@@ -18,12 +18,12 @@ pub fn drift_bins(bins: &[(String, f64, f64)], feature: &str, psi: f64) -> Resul
     let width =
         (labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32 * 7 + 16).min(330);
     let title = crate::labels::decimal_comma(&format!(
-        "{feature}: доли по интервалам обучающей выборки (PSI {psi:.3})"
+        "{feature}: доли по интервалам покупателей исследования (PSI {psi:.3})"
     ));
     Figure::draw(style::WIDTH, (90 + 34 * k as u32).max(220) + 26, |root| {
         let (strip, root) = root.split_vertically(26);
         for (i, (name, colour)) in [
-            ("при обучении", style::NEUTRAL),
+            ("в исследовании", style::NEUTRAL),
             ("сейчас", style::DECLINED),
         ]
         .into_iter()
