@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use oneclick::checked::Checked;
 use oneclick::corr::{PhikMatrix, PhikOptions, Significance};
 use oneclick::schema;
 
@@ -45,7 +46,14 @@ fn main() {
     let times: Vec<f64> = (0..20)
         .map(|_| {
             let t = Instant::now();
-            std::hint::black_box(PhikMatrix::compute(&frame, &interval, &only).expect("phik"));
+            std::hint::black_box(
+                PhikMatrix::compute(
+                    &frame,
+                    &interval,
+                    &Checked::new(only.clone()).expect("options"),
+                )
+                .expect("phik"),
+            );
             t.elapsed().as_secs_f64()
         })
         .collect();
@@ -59,7 +67,10 @@ fn main() {
         significance: Some(Significance::Asymptotic),
     };
     let t = Instant::now();
-    std::hint::black_box(PhikMatrix::compute(&frame, &interval, &asym).expect("phik"));
+    std::hint::black_box(
+        PhikMatrix::compute(&frame, &interval, &Checked::new(asym).expect("options"))
+            .expect("phik"),
+    );
     println!(
         "φK + asymptotic significance: {:.4} s",
         t.elapsed().as_secs_f64()
@@ -69,7 +80,7 @@ fn main() {
         .map(|_| {
             let t = Instant::now();
             std::hint::black_box(
-                PhikMatrix::compute(&frame, &interval, &PhikOptions::default()).expect("phik"),
+                PhikMatrix::compute(&frame, &interval, &Checked::default()).expect("phik"),
             );
             t.elapsed().as_secs_f64()
         })

@@ -54,8 +54,7 @@ fn child(spec: &str) {
             (scores.rows.len(), scores.timings, w.elapsed().as_secs_f64())
         }
         "campaign" => {
-            let run = oneclick::campaign::run(&model, dir, &CampaignOptions::default())
-                .expect("campaign");
+            let run = oneclick::campaign::run(&model, dir, &Checked::default()).expect("campaign");
             let w = Instant::now();
             run.write(&dir.join("campaign.csv")).expect("write");
             (
@@ -65,8 +64,7 @@ fn child(spec: &str) {
             )
         }
         "monitor" => {
-            let m =
-                oneclick::monitor::run(&model, dir, &MonitorOptions::default()).expect("monitor");
+            let m = oneclick::monitor::run(&model, dir, &Checked::default()).expect("monitor");
             let w = Instant::now();
             let json = serde_json::to_vec_pretty(&m).expect("json");
             std::fs::write(dir.join("monitor.json"), json).expect("write");
@@ -110,7 +108,7 @@ fn main() {
         options.selection.candidates =
             oneclick::search::family_grid(oneclick::model::Family::GradientBoosting);
     }
-    let study = Study::run(&options).expect("study");
+    let study = Study::run(&Checked::new(options).expect("options")).expect("study");
     let model_path = work.join("model.json");
     SavedModel::from_study(&study)
         .expect("model")

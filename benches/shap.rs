@@ -14,6 +14,7 @@ mod common;
 use std::process::Command;
 use std::time::Instant;
 
+use oneclick::checked::Checked;
 use oneclick::explain::{ShapOptions, background_rows, permutation_importance, permutation_shap};
 use oneclick::model::FittedModel;
 use oneclick::prelude::*;
@@ -22,13 +23,13 @@ use oneclick::search::take_rows;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let table = common::model_table();
-    let s = ModelSelection::run(&table, &SelectionOptions::default(), None).expect("selection");
+    let s = ModelSelection::run(&table, &Checked::default(), None).expect("selection");
     let x = table.features().unwrap();
     let (train, test) = (
         take_rows(&x, &s.train).unwrap(),
         take_rows(&x, &s.test).unwrap(),
     );
-    let options = ShapOptions::default();
+    let options = Checked::<ShapOptions>::default();
     println!(
         "explaining {} test customers of {} ({}), {} background rows, max_evals {}",
         test.height(),

@@ -19,7 +19,7 @@ fn main() {
     let mut runs = Vec::new();
     for _ in 0..3 {
         let t = std::time::Instant::now();
-        let study = Study::run(&StudyOptions::default()).expect("study");
+        let study = Study::run(&Checked::default()).expect("study");
         runs.push((t.elapsed().as_secs_f64(), study));
     }
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));

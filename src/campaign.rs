@@ -28,6 +28,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::checked::Checked;
 use crate::error::{Error, Result};
 use crate::evaluate::{Arm, CAMPAIGN_COLUMNS, CAMPAIGN_FORMAT, Campaign, CampaignPlan};
 use crate::offers::LEVERS;
@@ -59,9 +60,9 @@ impl Default for CampaignOptions {
     }
 }
 
-impl CampaignOptions {
+impl crate::checked::Check for CampaignOptions {
     /// Checks the options: a share strictly between 0 and 1, a positive limit.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if !(self.test_share > 0.0 && self.test_share < 1.0) {
             return Err(Error::parameter(
                 "launch.campaign.test_share",
@@ -136,8 +137,11 @@ pub struct CampaignRun {
 }
 
 /// Scores the snapshot in `data` with `model` and draws the campaign.
-pub fn run(model: &SavedModel, data: &Path, options: &CampaignOptions) -> Result<CampaignRun> {
-    options.check()?;
+pub fn run(
+    model: &SavedModel,
+    data: &Path,
+    options: &Checked<CampaignOptions>,
+) -> Result<CampaignRun> {
     let started = std::time::Instant::now();
     let raw = crate::Data::load(data)?;
     let load = started.elapsed().as_secs_f64();
@@ -150,9 +154,8 @@ pub fn run(model: &SavedModel, data: &Path, options: &CampaignOptions) -> Result
 pub fn run_raw(
     model: &SavedModel,
     raw: crate::RawData,
-    options: &CampaignOptions,
+    options: &Checked<CampaignOptions>,
 ) -> Result<CampaignRun> {
-    options.check()?;
     let mut prepared = crate::score::prepare(model, raw)?;
     let mut scores = crate::score::score_prepared(model, &mut prepared)?;
     let mut timings = std::mem::take(&mut scores.timings);
@@ -281,7 +284,7 @@ pub fn run_raw(
         sizes,
         balance,
         plan,
-        options: *options,
+        options: **options,
         timings,
     };
     run.plan.campaign_sha256 = crate::io::sha256_hex(&run.csv_bytes());

@@ -15,6 +15,7 @@
 //! | module | owns | may import |
 //! |---|---|---|
 //! | [`error`] | the one [`Error`] enum | — |
+//! | [`checked`] | [`checked::Checked`] parameter sets: checked once, then only read | error |
 //! | [`stats`] | distributions, ranks, mean/std (one denominator each, documented), median, special functions | — |
 //! | [`labels`] | Russian titles, headers, chart labels, numeral agreement | — |
 //! | [`display`] | [`display::Table`] (HTML), [`display::Figure`] (SVG) | error, labels |
@@ -68,6 +69,7 @@
 
 pub mod calibration;
 pub mod campaign;
+pub mod checked;
 pub mod clean;
 pub mod corr;
 pub mod data;

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checked::Checked;
 use crate::error::{Error, Result};
 use crate::score::SavedModel;
 
@@ -42,8 +43,21 @@ impl Default for MonitorOptions {
 }
 
 impl MonitorOptions {
+    /// The status of a PSI.
+    pub fn status(&self, psi: f64) -> Status {
+        if psi >= self.alert {
+            Status::Alert
+        } else if psi >= self.warn {
+            Status::Warn
+        } else {
+            Status::Ok
+        }
+    }
+}
+
+impl crate::checked::Check for MonitorOptions {
     /// Checks the limits: 0 < warn < alert, the quality limits positive.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if !(self.warn > 0.0 && self.warn < self.alert && self.alert.is_finite()) {
             return Err(Error::parameter(
                 "launch.monitor.warn",
@@ -65,17 +79,6 @@ impl MonitorOptions {
             }
         }
         Ok(())
-    }
-
-    /// The status of a PSI.
-    pub fn status(&self, psi: f64) -> Status {
-        if psi >= self.alert {
-            Status::Alert
-        } else if psi >= self.warn {
-            Status::Warn
-        } else {
-            Status::Ok
-        }
     }
 }
 
@@ -177,8 +180,11 @@ pub struct Monitoring {
 }
 
 /// Monitors the snapshot in `data` against `model`'s reference.
-pub fn run(model: &SavedModel, data: &Path, options: &MonitorOptions) -> Result<Monitoring> {
-    options.check()?;
+pub fn run(
+    model: &SavedModel,
+    data: &Path,
+    options: &Checked<MonitorOptions>,
+) -> Result<Monitoring> {
     let started = std::time::Instant::now();
     let raw = crate::Data::load(data)?;
     let load = started.elapsed().as_secs_f64();
@@ -191,9 +197,8 @@ pub fn run(model: &SavedModel, data: &Path, options: &MonitorOptions) -> Result<
 pub fn run_raw(
     model: &SavedModel,
     raw: crate::RawData,
-    options: &MonitorOptions,
+    options: &Checked<MonitorOptions>,
 ) -> Result<Monitoring> {
-    options.check()?;
     let prepared = crate::score::prepare(model, raw)?;
     let mut timings = prepared.timings.clone();
     let clock = std::time::Instant::now();
@@ -247,7 +252,7 @@ pub fn run_raw(
         reference_at_risk_share: r.at_risk_share,
         risk_threshold: risk,
         labels,
-        options: *options,
+        options: **options,
         timings,
     })
 }

@@ -2,6 +2,7 @@
 
 pub use crate::calibration::{self, Calibration, PlattMap};
 pub use crate::campaign::{self, CampaignOptions, CampaignRun};
+pub use crate::checked::{Check, Checked};
 pub use crate::clean::{Cleaned, CleaningOptions, CleaningReport, Rule};
 pub use crate::corr::{PhikMatrix, PhikOptions, Significance};
 pub use crate::data::{Data, DataDir, FileFormat, FileInfo, RawData, Source};

@@ -6,11 +6,12 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::{Calibration, PlattMap};
+use crate::checked::Checked;
 use crate::display::{Figure, Table};
 use crate::error::{Error, Result};
 use crate::labels;
 use crate::merge::ModelTable;
-use crate::model::{Fit, FittedPipeline, Pipeline};
+use crate::model::{FittedPipeline, Pipeline};
 use crate::schema;
 use crate::search::{cross_val_fit, stratified_kfold};
 
@@ -277,9 +278,9 @@ impl Default for SegmentOptions {
     }
 }
 
-impl SegmentOptions {
+impl crate::checked::Check for SegmentOptions {
     /// Checks every option against its domain.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if self.folds < 2 {
             return Err(Error::parameter("segments.folds", self.folds, "at least 2"));
         }
@@ -325,7 +326,7 @@ impl Segmentation {
         table: &ModelTable,
         pipeline: &Pipeline,
         risk: f64,
-        options: &SegmentOptions,
+        options: &Checked<SegmentOptions>,
     ) -> Result<Segmentation> {
         Segmentation::run_with_progress(table, pipeline, risk, options, None)
     }
@@ -335,11 +336,9 @@ impl Segmentation {
         table: &ModelTable,
         pipeline: &Pipeline,
         risk: f64,
-        options: &SegmentOptions,
+        options: &Checked<SegmentOptions>,
         progress: Option<&dyn crate::progress::Tally>,
     ) -> Result<Segmentation> {
-        options.check()?;
-        pipeline.model.check()?;
         let y = table.target()?;
         let folds = stratified_kfold(&y, options.folds, options.seed)?;
         let (p, models) = cross_val_fit(
@@ -373,9 +372,8 @@ impl Segmentation {
         table: &ModelTable,
         p: &[f64],
         risk: f64,
-        options: &SegmentOptions,
+        options: &Checked<SegmentOptions>,
     ) -> Result<Segmentation> {
-        options.check()?;
         let profit_quantile = options.profit_quantile;
         if p.len() != table.height() {
             return Err(Error::shape(

@@ -273,3 +273,36 @@ fn the_money_formula_the_probability_link_and_the_decision_are_written_once() {
         );
     }
 }
+
+#[test]
+fn parameter_sets_are_checked_once_where_checked_values_are_made() {
+    // Outside the rules themselves (`impl Check for …`, which compose their parts' rules)
+    // and `checked.rs` (`Checked::new`, deserialising), `.check()` stands only where a
+    // model validates its own hyper-parameters (the model layer's guard at fit, as linfa's
+    // unchecked parameters do) and where a file read back is validated.
+    let allowed = |f: &str| {
+        f == "checked.rs"
+            || f.starts_with("model/")
+            || f == "search/cv.rs"
+            || f == "drift.rs"
+            || f == "score/saved.rs"
+    };
+    let mut problems = Vec::new();
+    for (file, code) in code_files() {
+        let code = code.split("#[cfg(test)]").next().unwrap_or("");
+        let mut in_rules = false;
+        for line in code.lines() {
+            if line.starts_with("impl") {
+                in_rules = line.contains("Check for");
+            }
+            if line.contains(".check()") && !in_rules && !allowed(&file) {
+                problems.push(format!("{file}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "a consumer checks again (take a Checked value instead):\n{}",
+        problems.join("\n")
+    );
+}

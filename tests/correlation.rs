@@ -50,10 +50,11 @@ fn phik_matches_the_reference_library_on_the_originals() {
     let asymptotic = PhikMatrix::compute(
         &frame,
         &interval,
-        &PhikOptions {
+        &Checked::new(PhikOptions {
             bins: 10,
             significance: Some(Significance::Asymptotic),
-        },
+        })
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(asymptotic.columns, want.columns);
@@ -83,7 +84,7 @@ fn phik_matches_the_reference_library_on_the_originals() {
 
     // The hybrid method simulates; another generator gives another sample, so the
     // tolerance is that of two seeds of the reference library (≈ 0.1) with margin.
-    let hybrid = PhikMatrix::compute(&frame, &interval, &PhikOptions::default()).unwrap();
+    let hybrid = PhikMatrix::compute(&frame, &interval, &Checked::default()).unwrap();
     let (d, i, j) = max_diff(
         hybrid.significance.as_ref().unwrap(),
         &want.significance_hybrid,
@@ -130,8 +131,8 @@ fn phik_is_deterministic() {
     let frame = table.frame.drop(schema::ID).unwrap();
     let cols = schema::interval_columns();
     let interval: Vec<&str> = cols.iter().map(String::as_str).collect();
-    let a = PhikMatrix::compute(&frame, &interval, &PhikOptions::default()).unwrap();
-    let b = PhikMatrix::compute(&frame, &interval, &PhikOptions::default()).unwrap();
+    let a = PhikMatrix::compute(&frame, &interval, &Checked::default()).unwrap();
+    let b = PhikMatrix::compute(&frame, &interval, &Checked::default()).unwrap();
     assert_eq!(a, b);
     let ranking = a.ranking(schema::TARGET).unwrap();
     assert_eq!(ranking.len(), 16);

@@ -3,6 +3,7 @@
 //! interval's coverage over simulated trials with a known effect, the decision rule, and
 //! outcome files that are refused with the file, line, column and value named.
 
+use oneclick::checked::Checked;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -151,7 +152,7 @@ fn outcomes(
 
 #[test]
 fn the_decision_follows_the_plan_and_attrition_is_counted() {
-    let options = EvaluateOptions::default();
+    let options = Checked::<EvaluateOptions>::default();
     // 400 per arm: 30 % against 45 % declined, break-even 2 p.p. → roll out
     let c = campaign(400, 0.02);
     let e = evaluate(&c, &outcomes(&c, 120, 180, 0), &options).unwrap();
@@ -197,7 +198,16 @@ fn the_decision_follows_the_plan_and_attrition_is_counted() {
     let o = outcomes(&c, 120, 180, 0);
     let a = evaluate(&c, &o, &options).unwrap();
     let b = evaluate(&c, &o, &options).unwrap();
-    let other = evaluate(&c, &o, &EvaluateOptions { seed: 7, ..options }).unwrap();
+    let other = evaluate(
+        &c,
+        &o,
+        &Checked::new(EvaluateOptions {
+            seed: 7,
+            ..options.into_inner()
+        })
+        .unwrap(),
+    )
+    .unwrap();
     assert_eq!(a, b);
     assert_ne!(a.overall.profit_ci_low, other.overall.profit_ci_low);
     let json = serde_json::to_value(&a).unwrap();

@@ -4,6 +4,7 @@
 mod common;
 
 use ndarray::{Array1, Array2};
+use oneclick::checked::Checked;
 use oneclick::explain::{ShapOptions, exact_shapley, permutation_importance, permutation_shap};
 use oneclick::model::{
     Classifier, DecisionTree, Fit, FittedPipeline, Kernel, LogisticRegression, Model, Pipeline,
@@ -45,7 +46,7 @@ fn shap_is_additive_for_every_row_and_family() {
         let (p, test, _, train) = fitted(model);
         let rows: Vec<usize> = (0..20).collect();
         let explain = take_rows(&test, &rows).unwrap();
-        let e = permutation_shap(&p, &explain, &train, &ShapOptions::default()).unwrap();
+        let e = permutation_shap(&p, &explain, &train, &Checked::default()).unwrap();
         assert_eq!(e.values.dim(), (20, 16));
         let proba = p.predict_proba(&explain).unwrap();
         let diff = (&e.outputs() - &proba)
@@ -112,7 +113,13 @@ fn permutation_shap_converges_to_exact_shapley_values() {
         seed: 5,
         ..ShapOptions::default()
     };
-    let e = permutation_shap(&pipeline, &frame(&rows), &frame(&bg), &options).unwrap();
+    let e = permutation_shap(
+        &pipeline,
+        &frame(&rows),
+        &frame(&bg),
+        &Checked::new(options.clone()).unwrap(),
+    )
+    .unwrap();
     for i in 0..4 {
         let exact = exact_shapley(&f, rows.row(i), &bg, &groups).unwrap();
         let err = exact
@@ -168,7 +175,7 @@ fn shap_and_importance_do_not_depend_on_threads() {
             .unwrap();
         pool.install(|| {
             (
-                permutation_shap(&p, &explain, &train, &ShapOptions::default()).unwrap(),
+                permutation_shap(&p, &explain, &train, &Checked::default()).unwrap(),
                 permutation_importance(&p, &test, &y, 5, 3).unwrap(),
             )
         })
@@ -181,10 +188,11 @@ fn shap_and_importance_do_not_depend_on_threads() {
             &p,
             &explain,
             &train,
-            &ShapOptions {
+            &Checked::new(ShapOptions {
                 seed: 9,
                 ..Default::default()
-            }
+            })
+            .unwrap()
         )
         .unwrap()
         .values,
@@ -262,7 +270,7 @@ fn sampling_errors_follow_their_definitions() {
     // SHAP: standard deviation of |SHAP| over √n
     let rows: Vec<usize> = (0..40).collect();
     let explain = take_rows(&test, &rows).unwrap();
-    let e = permutation_shap(&p, &explain, &test, &ShapOptions::default()).unwrap();
+    let e = permutation_shap(&p, &explain, &test, &Checked::default()).unwrap();
     let se = e.mean_abs_std_error();
     for (j, v) in se.iter().enumerate() {
         let a: Vec<f64> = e.values.column(j).iter().map(|v| v.abs()).collect();

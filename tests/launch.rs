@@ -4,6 +4,7 @@
 
 mod common;
 
+use oneclick::checked::Checked;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -21,7 +22,8 @@ fn model() -> &'static SavedModel {
 }
 
 fn draw(options: &CampaignOptions) -> (CampaignRun, Vec<u8>) {
-    let run = oneclick::campaign::run(model(), &common::synthetic_dir(), options).unwrap();
+    let options = Checked::new(*options).unwrap();
+    let run = oneclick::campaign::run(model(), &common::synthetic_dir(), &options).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("campaign.csv");
     run.write(&path).unwrap();
@@ -120,12 +122,8 @@ fn the_campaign_is_stratified_seeded_balanced_and_respects_consent() {
 fn the_campaign_file_reads_back_and_bad_options_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out/campaign.csv");
-    let run = oneclick::campaign::run(
-        model(),
-        &common::synthetic_dir(),
-        &CampaignOptions::default(),
-    )
-    .unwrap();
+    let run =
+        oneclick::campaign::run(model(), &common::synthetic_dir(), &Checked::default()).unwrap();
     run.write(&path).unwrap();
     let read = Campaign::read(&path).unwrap();
     let built = run.to_campaign(&path);
@@ -178,7 +176,8 @@ fn the_campaign_file_reads_back_and_bad_options_write_nothing() {
             "max_draws",
         ),
     ] {
-        let e = oneclick::campaign::run(model(), &common::synthetic_dir(), &options)
+        let e = Checked::new(options)
+            .and_then(|o| oneclick::campaign::run(model(), &common::synthetic_dir(), &o))
             .unwrap_err()
             .to_string();
         assert!(e.contains(name), "{e}");
@@ -269,7 +268,7 @@ fn simulated_outcomes_carry_the_known_effect() {
         }))
         .unwrap(),
     };
-    let o = OutcomeOptions::default();
+    let o = Checked::<OutcomeOptions>::default();
     let outcomes = synth::outcomes(&truth, &campaign, &o).unwrap();
     assert_eq!(outcomes, synth::outcomes(&truth, &campaign, &o).unwrap());
     let missing = outcomes.iter().filter(|x| x.is_none()).count() as f64 / n as f64;
@@ -306,7 +305,7 @@ fn simulated_outcomes_carry_the_known_effect() {
 
 #[test]
 fn the_monitor_flags_the_shifted_feature_and_only_it() {
-    let options = MonitorOptions::default();
+    let options = Checked::<MonitorOptions>::default();
     // next month without drift: nothing moves
     let plain = snapshot(43, None);
     let m = oneclick::monitor::run(model(), plain.path(), &options).unwrap();
@@ -351,14 +350,11 @@ fn the_monitor_flags_the_shifted_feature_and_only_it() {
     assert_eq!(json["status"], "alert");
     assert_eq!(json["features"][0]["status"], "ok");
     // bad limits are named
-    let e = oneclick::monitor::run(
-        model(),
-        plain.path(),
-        &MonitorOptions {
-            warn: 0.3,
-            ..options
-        },
-    )
+    let e = Checked::new(MonitorOptions {
+        warn: 0.3,
+        ..*options
+    })
+    .and_then(|o| oneclick::monitor::run(model(), plain.path(), &o))
     .unwrap_err()
     .to_string();
     assert!(e.contains("warn") && e.contains("alert"), "{e}");

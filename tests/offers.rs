@@ -7,9 +7,10 @@
 mod common;
 
 use oneclick::calibration::PlattMap;
+use oneclick::checked::{Check, Checked};
 use oneclick::model::{Fit, LogisticRegression, Pipeline, Scaler};
 use oneclick::offers::{LEVERS, OfferOptions, OfferPlan, Typical, TypicalValue, what_if};
-use oneclick::segment::{SegmentOptions, Segmentation};
+use oneclick::segment::Segmentation;
 use polars::prelude::*;
 
 fn fitted(table: &oneclick::ModelTable) -> oneclick::model::FittedPipeline {
@@ -155,10 +156,10 @@ fn one_model_per_customer_the_best_paying_offer_and_no_dependence_on_threads() {
         &table,
         &Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0)),
         0.5,
-        &SegmentOptions::default(),
+        &Checked::default(),
     )
     .unwrap();
-    let options = OfferOptions::default();
+    let options = Checked::<OfferOptions>::default();
     let plan = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -273,9 +274,8 @@ fn one_model_per_customer_the_best_paying_offer_and_no_dependence_on_threads() {
 fn offers_need_the_fold_models() {
     let table = common::synthetic_table();
     let p = vec![0.5; table.height()];
-    let seg =
-        Segmentation::from_probabilities(&table, &p, 0.5, &SegmentOptions::default()).unwrap();
-    let e = OfferPlan::build(&table, &seg, &OfferOptions::default())
+    let seg = Segmentation::from_probabilities(&table, &p, 0.5, &Checked::default()).unwrap();
+    let e = OfferPlan::build(&table, &seg, &Checked::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("no fold models"), "{e}");

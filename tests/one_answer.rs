@@ -104,9 +104,7 @@ fn the_cli_and_the_notebooks_give_the_same_results_under_one_set() {
             .unwrap();
     p.apply_sets(["selection.seed=7"], ChangedBy::Set, "ONECLICK_SET")
         .unwrap();
-    let mut options = p.options.clone();
-    options.data = Some(data);
-    let study = Study::run(&options).unwrap();
+    let study = Study::run(&p.options.with_data(data)).unwrap();
     let notebook = serde_json::to_value(study.results().unwrap()).unwrap();
     assert_eq!(numbers(cli), numbers(notebook));
 }
@@ -215,7 +213,7 @@ fn a_campaign_on_the_study_snapshot_targets_the_study_offers_originals() {
 #[test]
 fn a_new_customer_is_scored_by_the_average_of_the_fold_models() {
     let table = common::synthetic_table();
-    let options = oneclick::segment::SegmentOptions::default();
+    let options = oneclick::checked::Checked::default();
     let pipeline = oneclick::model::Pipeline::new(
         oneclick::model::Scaler::Standard,
         oneclick::model::LogisticRegression::new(1.0),
@@ -512,6 +510,7 @@ fn the_progress_total_is_the_number_of_fits_made_under_halving() {
         .collect();
     let progress =
         oneclick::progress::Progress::every("fits", 0, std::time::Duration::from_secs(3600));
+    let options = oneclick::checked::Checked::new(options).unwrap();
     let s = oneclick::search::ModelSelection::run(&table, &options, Some(&progress)).unwrap();
     assert!(
         s.halving.is_some(),

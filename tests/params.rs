@@ -22,7 +22,7 @@ fn the_file_holds_the_documented_defaults_with_a_description_for_every_value() {
         "notebooks/parameters.jsonc differs from StudyOptions::default()"
     );
     assert_eq!(
-        p.launch,
+        *p.launch,
         oneclick::params::LaunchOptions::default(),
         "the launch section of notebooks/parameters.jsonc differs from LaunchOptions::default()"
     );
@@ -35,7 +35,7 @@ fn the_file_holds_the_documented_defaults_with_a_description_for_every_value() {
         );
     }
     assert!(p.leaves().len() > 40, "{}", p.leaves().len());
-    assert!(p.options.check().is_ok());
+    assert!(Checked::new((*p.options).clone()).is_ok());
 }
 
 #[test]
@@ -103,9 +103,9 @@ fn a_change_in_the_one_place_changes_what_the_later_notebooks_compute() {
         o
     };
     let run = |p: &Parameters| {
-        let o = small_grid(p.options.clone());
-        let table = raw.clean_with(o.cleaning).unwrap().merge().unwrap();
-        let selection = ModelSelection::run(&table, &o.selection, None).unwrap();
+        let o = Checked::new(small_grid((*p.options).clone())).unwrap();
+        let table = raw.clean_with(o.cleaning()).unwrap().merge().unwrap();
+        let selection = ModelSelection::run(&table, &o.selection(), None).unwrap();
         (table.height(), selection.train, selection.threshold)
     };
     let (rows, train, _) = run(&committed());

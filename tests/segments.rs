@@ -2,13 +2,14 @@
 
 mod common;
 
+use oneclick::checked::Checked;
 use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
-use oneclick::segment::{PROBABILITY, SegmentKind, SegmentOptions, Segmentation};
+use oneclick::segment::{PROBABILITY, SegmentKind, Segmentation};
 
 fn segmentation() -> (oneclick::ModelTable, Segmentation) {
     let table = common::synthetic_table();
     let pipeline = Pipeline::new(Scaler::Standard, Svc::new(Kernel::Rbf, 1.0));
-    let s = Segmentation::run(&table, &pipeline, 0.5, &SegmentOptions::default()).unwrap();
+    let s = Segmentation::run(&table, &pipeline, 0.5, &Checked::default()).unwrap();
     (table, s)
 }
 

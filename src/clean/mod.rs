@@ -24,6 +24,7 @@ mod report;
 
 use polars::prelude::*;
 
+use crate::checked::Checked;
 use crate::data::{IdIndex, RawData};
 use crate::error::{Error, Result};
 use crate::labels;
@@ -49,9 +50,11 @@ impl CleaningOptions {
         self.anomaly_z = z;
         self
     }
+}
 
+impl crate::checked::Check for CleaningOptions {
     /// Checks the parameters, naming the one that is wrong.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if !(self.anomaly_z.is_finite() && self.anomaly_z > 0.0) {
             return Err(Error::parameter(
                 "cleaning.anomaly_z",
@@ -209,18 +212,17 @@ impl Cleaned {
 impl RawData {
     /// Cleans with the default options.
     pub fn clean(&self) -> Result<Cleaned> {
-        clean(self, CleaningOptions::default())
+        clean(self, Checked::default())
     }
 
-    /// Cleans with explicit options.
-    pub fn clean_with(&self, options: CleaningOptions) -> Result<Cleaned> {
+    /// Cleans with explicit (checked) options.
+    pub fn clean_with(&self, options: Checked<CleaningOptions>) -> Result<Cleaned> {
         clean(self, options)
     }
 }
 
 /// Runs the cleaning rules on validated data.
-pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
-    options.check()?;
+pub fn clean(raw: &RawData, options: Checked<CleaningOptions>) -> Result<Cleaned> {
     let mut report = CleaningReport::default();
     let mut frames: Vec<DataFrame> = FileId::ALL.iter().map(|f| raw.frame(*f).clone()).collect();
     for (i, df) in frames.iter().enumerate() {
@@ -461,7 +463,7 @@ pub fn clean(raw: &RawData, options: CleaningOptions) -> Result<Cleaned> {
         market_time: it.next().expect("four"),
         money: it.next().expect("four"),
         report,
-        options,
+        options: *options,
     })
 }
 
@@ -586,6 +588,7 @@ pub(crate) fn index_of(df: &DataFrame) -> Result<(Vec<i64>, IdIndex)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checked::Check;
 
     #[test]
     fn robust_scale_of_known_values() {

@@ -4,6 +4,7 @@ use polars::prelude::*;
 
 use super::phik::{bin_uniform, codes_of, crosstab, phik_from_table};
 use super::significance::{Significance, significance_from_table};
+use crate::checked::Checked;
 use crate::display::Table;
 use crate::error::{Error, Result};
 use crate::labels;
@@ -30,10 +31,10 @@ impl Default for PhikOptions {
     }
 }
 
-impl PhikOptions {
+impl crate::checked::Check for PhikOptions {
     /// Checks the options, naming the one that is wrong: at least 2 bins, at least one
     /// simulation for the hybrid significance.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if self.bins < 2 {
             return Err(Error::parameter(
                 "correlation.bins",
@@ -83,16 +84,9 @@ impl PhikMatrix {
     pub fn compute<S: AsRef<str>>(
         df: &DataFrame,
         interval: &[S],
-        options: &PhikOptions,
+        options: &Checked<PhikOptions>,
     ) -> Result<PhikMatrix> {
         let interval: Vec<&str> = interval.iter().map(|s| s.as_ref()).collect();
-        if options.bins < 2 {
-            return Err(Error::parameter(
-                "correlation.bins",
-                options.bins,
-                "at least 2",
-            ));
-        }
         let mut columns = Vec::new();
         let mut codes = Vec::new();
         for c in df.columns() {
@@ -143,7 +137,7 @@ impl PhikMatrix {
             columns,
             phik,
             significance: options.significance.map(|_| sig),
-            options: options.clone(),
+            options: (**options).clone(),
         })
     }
 

@@ -20,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::checked::Checked;
 use crate::error::{Error, Result};
 use crate::stats::quantile_sorted;
 
@@ -51,9 +52,9 @@ impl Default for EvaluateOptions {
     }
 }
 
-impl EvaluateOptions {
+impl crate::checked::Check for EvaluateOptions {
     /// Checks the options: at least 100 resamples.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if !(100..=1_000_000).contains(&self.bootstrap) {
             return Err(Error::parameter(
                 "launch.evaluation.bootstrap",
@@ -181,9 +182,8 @@ pub struct Evaluation {
 pub fn evaluate(
     campaign: &Campaign,
     outcomes: &[Option<Outcome>],
-    options: &EvaluateOptions,
+    options: &Checked<EvaluateOptions>,
 ) -> Result<Evaluation> {
-    options.check()?;
     if outcomes.len() != campaign.rows.len() {
         return Err(Error::shape(
             "outcomes",

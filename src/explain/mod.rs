@@ -48,10 +48,18 @@ impl Default for ImportanceOptions {
         }
     }
 }
-impl ImportanceOptions {
+
+impl crate::checked::Checked<ImportanceOptions> {
+    /// SHAP's options, checked with these.
+    pub fn shap(&self) -> crate::checked::Checked<ShapOptions> {
+        crate::checked::Checked::part(self.shap.clone())
+    }
+}
+
+impl crate::checked::Check for ImportanceOptions {
     /// Checks the options, naming the one that is wrong: at least one repeat, valid SHAP
     /// options.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if self.repeats == 0 {
             return Err(Error::parameter("importance.repeats", 0, "at least 1"));
         }

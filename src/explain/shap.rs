@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::walk::Evaluator;
 use super::{Explanation, groups};
+use crate::checked::Checked;
 use crate::error::{Error, Result};
 use crate::labels;
 use crate::model::FittedPipeline;
@@ -42,10 +43,10 @@ impl Default for ShapOptions {
     }
 }
 
-impl ShapOptions {
+impl crate::checked::Check for ShapOptions {
     /// Checks the options, naming the one that is wrong: at least one background row and
     /// one evaluation per row.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if self.background == 0 {
             return Err(Error::parameter(
                 "importance.shap.background",
@@ -82,7 +83,7 @@ pub fn permutation_shap(
     model: &FittedPipeline,
     explain: &DataFrame,
     background: &DataFrame,
-    options: &ShapOptions,
+    options: &Checked<ShapOptions>,
 ) -> Result<Explanation> {
     permutation_shap_with_progress(model, explain, background, options, None)
 }
@@ -92,7 +93,7 @@ pub fn permutation_shap_with_progress(
     model: &FittedPipeline,
     explain: &DataFrame,
     background: &DataFrame,
-    options: &ShapOptions,
+    options: &Checked<ShapOptions>,
     progress: Option<&dyn crate::progress::Tally>,
 ) -> Result<Explanation> {
     if options.background == 0 || background.height() == 0 {

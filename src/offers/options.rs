@@ -120,70 +120,6 @@ fn known_actionable() -> String {
 }
 
 impl OfferOptions {
-    /// Checks every assumption against its domain, naming the parameter: shares in
-    /// [0, 1], positive horizon, α and power in (0, 1), known actionable levers once
-    /// each, effects only on a lever's own numeric features and in its risk-lowering
-    /// direction, costs ≥ 0 and discounts in [0, 1].
-    pub fn check(&self) -> Result<()> {
-        let p = |name: &str, v: f64, rule: &str| {
-            Err(Error::parameter(format!("offers.{name}"), v, rule))
-        };
-        if !(self.loss_share.is_finite() && (0.0..=1.0).contains(&self.loss_share)) {
-            return p("loss_share", self.loss_share, "a share in [0, 1]");
-        }
-        if !(self.horizon_months.is_finite() && self.horizon_months > 0.0) {
-            return p(
-                "horizon_months",
-                self.horizon_months,
-                "a positive number of months",
-            );
-        }
-        if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            return p("alpha", self.alpha, "a probability in (0, 1)");
-        }
-        if !(self.power > 0.0 && self.power < 1.0) {
-            return p("power", self.power, "a probability in (0, 1)");
-        }
-        if !(self.category_ratio.is_finite() && self.category_ratio > 0.0) {
-            return p("category_ratio", self.category_ratio, "a positive ratio");
-        }
-        if self.max_reasons == 0 {
-            return Err(Error::parameter("offers.max_reasons", 0, "at least 1"));
-        }
-        for (i, a) in self.levers.iter().enumerate() {
-            let l = catalogue(&a.lever)?;
-            if self.levers[..i].iter().any(|b| b.lever == a.lever) {
-                return Err(Error::parameter(
-                    "offers.levers",
-                    &a.lever,
-                    "each lever once",
-                ));
-            }
-            let name = |what: &str| format!("offers.levers.{}.{what}", a.lever);
-            if !(a.cost.is_finite() && a.cost >= 0.0) {
-                return Err(Error::parameter(name("cost"), a.cost, "a cost ≥ 0"));
-            }
-            if !(a.discount.is_finite() && (0.0..=1.0).contains(&a.discount)) {
-                return Err(Error::parameter(
-                    name("discount"),
-                    a.discount,
-                    "a share of the monthly profit in [0, 1]",
-                ));
-            }
-            for e in &a.effect {
-                check_effect(l, &e.feature, e.change)?;
-            }
-            if a.effect.is_empty() && l.target.is_none() {
-                return Err(Error::parameter(
-                    name("effect"),
-                    "[]",
-                    "at least one feature's change (a numeric lever's offer must change something)",
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// The assumption of lever `id`; an unknown or left-out lever is an error naming it.
     pub fn lever(&self, id: &str) -> Result<&LeverAssumption> {
         catalogue(id)?;
@@ -256,6 +192,72 @@ impl OfferOptions {
             a.discount = (a.discount * cost).min(1.0);
         }
         o
+    }
+}
+
+impl crate::checked::Check for OfferOptions {
+    /// Checks every assumption against its domain, naming the parameter: shares in
+    /// [0, 1], positive horizon, α and power in (0, 1), known actionable levers once
+    /// each, effects only on a lever's own numeric features and in its risk-lowering
+    /// direction, costs ≥ 0 and discounts in [0, 1].
+    fn check(&self) -> Result<()> {
+        let p = |name: &str, v: f64, rule: &str| {
+            Err(Error::parameter(format!("offers.{name}"), v, rule))
+        };
+        if !(self.loss_share.is_finite() && (0.0..=1.0).contains(&self.loss_share)) {
+            return p("loss_share", self.loss_share, "a share in [0, 1]");
+        }
+        if !(self.horizon_months.is_finite() && self.horizon_months > 0.0) {
+            return p(
+                "horizon_months",
+                self.horizon_months,
+                "a positive number of months",
+            );
+        }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return p("alpha", self.alpha, "a probability in (0, 1)");
+        }
+        if !(self.power > 0.0 && self.power < 1.0) {
+            return p("power", self.power, "a probability in (0, 1)");
+        }
+        if !(self.category_ratio.is_finite() && self.category_ratio > 0.0) {
+            return p("category_ratio", self.category_ratio, "a positive ratio");
+        }
+        if self.max_reasons == 0 {
+            return Err(Error::parameter("offers.max_reasons", 0, "at least 1"));
+        }
+        for (i, a) in self.levers.iter().enumerate() {
+            let l = catalogue(&a.lever)?;
+            if self.levers[..i].iter().any(|b| b.lever == a.lever) {
+                return Err(Error::parameter(
+                    "offers.levers",
+                    &a.lever,
+                    "each lever once",
+                ));
+            }
+            let name = |what: &str| format!("offers.levers.{}.{what}", a.lever);
+            if !(a.cost.is_finite() && a.cost >= 0.0) {
+                return Err(Error::parameter(name("cost"), a.cost, "a cost ≥ 0"));
+            }
+            if !(a.discount.is_finite() && (0.0..=1.0).contains(&a.discount)) {
+                return Err(Error::parameter(
+                    name("discount"),
+                    a.discount,
+                    "a share of the monthly profit in [0, 1]",
+                ));
+            }
+            for e in &a.effect {
+                check_effect(l, &e.feature, e.change)?;
+            }
+            if a.effect.is_empty() && l.target.is_none() {
+                return Err(Error::parameter(
+                    name("effect"),
+                    "[]",
+                    "at least one feature's change (a numeric lever's offer must change something)",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

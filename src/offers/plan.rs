@@ -9,6 +9,7 @@ use super::choice::{decide, money_at_stake, pricing};
 use super::levers::{LEVERS, Lever};
 use super::options::{LeverAssumption, OfferOptions};
 use super::whatif::{Typical, WhatIf, consent, single_features, what_if};
+use crate::checked::Checked;
 use crate::error::{Error, Result};
 use crate::merge::ModelTable;
 use crate::schema;
@@ -240,9 +241,8 @@ impl OfferPlan {
     pub fn build(
         table: &ModelTable,
         segmentation: &Segmentation,
-        options: &OfferOptions,
+        options: &Checked<OfferOptions>,
     ) -> Result<OfferPlan> {
-        options.check()?;
         let features = table.features()?;
         let wi = out_of_fold_what_if(table, segmentation, &options.levers, true)?;
         let base = Inputs::of(table, segmentation, &features)?;
@@ -348,7 +348,7 @@ impl OfferPlan {
             .filter(|n| share(n) >= options.category_ratio * n.overall_share)
             .cloned();
         Ok(OfferPlan {
-            assumptions: options.clone(),
+            assumptions: (**options).clone(),
             levers: LEVERS.to_vec(),
             recalibration: segmentation.recalibration,
             all,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Prepared;
 use crate::calibration::PlattMap;
+use crate::checked::Checked;
 use crate::drift::Reference;
 use crate::error::{Error, Result};
 use crate::model::{Classifier, FittedPipeline};
@@ -53,8 +54,9 @@ pub struct SavedModel {
     /// The probabilities' recalibration map (the identity unless the study's calibration
     /// check asked for one), applied to each fold model's probability.
     pub recalibration: PlattMap,
-    /// The offers' assumptions (horizon, loss share, each lever's effect and cost).
-    pub assumptions: OfferOptions,
+    /// The offers' assumptions (horizon, loss share, each lever's effect and cost),
+    /// checked as the file is read.
+    pub assumptions: Checked<OfferOptions>,
     /// Feature columns the pipeline expects, in order.
     pub features: Vec<String>,
     /// Where the model was trained (data source and file checksums).
@@ -114,7 +116,7 @@ impl SavedModel {
             folds,
             thresholds: seg.thresholds.clone(),
             recalibration: seg.recalibration,
-            assumptions: study.offers.assumptions.clone(),
+            assumptions: study.options.offers(),
             features: study.table.feature_names(),
             trained_on: format!(
                 "{}: {}",
@@ -220,9 +222,8 @@ impl SavedModel {
                 })
                 .map_err(|e| file_error(format!("inconsistent model file: fold {}: {e}", k + 1)))?;
         }
-        m.assumptions
-            .check()
-            .and_then(|_| m.reference.check(&m.features))
+        m.reference
+            .check(&m.features)
             .map_err(|e| file_error(format!("inconsistent model file: {e}")))?;
         Ok(m)
     }

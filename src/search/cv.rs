@@ -47,10 +47,10 @@ impl Default for SearchOptions {
     }
 }
 
-impl SearchOptions {
+impl crate::checked::Check for SearchOptions {
     /// Checks the options, naming the one that is wrong: at least 2 folds, at least one
     /// thread when a count is given.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if self.folds < 2 {
             return Err(Error::parameter(
                 "selection.search.folds",

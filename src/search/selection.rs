@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::checked::Checked;
 use crate::display::{Figure, Table};
 use crate::error::{Error, Result};
 use crate::labels;
@@ -100,10 +101,12 @@ impl SelectionOptions {
             .sum::<usize>()
             * folds
     }
+}
 
+impl crate::checked::Check for SelectionOptions {
     /// Checks the options, naming the one that is wrong: a test share in (0, 1), the
     /// search's options, at least one candidate, every candidate's parameters.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if !(self.test_size > 0.0 && self.test_size < 1.0) {
             return Err(Error::parameter(
                 "selection.test_size",
@@ -208,7 +211,7 @@ impl ModelSelection {
     /// best of each family and refits the overall best with probabilities.
     pub fn run(
         table: &ModelTable,
-        options: &SelectionOptions,
+        options: &Checked<SelectionOptions>,
         progress: Option<&dyn crate::progress::Tally>,
     ) -> Result<ModelSelection> {
         if options.candidates.is_empty() {

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::checked::Checked;
 use crate::clean::{Cleaned, CleaningOptions, Rule};
 use crate::corr::PhikOptions;
 use crate::data::{Data, DataDir, FoundBy, RawData, Source};
@@ -84,16 +85,6 @@ impl StudyOptions {
             .collect())
     }
 
-    /// Checks every step's options before any work, naming the parameter that is wrong.
-    pub fn check(&self) -> Result<()> {
-        self.cleaning.check()?;
-        self.correlation.check()?;
-        self.selection.check()?;
-        self.importance.check()?;
-        self.segments.check()?;
-        self.offers.check()
-    }
-
     /// The same options with one seed for every random step of the model: the split,
     /// the folds, Platt scaling, permutation importance, SHAP and the segmentation's
     /// folds. The φK significance keeps its own seed ([`PhikOptions`]).
@@ -106,6 +97,52 @@ impl StudyOptions {
         self.importance.shap.seed = seed;
         self.segments.seed = seed;
         self
+    }
+}
+
+impl crate::checked::Check for StudyOptions {
+    /// Checks every step's options before any work, naming the parameter that is wrong.
+    fn check(&self) -> Result<()> {
+        self.cleaning.check()?;
+        self.correlation.check()?;
+        self.selection.check()?;
+        self.importance.check()?;
+        self.segments.check()?;
+        self.offers.check()
+    }
+}
+
+/// Each step's part of checked study options, checked with them.
+impl Checked<StudyOptions> {
+    /// The cleaning rules' options.
+    pub fn cleaning(&self) -> Checked<CleaningOptions> {
+        Checked::part(self.cleaning)
+    }
+    /// φK and its significance.
+    pub fn correlation(&self) -> Checked<PhikOptions> {
+        Checked::part(self.correlation.clone())
+    }
+    /// The model selection.
+    pub fn selection(&self) -> Checked<SelectionOptions> {
+        Checked::part(self.selection.clone())
+    }
+    /// Permutation importance and SHAP.
+    pub fn importance(&self) -> Checked<ImportanceOptions> {
+        Checked::part(self.importance.clone())
+    }
+    /// The segmentation.
+    pub fn segments(&self) -> Checked<SegmentOptions> {
+        Checked::part(self.segments.clone())
+    }
+    /// The offers' assumptions.
+    pub fn offers(&self) -> Checked<OfferOptions> {
+        Checked::part(self.offers.clone())
+    }
+    /// The same options on the data in `dir` (the data directory is no parameter).
+    pub fn with_data(&self, dir: impl Into<PathBuf>) -> Checked<StudyOptions> {
+        let mut o = (**self).clone();
+        o.data = Some(dir.into());
+        Checked::part(o)
     }
 }
 
@@ -138,23 +175,21 @@ pub struct Study {
     /// Seconds per stage, in run order.
     pub timings: Vec<(String, f64)>,
     /// The options the study ran with (and where each value came from).
-    pub options: StudyOptions,
+    pub options: Checked<StudyOptions>,
 }
 
 impl Study {
     /// Runs load → validate → clean → merge → correlation → model selection.
-    pub fn run(options: &StudyOptions) -> Result<Study> {
+    pub fn run(options: &Checked<StudyOptions>) -> Result<Study> {
         Study::run_with_progress(options, None)
     }
 
     /// [`run`](Self::run), calling `progress` with the number of (candidate, fold) fits
     /// finished as the model search goes (out of `candidates × folds`).
     pub fn run_with_progress(
-        options: &StudyOptions,
+        options: &Checked<StudyOptions>,
         progress: Option<&dyn crate::progress::Tally>,
     ) -> Result<Study> {
-        // Every step's options first: a bad parameter fails before any work.
-        options.check()?;
         let data_dir = match &options.data {
             Some(p) => DataDir {
                 path: p.clone(),
@@ -167,7 +202,7 @@ impl Study {
         let raw = data_dir.load()?;
         timings.push(("load".to_string(), t.elapsed().as_secs_f64()));
         let t = Instant::now();
-        let cleaned = raw.clean_with(options.cleaning)?;
+        let cleaned = raw.clean_with(options.cleaning())?;
         timings.push(("clean".to_string(), t.elapsed().as_secs_f64()));
         let t = Instant::now();
         let table = cleaned.merge()?;
@@ -176,10 +211,10 @@ impl Study {
         let phik = crate::corr::PhikMatrix::compute(
             &table.frame.drop(crate::schema::ID)?,
             &crate::schema::interval_columns(),
-            &options.correlation,
+            &options.correlation(),
         )?;
         timings.push(("correlation".to_string(), t.elapsed().as_secs_f64()));
-        let selection = ModelSelection::run(&table, &options.selection, progress)?;
+        let selection = ModelSelection::run(&table, &options.selection(), progress)?;
         timings.extend(selection.timings.iter().cloned());
         let features = table.features()?;
         let train = crate::search::take_rows(&features, &selection.train)?;
@@ -218,7 +253,7 @@ impl Study {
             &selection.best,
             &shap_test,
             &train,
-            &options.importance.shap,
+            &options.importance().shap(),
         )?;
         timings.push(("shap".to_string(), t.elapsed().as_secs_f64()));
         let t = Instant::now();
@@ -226,11 +261,11 @@ impl Study {
             &table,
             &selection.best_cv.pipeline,
             selection.threshold,
-            &options.segments,
+            &options.segments(),
         )?;
         timings.push(("segmentation".to_string(), t.elapsed().as_secs_f64()));
         let t = Instant::now();
-        let offers = OfferPlan::build(&table, &segmentation, &options.offers)?;
+        let offers = OfferPlan::build(&table, &segmentation, &options.offers())?;
         timings.push(("offers".to_string(), t.elapsed().as_secs_f64()));
         Ok(Study {
             data_dir,

@@ -11,6 +11,7 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use super::{FIRST_ID, VARIABLES, calibration};
+use crate::checked::Checked;
 use crate::error::{Error, Result};
 use crate::evaluate::{Arm, Campaign, Outcome};
 use crate::schema;
@@ -73,11 +74,6 @@ impl Drift {
         Drift { shifts: Vec::new() }
     }
 
-    /// Checks every shift: a numeric column of `market_file.csv`, a finite change.
-    pub fn check(&self) -> Result<()> {
-        self.resolved().map(|_| ())
-    }
-
     /// `(variable index, change, (lowest, highest value of the originals))` per shift.
     pub(super) fn resolved(&self) -> Result<Vec<Resolved>> {
         let known = shiftable();
@@ -110,6 +106,13 @@ impl Drift {
                 Ok((r, s.change, (lo, hi)))
             })
             .collect()
+    }
+}
+
+impl crate::checked::Check for Drift {
+    /// Checks every shift: a numeric column of `market_file.csv`, a finite change.
+    fn check(&self) -> Result<()> {
+        self.resolved().map(|_| ())
     }
 }
 
@@ -161,8 +164,19 @@ impl Default for OutcomeOptions {
 }
 
 impl OutcomeOptions {
+    /// The probability of decline of a customer of class `declined` in `arm`.
+    pub fn probability(&self, declined: bool, arm: Arm) -> f64 {
+        let p = if declined { self.persist } else { self.onset };
+        match arm {
+            Arm::Test => (p - self.effect).max(0.0),
+            Arm::Control => p,
+        }
+    }
+}
+
+impl crate::checked::Check for OutcomeOptions {
     /// Checks the options: probabilities and shares in [0, 1], noise at least 0.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         for (name, v) in [
             ("effect", self.effect),
             ("persist", self.persist),
@@ -187,15 +201,6 @@ impl OutcomeOptions {
         }
         Ok(())
     }
-
-    /// The probability of decline of a customer of class `declined` in `arm`.
-    pub fn probability(&self, declined: bool, arm: Arm) -> f64 {
-        let p = if declined { self.persist } else { self.onset };
-        match arm {
-            Arm::Test => (p - self.effect).max(0.0),
-            Arm::Control => p,
-        }
-    }
 }
 
 /// Simulated outcomes of `campaign`'s customers, who must come from the snapshot `truth`
@@ -207,9 +212,8 @@ impl OutcomeOptions {
 pub fn outcomes(
     truth: &Truth,
     campaign: &Campaign,
-    options: &OutcomeOptions,
+    options: &Checked<OutcomeOptions>,
 ) -> Result<Vec<Option<Outcome>>> {
-    options.check()?;
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let s = options.profit_noise;
     campaign

@@ -58,7 +58,7 @@ pub fn saved_model(
         table,
         &pipeline,
         0.5,
-        &oneclick::segment::SegmentOptions::default(),
+        &oneclick::checked::Checked::default(),
     )
     .unwrap();
     let features = table.features().unwrap();
@@ -87,7 +87,7 @@ pub fn saved_model(
         }],
         thresholds: s.thresholds.clone(),
         recalibration: oneclick::calibration::PlattMap::IDENTITY,
-        assumptions: oneclick::offers::OfferOptions::default(),
+        assumptions: oneclick::checked::Checked::default(),
         features: table.feature_names(),
         trained_on: "synthetic".into(),
         reference,

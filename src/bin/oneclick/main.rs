@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use oneclick::checked::Checked;
 use oneclick::fetch;
 use oneclick::params::Parameters;
 use oneclick::score::SavedModel;
@@ -77,9 +78,10 @@ fn parameters(
 /// The offers' assumptions of `p` replace the model's when they differ (a change the
 /// command prints).
 fn use_offer_parameters(model: &mut SavedModel, p: &Parameters) {
-    if p.options.offers != model.assumptions {
+    let offers = p.options.offers();
+    if offers != model.assumptions {
         println!("  the offers' assumptions differ from the model's: the parameters' are used");
-        model.assumptions = p.options.offers.clone();
+        model.assumptions = offers;
     }
 }
 
@@ -140,10 +142,9 @@ fn parse_shift(text: &str) -> oneclick::Result<Shift> {
         feature: feature.trim().to_string(),
         change,
     };
-    Drift {
+    Checked::new(Drift {
         shifts: vec![shift.clone()],
-    }
-    .check()?;
+    })?;
     Ok(shift)
 }
 
@@ -187,8 +188,10 @@ fn run(command: Command) -> oneclick::Result<()> {
                 )));
             }
             oneclick::io::check_outputs(&inputs, &outputs)?;
-            let mut options = p.options.clone();
-            options.data = data;
+            let options = match data {
+                Some(dir) => p.options.with_data(dir),
+                None => p.options.clone(),
+            };
             let bar = Bar(indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template(
                     "model search {bar:40} {pos}/{len} fits, {elapsed_precise} (eta {eta})",
@@ -305,12 +308,12 @@ fn run(command: Command) -> oneclick::Result<()> {
             if let Some(campaign) = outcomes_for {
                 let campaign = oneclick::evaluate::Campaign::read(&campaign)?;
                 let (_, truth) = synth::generate_with(&options, drift.as_ref())?;
-                let o = OutcomeOptions {
+                let o = Checked::new(OutcomeOptions {
                     effect,
                     attrition,
                     seed: outcome_seed,
                     ..OutcomeOptions::default()
-                };
+                })?;
                 let outcomes = synth::outcomes(&truth, &campaign, &o)?;
                 oneclick::io::write_creating_dir(&out, &synth::outcomes_csv(&campaign, &outcomes))?;
                 let missing = outcomes.iter().filter(|o| o.is_none()).count();
@@ -360,7 +363,7 @@ fn run(command: Command) -> oneclick::Result<()> {
             }
             println!("{}", p.describe());
             use_offer_parameters(&mut m, &p);
-            let options = p.launch.campaign;
+            let options = p.launch.campaign();
             let (seed, balance_limit) = (options.seed, options.balance_limit);
             let run = oneclick::campaign::run(&m, &data, &options)?;
             run.write(&out)?;
@@ -447,7 +450,7 @@ fn run(command: Command) -> oneclick::Result<()> {
                 p.set_by_flag("--seed", "launch.evaluation.seed", v)?;
             }
             println!("{}", p.describe());
-            let options = p.launch.evaluation;
+            let options = p.launch.evaluation();
             let (bootstrap, seed) = (options.bootstrap, options.seed);
             let c = oneclick::evaluate::Campaign::read(&campaign)?;
             let o = oneclick::evaluate::read_outcomes(&outcomes, &c)?;
@@ -513,7 +516,7 @@ fn run(command: Command) -> oneclick::Result<()> {
             if let Some(v) = alert {
                 p.set_by_flag("--alert", "launch.monitor.alert", v)?;
             }
-            let options = p.launch.monitor;
+            let options = p.launch.monitor();
             let r = oneclick::monitor::run(&m, &data, &options)?;
             println!(
                 "status: {:?} — {} customers in {:.2} s (trained on {} customers)",

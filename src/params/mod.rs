@@ -20,11 +20,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::campaign::CampaignOptions;
+use crate::checked::Checked;
 use crate::display::Table;
 use crate::error::{Error, Result};
 use crate::evaluate::EvaluateOptions;
 use crate::monitor::MonitorOptions;
-use crate::study::{DEFAULT_SOURCE, ParameterValue, StudyOptions, element_id, parameter_leaves};
+use crate::study::{DEFAULT_SOURCE, ParameterValue, StudyOptions, parameter_leaves};
 use crate::synth::{Drift, OutcomeOptions};
 
 /// The synthetic store of the loop after the study (notebook 10): this month's snapshot
@@ -71,9 +72,9 @@ pub struct LaunchOptions {
     pub monitor: MonitorOptions,
 }
 
-impl LaunchOptions {
+impl crate::checked::Check for LaunchOptions {
     /// Checks every part.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         let s = &self.simulation;
         if !(100..=10_000_000).contains(&s.customers) {
             return Err(Error::parameter(
@@ -90,6 +91,26 @@ impl LaunchOptions {
     }
 }
 
+/// Each part of the checked launch options, checked with them.
+impl Checked<LaunchOptions> {
+    /// The campaign's randomisation.
+    pub fn campaign(&self) -> Checked<CampaignOptions> {
+        Checked::part(self.campaign)
+    }
+    /// The test's analysis.
+    pub fn evaluation(&self) -> Checked<EvaluateOptions> {
+        Checked::part(self.evaluation)
+    }
+    /// The monitor's limits.
+    pub fn monitor(&self) -> Checked<MonitorOptions> {
+        Checked::part(self.monitor)
+    }
+    /// How the campaign's outcomes are simulated.
+    pub fn outcomes(&self) -> Checked<OutcomeOptions> {
+        Checked::part(self.simulation.outcomes)
+    }
+}
+
 /// Environment variable naming another parameter file.
 pub const PARAMS_ENV: &str = "ONECLICK_PARAMS";
 /// Environment variable with `KEY=VALUE` changes, one per line (what `run.sh --set` sets).
@@ -97,7 +118,7 @@ pub const SET_ENV: &str = "ONECLICK_SET";
 
 /// The parameter file as built into the crate (`notebooks/parameters.jsonc`): the
 /// defaults of every command that is given no `--params` file and no model.
-pub const DEFAULT_FILE: &str = include_str!("../notebooks/parameters.jsonc");
+pub const DEFAULT_FILE: &str = include_str!("../../notebooks/parameters.jsonc");
 
 /// Who changed a parameter from its base value (the file's, the model's or the default).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,9 +160,9 @@ pub struct Change {
 #[derive(Debug, Clone)]
 pub struct Parameters {
     /// The options, checked.
-    pub options: StudyOptions,
+    pub options: Checked<StudyOptions>,
     /// After the study (`launch`), checked.
-    pub launch: LaunchOptions,
+    pub launch: Checked<LaunchOptions>,
     /// Where they come from (a path relative to the project when it lies inside it, `the
     /// built-in defaults`, or `model file PATH`).
     pub source: String,
@@ -379,7 +400,10 @@ impl Parameters {
             })
             .filter(|(_, s)| s != DEFAULT_SOURCE)
             .collect();
-        self.options.sources = sources;
+        // Where values came from is no parameter: the options stay checked.
+        let mut options = self.options.clone().into_inner();
+        options.sources = sources;
+        self.options = Checked::part(options);
     }
 
     /// Every value (the study's and the launch's) with its source, as `results.json` and a
@@ -486,32 +510,6 @@ fn env_path() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// A value shortened for an error message.
-fn short(v: &Value) -> String {
-    let s = v.to_string();
-    match s.char_indices().nth(40) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s,
-    }
-}
-
-/// `over` laid onto `base`: objects merged key by key, anything else replaced.
-fn merge(base: &mut Value, over: &Value) {
-    match (base, over) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(slot) => merge(slot, v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (slot, v) => *slot = v.clone(),
-    }
-}
-
 impl fmt::Display for Parameters {
     /// «параметры: notebooks/parameters.jsonc» and one line per change.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -531,7 +529,10 @@ impl fmt::Display for Parameters {
     }
 }
 
-fn options_of(json: &Value, source: &str) -> Result<(StudyOptions, LaunchOptions)> {
+fn options_of(
+    json: &Value,
+    source: &str,
+) -> Result<(Checked<StudyOptions>, Checked<LaunchOptions>)> {
     let mut study = json.clone();
     let launch = study
         .as_object_mut()
@@ -539,7 +540,7 @@ fn options_of(json: &Value, source: &str) -> Result<(StudyOptions, LaunchOptions
         .unwrap_or(Value::Null);
     let options: StudyOptions = serde_json::from_value(study)
         .map_err(|e| Error::parameter(source, "…", format!("parameters of the study ({e})")))?;
-    options.check()?;
+    let options = Checked::new(options)?;
     let launch: LaunchOptions = if launch.is_null() {
         LaunchOptions::default()
     } else {
@@ -551,133 +552,12 @@ fn options_of(json: &Value, source: &str) -> Result<(StudyOptions, LaunchOptions
             )
         })?
     };
-    launch.check()?;
-    Ok((options, launch))
+    Ok((options, Checked::new(launch)?))
 }
 
-/// The text without `//` comments (outside strings).
-fn strip_comments(text: &str) -> String {
-    text.lines()
-        .map(|line| &line[..comment_start(line).unwrap_or(line.len())])
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+mod file;
 
-fn comment_start(line: &str) -> Option<usize> {
-    let mut in_string = false;
-    let mut escaped = false;
-    let bytes = line.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        match b {
-            _ if escaped => escaped = false,
-            b'\\' if in_string => escaped = true,
-            b'"' => in_string = !in_string,
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Each leaf key with the comment on its line. The file is laid out one parameter per
-/// line; a list element is named by its `lever` or `feature` value.
-fn descriptions(text: &str) -> Vec<(String, String)> {
-    // (name, is a list) of every open container; the root object has no name
-    let mut path: Vec<(String, bool)> = Vec::new();
-    let joined = |path: &[(String, bool)], last: &str| -> String {
-        path.iter()
-            .map(|(n, _)| n.as_str())
-            .filter(|n| !n.is_empty())
-            .chain([last])
-            .collect::<Vec<_>>()
-            .join(".")
-    };
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let (code, comment) = match comment_start(line) {
-            Some(i) => (line[..i].trim(), line[i + 2..].trim()),
-            None => (line.trim(), ""),
-        };
-        let code = code.trim_end_matches(',');
-        if let Some(rest) = code.strip_prefix('"') {
-            let Some((key, value)) = rest.split_once("\":") else {
-                continue;
-            };
-            let value = value.trim();
-            if value == "{" || value == "[" {
-                path.push((key.to_string(), value == "["));
-                continue;
-            }
-            if (key == "lever" || key == "feature") && path.last().is_some_and(|(n, _)| n == "?") {
-                path.pop();
-                path.push((value.trim_matches('"').to_string(), false));
-                continue;
-            }
-            if !comment.is_empty() {
-                out.push((joined(&path, key), comment.to_string()));
-            }
-        } else if code.starts_with('{') && code.ends_with('}') {
-            // an inline element: {"feature": "…", "change": 1.0}
-            if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(code)
-                && let Some(id) = m.get("feature").and_then(Value::as_str)
-            {
-                out.push((joined(&path, id), comment.to_string()));
-            }
-        } else if code == "{" {
-            let in_list = path.last().is_some_and(|(_, list)| *list);
-            path.push((if in_list { "?" } else { "" }.to_string(), false));
-        } else if code == "}" || code == "]" {
-            path.pop();
-        }
-    }
-    out
-}
-
-fn children(v: &Value) -> String {
-    match v {
-        Value::Object(m) => m.keys().cloned().collect::<Vec<_>>().join(", "),
-        Value::Array(a) => a
-            .iter()
-            .filter_map(element_id)
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => String::new(),
-    }
-}
-
-/// The value at a dotted key; a list element is found by its `lever`/`feature` id, and a
-/// `{"feature", "change"}` element stands for its `change`.
-fn lookup_mut<'a>(json: &'a mut Value, key: &str) -> Result<&'a mut Value> {
-    let mut at = json;
-    let mut walked = Vec::new();
-    for part in key.split('.') {
-        let known = children(at);
-        let next = match at {
-            Value::Object(m) => m.get_mut(part),
-            Value::Array(a) => a.iter_mut().find(|e| element_id(e) == Some(part)),
-            _ => None,
-        };
-        at = next.ok_or_else(|| {
-            Error::parameter(
-                key,
-                "?",
-                format!(
-                    "a key of the parameter file; {} has: {known}",
-                    if walked.is_empty() {
-                        "the file".to_string()
-                    } else {
-                        walked.join(".")
-                    }
-                ),
-            )
-        })?;
-        walked.push(part.to_string());
-    }
-    if at.get("feature").is_some() && at.get("change").is_some() {
-        return Ok(at.get_mut("change").expect("checked just above"));
-    }
-    Ok(at)
-}
+use file::{children, descriptions, lookup_mut, merge, short, strip_comments};
 
 #[cfg(test)]
 mod tests {
