@@ -181,20 +181,9 @@ fn campaign_is_the_study(data: &Path) {
     );
     for (a, b) in drawn.iter().zip(&study) {
         assert_eq!(a.1, b.1, "customer {}: lever", a.0);
-        assert!(
-            (a.2 - b.2).abs() <= 1e-9,
-            "customer {}: p {} vs {}",
-            a.0,
-            a.2,
-            b.2
-        );
-        assert!(
-            (a.3 - b.3).abs() <= 1e-9,
-            "customer {}: gain {} vs {}",
-            a.0,
-            a.3,
-            b.3
-        );
+        for (what, x, y) in [("p", a.2, b.2), ("gain", a.3, b.3)] {
+            assert!((x - y).abs() <= 1e-9, "customer {}: {what} {x} vs {y}", a.0);
+        }
     }
 }
 
