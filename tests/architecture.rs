@@ -306,3 +306,39 @@ fn parameter_sets_are_checked_once_where_checked_values_are_made() {
         problems.join("\n")
     );
 }
+
+#[test]
+fn every_source_file_and_folder_is_in_the_readme_layout() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let layout = readme
+        .split("## Layout")
+        .nth(1)
+        .and_then(|s| s.split("```").nth(1))
+        .expect("README has a Layout section with a code block");
+    let named: BTreeSet<&str> = layout
+        .split_whitespace()
+        .map(|w| w.trim_end_matches([',', ';']))
+        .collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root.join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let shown = if path.is_dir() {
+            format!("src/{name}/")
+        } else {
+            format!("src/{name}")
+        };
+        // src/bin/ is named by its one program, src/bin/oneclick/
+        let ok = named.contains(shown.as_str())
+            || (name == "bin" && named.iter().any(|n| n.starts_with("src/bin/")));
+        if !ok {
+            missing.push(shown);
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "README Layout does not name these source files: {missing:?}"
+    );
+}
