@@ -287,11 +287,12 @@ def data_sums(d: Path) -> str:
 
 def data_cell(nb) -> int | None:
     """The 1-based number of the first code cell that loads the discovered data. A cell
-    that names its own data directory (`data: Some(…)`, as 10_launch does with its
-    synthetic store) does not count: it does not read the discovered data."""
+    that names its own data directory (`options.with_data(…)` or `data: Some(…)`, as
+    10_launch does with its synthetic store) does not count: it does not read the
+    discovered data."""
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for i, cell in enumerate(code_cells, 1):
-        if "data: Some(" in cell.source:
+        if "data: Some(" in cell.source or ".with_data(" in cell.source:
             continue
         if ".load()" in cell.source or "Study::run" in cell.source or "Data::load" in cell.source:
             return i

@@ -129,6 +129,156 @@ pub fn reliability(y: &[u8], p: &[f64], n_bins: usize, alpha: f64) -> Result<Vec
         .collect())
 }
 
+/// The Hosmer–Lemeshow test over the bins of a reliability table: H = Σ (O − E)² /
+/// (E · (1 − E / n)) with O the observed and E = n · mean p the expected declines of each
+/// bin, compared with χ² on (bins − 2) degrees of freedom. A small p-value rejects
+/// calibration (the bins' rates differ from their mean predictions more than chance
+/// allows).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HosmerLemeshow {
+    /// H.
+    pub statistic: f64,
+    /// Bins − 2.
+    pub df: usize,
+    /// P(χ²_df ≥ H).
+    pub p_value: f64,
+}
+
+/// [`HosmerLemeshow`] over `bins` (at least 3, none with a mean prediction of 0 or 1).
+pub fn hosmer_lemeshow(bins: &[Bin]) -> Result<HosmerLemeshow> {
+    if bins.len() < 3 {
+        return Err(Error::shape(
+            "bins of the Hosmer–Lemeshow test",
+            "at least 3",
+            bins.len(),
+        ));
+    }
+    let statistic = bins
+        .iter()
+        .map(|b| {
+            let n = b.n as f64;
+            let expected = n * b.mean_p;
+            let observed = n * b.rate;
+            (observed - expected).powi(2) / (expected * (1.0 - b.mean_p))
+        })
+        .sum::<f64>();
+    if !statistic.is_finite() {
+        return Err(Error::fit(
+            "Hosmer–Lemeshow test",
+            "a bin's mean prediction is 0 or 1",
+        ));
+    }
+    let df = bins.len() - 2;
+    Ok(HosmerLemeshow {
+        statistic,
+        df,
+        p_value: crate::stats::chi2_sf(statistic, df as f64),
+    })
+}
+
+/// Logistic recalibration of probabilities (Cox 1958): the maximum-likelihood fit of
+/// `logit P(y = 1) = intercept + slope · logit p` (a slope of 1 and an intercept of 0 are
+/// perfect calibration; a slope below 1, predictions too extreme), and the calibration
+/// intercept `a` of `logit P(y = 1) = a + logit p` (calibration-in-the-large on the logit
+/// scale), each with its standard error from the observed information. Probabilities are
+/// clipped to `[1e-12, 1 − 1e-12]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LogisticCalibration {
+    /// Intercept of the two-parameter fit.
+    pub intercept: f64,
+    /// Its standard error.
+    pub intercept_se: f64,
+    /// Slope of the two-parameter fit.
+    pub slope: f64,
+    /// Its standard error.
+    pub slope_se: f64,
+    /// The calibration intercept (slope fixed at 1).
+    pub in_the_large: f64,
+    /// Its standard error.
+    pub in_the_large_se: f64,
+}
+
+impl LogisticCalibration {
+    /// The Wald interval `estimate ± z(1 − alpha/2) · se`.
+    pub fn interval(estimate: f64, se: f64, alpha: f64) -> (f64, f64) {
+        let z = crate::stats::norm_ppf(1.0 - alpha / 2.0);
+        (estimate - z * se, estimate + z * se)
+    }
+}
+
+/// [`LogisticCalibration`] of `p` against `y` (Newton's method to machine precision).
+pub fn logistic_calibration(y: &[u8], p: &[f64]) -> Result<LogisticCalibration> {
+    check(y, p)?;
+    let x: Vec<f64> = p.iter().map(|q| logit(*q)).collect();
+    // two parameters: (intercept, slope)
+    let (mut b0, mut b1) = (0.0f64, 1.0f64);
+    let mut info = [0.0f64; 3];
+    for _ in 0..200 {
+        let (mut g0, mut g1) = (0.0, 0.0);
+        info = [0.0; 3];
+        for (t, xi) in y.iter().zip(&x) {
+            let q = crate::stats::sigmoid(b0 + b1 * xi);
+            let r = f64::from(*t) - q;
+            let w = q * (1.0 - q);
+            g0 += r;
+            g1 += r * xi;
+            info[0] += w;
+            info[1] += w * xi;
+            info[2] += w * xi * xi;
+        }
+        let det = info[0] * info[2] - info[1] * info[1];
+        if det.is_nan() || det <= 0.0 {
+            return Err(Error::fit(
+                "logistic calibration",
+                "the probabilities do not vary (singular information)",
+            ));
+        }
+        let d0 = (info[2] * g0 - info[1] * g1) / det;
+        let d1 = (info[0] * g1 - info[1] * g0) / det;
+        b0 += d0;
+        b1 += d1;
+        if d0.abs().max(d1.abs()) < 1e-14 {
+            break;
+        }
+    }
+    let det = info[0] * info[2] - info[1] * info[1];
+    // one parameter with logit p as an offset
+    let mut a = 0.0f64;
+    let mut w_sum = 0.0;
+    for _ in 0..200 {
+        let (mut g, mut w) = (0.0, 0.0);
+        for (t, xi) in y.iter().zip(&x) {
+            let q = crate::stats::sigmoid(a + xi);
+            g += f64::from(*t) - q;
+            w += q * (1.0 - q);
+        }
+        w_sum = w;
+        let d = g / w;
+        a += d;
+        if d.abs() < 1e-14 {
+            break;
+        }
+    }
+    let out = LogisticCalibration {
+        intercept: b0,
+        intercept_se: (info[2] / det).sqrt(),
+        slope: b1,
+        slope_se: (info[0] / det).sqrt(),
+        in_the_large: a,
+        in_the_large_se: (1.0 / w_sum).sqrt(),
+    };
+    if [out.intercept, out.slope, out.in_the_large]
+        .iter()
+        .any(|v| !v.is_finite())
+    {
+        return Err(Error::fit(
+            "logistic calibration",
+            "Newton's method did not converge",
+        ));
+    }
+    Ok(out)
+}
+
 /// A monotone map of probabilities: `g(p) = σ(a · logit p + b)` (Platt's form on the
 /// logit scale); `a = 1, b = 0` is the identity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -223,6 +373,11 @@ pub struct Calibration {
     /// P(at least `misses` of the bins miss) if every bin's interval covered with
     /// probability `1 − alpha` independently (binomial upper tail).
     pub misses_p_value: f64,
+    /// The Hosmer–Lemeshow test over the bins (`None` with fewer than 3 bins).
+    pub hosmer_lemeshow: Option<HosmerLemeshow>,
+    /// Logistic recalibration: intercept, slope and calibration intercept with their
+    /// standard errors (`None` when the probabilities do not vary).
+    pub logistic: Option<LogisticCalibration>,
 }
 
 impl Calibration {
@@ -246,6 +401,8 @@ impl Calibration {
             rate,
             misses_p_value: binomial_upper_tail(misses as u64, bins.len() as u64, alpha),
             misses,
+            hosmer_lemeshow: hosmer_lemeshow(&bins).ok(),
+            logistic: logistic_calibration(y, p).ok(),
             bins,
         })
     }
