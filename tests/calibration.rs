@@ -11,6 +11,14 @@ fn oracle() -> Value {
     serde_json::from_str(include_str!("fixtures/calibration_oracle.json")).unwrap()
 }
 
+fn labels(v: &Value) -> Vec<u8> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u8)
+        .collect()
+}
+
 fn floats(v: &Value) -> Vec<f64> {
     v.as_array()
         .unwrap()
@@ -23,12 +31,7 @@ fn floats(v: &Value) -> Vec<f64> {
 fn brier_log_loss_bins_and_wilson_intervals_equal_scikit_learn_and_statsmodels() {
     for case in oracle()["calibration"].as_array().unwrap() {
         let p = floats(&case["p"]);
-        let y: Vec<u8> = case["y"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as u8)
-            .collect();
+        let y = labels(&case["y"]);
         let close =
             |a: f64, b: f64, what: &str| assert!((a - b).abs() < 1e-12, "{what}: {a} vs {b}");
         close(
@@ -131,12 +134,7 @@ fn hosmer_lemeshow_and_logistic_calibration_equal_scipy_and_statsmodels() {
         serde_json::from_str(include_str!("fixtures/calibration_tests_oracle.json")).unwrap();
     for (k, case) in oracle["cases"].as_array().unwrap().iter().enumerate() {
         let p = floats(&case["p"]);
-        let y: Vec<u8> = case["y"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as u8)
-            .collect();
+        let y = labels(&case["y"]);
         let c = Calibration::of(&y, &p, 10, 0.05).unwrap();
         let h = c.hosmer_lemeshow.unwrap();
         let want = &case["hosmer_lemeshow"];
