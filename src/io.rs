@@ -45,12 +45,7 @@ pub fn write_creating_dir(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Writes and syncs `bytes` to a hidden temporary file beside `path`; returns its path.
 /// The caller renames it into place (or removes it).
 pub(crate) fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = beside_hidden(path, &format!("{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

@@ -229,11 +229,7 @@ impl Parameters {
                 "a parameter file: a JSON object with the sections cleaning, correlation, selection, importance, segments, offers, launch",
             ));
         }
-        let mut json = if text == DEFAULT_FILE {
-            Value::Null
-        } else {
-            serde_json::from_str(&strip_comments(DEFAULT_FILE))?
-        };
+        let mut json: Value = serde_json::from_str(&strip_comments(DEFAULT_FILE))?;
         merge(&mut json, &file);
         let (options, launch) = options_of(&json, source)?;
         let mut descriptions = descriptions(DEFAULT_FILE);

@@ -240,9 +240,10 @@ impl SavedModel {
         ids.iter().map(|id| map.get(id).copied()).collect()
     }
 
-    /// The rows each fold model scores: `(fold, rows)` for the study's customers, and the
-    /// rows of new customers (scored by every fold, averaged).
-    fn routes(&self, ids: &[i64]) -> (Vec<Vec<usize>>, Vec<usize>) {
+    /// The rows each fold model scores, `(rows, known)`: its own study customers first
+    /// (the first `known` rows, scored by it alone), then every new customer (scored by
+    /// all folds, averaged).
+    fn routes(&self, ids: &[i64]) -> Vec<(Vec<usize>, usize)> {
         let mut known = vec![Vec::new(); self.folds.len()];
         let mut new = Vec::new();
         for (i, f) in self.fold_of(ids).into_iter().enumerate() {
@@ -251,31 +252,31 @@ impl SavedModel {
                 None => new.push(i),
             }
         }
-        (known, new)
+        known
+            .into_iter()
+            .map(|mut rows| {
+                let n = rows.len();
+                rows.extend_from_slice(&new);
+                (rows, n)
+            })
+            .collect()
     }
 
     /// P(«Снизилась») of every customer of a prepared snapshot, recalibrated: a study
     /// customer's from the fold model that never saw them, a new customer's the average
     /// over the fold models.
     pub fn probabilities(&self, prepared: &Prepared) -> Result<Vec<f64>> {
-        let n = prepared.ids.len();
-        let (known, new) = self.routes(&prepared.ids);
-        let mut p = vec![0.0; n];
-        for (k, fold) in self.folds.iter().enumerate() {
-            let rows: Vec<usize> = if new.is_empty() {
-                known[k].clone()
-            } else {
-                known[k].iter().chain(&new).copied().collect()
-            };
+        let mut p = vec![0.0; prepared.ids.len()];
+        let weight = 1.0 / self.folds.len() as f64;
+        for (fold, (rows, known)) in self.folds.iter().zip(self.routes(&prepared.ids)) {
             if rows.is_empty() {
                 continue;
             }
             let x = prepared.transform(&fold.pipeline, &rows)?;
             let pk = fold.pipeline.model.predict_proba(x.view())?;
-            let weight = 1.0 / self.folds.len() as f64;
             for (r, i) in rows.iter().enumerate() {
                 let v = self.recalibration.apply(pk[r]);
-                if r < known[k].len() {
+                if r < known {
                     p[*i] = v;
                 } else {
                     p[*i] += weight * v;
@@ -289,7 +290,6 @@ impl SavedModel {
     /// [`probabilities`](Self::probabilities): each fold model with its own typical levels.
     pub fn what_if(&self, prepared: &Prepared, levers: &[LeverAssumption]) -> Result<WhatIf> {
         let n = prepared.ids.len();
-        let (known, new) = self.routes(&prepared.ids);
         let mut out = WhatIf {
             p: vec![0.0; n],
             full: ndarray::Array2::zeros((n, LEVERS.len())),
@@ -297,8 +297,7 @@ impl SavedModel {
             single: None,
         };
         let weight = 1.0 / self.folds.len() as f64;
-        for (k, fold) in self.folds.iter().enumerate() {
-            let rows: Vec<usize> = known[k].iter().chain(&new).copied().collect();
+        for (fold, (rows, known)) in self.folds.iter().zip(self.routes(&prepared.ids)) {
             if rows.is_empty() {
                 continue;
             }
@@ -312,7 +311,7 @@ impl SavedModel {
                 false,
             )?;
             for (r, i) in rows.iter().enumerate() {
-                if r < known[k].len() {
+                if r < known {
                     out.p[*i] = wi.p[r];
                     out.full.row_mut(*i).assign(&wi.full.row(r));
                     out.offer.row_mut(*i).assign(&wi.offer.row(r));

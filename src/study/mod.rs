@@ -59,7 +59,9 @@ pub struct StudyOptions {
     pub sources: BTreeMap<String, String>,
 }
 
-/// The keys [`StudyOptions::with_seed`] sets.
+/// The seeds of every random step of the model (the split, the folds, Platt scaling,
+/// permutation importance, SHAP, the segmentation's folds): the keys `oneclick study
+/// --seed` sets together. The φK significance keeps its own seed.
 pub const SEED_KEYS: [&str; 4] = [
     "selection.seed",
     "importance.seed",
@@ -83,20 +85,6 @@ impl StudyOptions {
                 value,
             })
             .collect())
-    }
-
-    /// The same options with one seed for every random step of the model: the split,
-    /// the folds, Platt scaling, permutation importance, SHAP and the segmentation's
-    /// folds. The φK significance keeps its own seed ([`PhikOptions`]).
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        for key in SEED_KEYS {
-            self.sources.insert(key.to_string(), "--seed".to_string());
-        }
-        self.selection.seed = seed;
-        self.importance.seed = seed;
-        self.importance.shap.seed = seed;
-        self.segments.seed = seed;
-        self
     }
 }
 

@@ -59,6 +59,19 @@ impl oneclick::progress::Tally for Bar {
     }
 }
 
+/// A command's own flag, when given, as the change of its key.
+fn set_flag(
+    p: &mut Parameters,
+    flag: &str,
+    key: &str,
+    value: Option<impl std::fmt::Display>,
+) -> oneclick::Result<()> {
+    match value {
+        Some(v) => p.set_by_flag(flag, key, v),
+        None => Ok(()),
+    }
+}
+
 /// The parameters of a command: `--params`, `$ONECLICK_PARAMS`, the model's record or
 /// the defaults, then `--set`.
 fn parameters(
@@ -159,13 +172,9 @@ fn run(command: Command) -> oneclick::Result<()> {
             params,
         } => {
             let mut p = parameters(&params, None)?;
-            if let Some(z) = anomaly_z {
-                p.set_by_flag("--anomaly-z", "cleaning.anomaly_z", z)?;
-            }
-            if let Some(seed) = seed {
-                for key in SEED_KEYS {
-                    p.set_by_flag("--seed", key, seed)?;
-                }
+            set_flag(&mut p, "--anomaly-z", "cleaning.anomaly_z", anomaly_z)?;
+            for key in SEED_KEYS {
+                set_flag(&mut p, "--seed", key, seed)?;
             }
             println!("{}", p.describe());
             // Destinations first: nothing is computed for a result that cannot be written.
@@ -352,15 +361,19 @@ fn run(command: Command) -> oneclick::Result<()> {
             let t = std::time::Instant::now();
             let mut m = SavedModel::load(&model)?;
             let mut p = parameters(&params, Some((&m, &model)))?;
-            if let Some(v) = seed {
-                p.set_by_flag("--seed", "launch.campaign.seed", v)?;
-            }
-            if let Some(v) = test_share {
-                p.set_by_flag("--test-share", "launch.campaign.test_share", v)?;
-            }
-            if let Some(v) = balance_limit {
-                p.set_by_flag("--balance-limit", "launch.campaign.balance_limit", v)?;
-            }
+            set_flag(&mut p, "--seed", "launch.campaign.seed", seed)?;
+            set_flag(
+                &mut p,
+                "--test-share",
+                "launch.campaign.test_share",
+                test_share,
+            )?;
+            set_flag(
+                &mut p,
+                "--balance-limit",
+                "launch.campaign.balance_limit",
+                balance_limit,
+            )?;
             println!("{}", p.describe());
             use_offer_parameters(&mut m, &p);
             let options = p.launch.campaign();
@@ -443,12 +456,13 @@ fn run(command: Command) -> oneclick::Result<()> {
                 json.iter().map(|j| ("--json", j.as_path())).collect();
             oneclick::io::check_outputs(&inputs, &outputs)?;
             let mut p = parameters(&params, None)?;
-            if let Some(v) = bootstrap {
-                p.set_by_flag("--bootstrap", "launch.evaluation.bootstrap", v)?;
-            }
-            if let Some(v) = seed {
-                p.set_by_flag("--seed", "launch.evaluation.seed", v)?;
-            }
+            set_flag(
+                &mut p,
+                "--bootstrap",
+                "launch.evaluation.bootstrap",
+                bootstrap,
+            )?;
+            set_flag(&mut p, "--seed", "launch.evaluation.seed", seed)?;
             println!("{}", p.describe());
             let options = p.launch.evaluation();
             let (bootstrap, seed) = (options.bootstrap, options.seed);
@@ -510,12 +524,8 @@ fn run(command: Command) -> oneclick::Result<()> {
             let t = std::time::Instant::now();
             let m = SavedModel::load(&model)?;
             let mut p = parameters(&params, Some((&m, &model)))?;
-            if let Some(v) = warn {
-                p.set_by_flag("--warn", "launch.monitor.warn", v)?;
-            }
-            if let Some(v) = alert {
-                p.set_by_flag("--alert", "launch.monitor.alert", v)?;
-            }
+            set_flag(&mut p, "--warn", "launch.monitor.warn", warn)?;
+            set_flag(&mut p, "--alert", "launch.monitor.alert", alert)?;
             let options = p.launch.monitor();
             let r = oneclick::monitor::run(&m, &data, &options)?;
             println!(
