@@ -346,6 +346,160 @@ impl PlattMap {
     }
 }
 
+/// A monotone non-decreasing map of probabilities fitted by pool-adjacent-violators
+/// (scikit-learn's `IsotonicRegression(out_of_bounds="clip")`): the fitted values at the
+/// distinct training probabilities, linear between them, constant beyond; outputs clipped
+/// to `[1e-4, 1 − 1e-4]` so a held-out log-loss stays finite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IsotonicMap {
+    x: Vec<f64>,
+    y: Vec<f64>,
+}
+
+impl IsotonicMap {
+    /// Fits the map of `y` on `p`.
+    pub fn fit(y: &[u8], p: &[f64]) -> Result<IsotonicMap> {
+        check(y, p)?;
+        let mut order: Vec<usize> = (0..p.len()).collect();
+        order.sort_by(|a, b| p[*a].total_cmp(&p[*b]));
+        // blocks: (sum of y, weight, x of the block's last point); one per distinct p first
+        let mut points: Vec<(f64, f64, f64)> = Vec::new();
+        for i in order {
+            match points.last_mut() {
+                Some(last) if last.2 == p[i] => {
+                    last.0 += f64::from(y[i]);
+                    last.1 += 1.0;
+                }
+                _ => points.push((f64::from(y[i]), 1.0, p[i])),
+            }
+        }
+        let xs: Vec<f64> = points.iter().map(|b| b.2).collect();
+        // pool adjacent violators over the distinct points: (sum, weight, points in block)
+        let mut blocks: Vec<(f64, f64, usize)> = Vec::new();
+        for (s, w, _) in &points {
+            blocks.push((*s, *w, 1));
+            while blocks.len() > 1 {
+                let k = blocks.len();
+                let (a, b) = (blocks[k - 2], blocks[k - 1]);
+                if a.0 / a.1 <= b.0 / b.1 {
+                    break;
+                }
+                blocks.truncate(k - 2);
+                blocks.push((a.0 + b.0, a.1 + b.1, a.2 + b.2));
+            }
+        }
+        let ys: Vec<f64> = blocks
+            .iter()
+            .flat_map(|(s, w, n)| std::iter::repeat_n(s / w, *n))
+            .collect();
+        Ok(IsotonicMap { x: xs, y: ys })
+    }
+
+    /// The recalibrated probability of `p`.
+    pub fn apply(&self, p: f64) -> f64 {
+        let k = self.x.partition_point(|x| *x < p);
+        let v = if k == 0 {
+            self.y[0]
+        } else if k == self.x.len() {
+            self.y[k - 1]
+        } else if self.x[k] == p {
+            self.y[k]
+        } else {
+            let (x0, x1, y0, y1) = (self.x[k - 1], self.x[k], self.y[k - 1], self.y[k]);
+            y0 + (y1 - y0) * (p - x0) / (x1 - x0)
+        };
+        v.clamp(1e-4, 1.0 - 1e-4)
+    }
+}
+
+/// Held-out scores of one way to map the probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HeldOut {
+    /// Log-loss over every customer, each mapped by a map fitted without their fold.
+    pub log_loss: f64,
+    /// Brier score, the same way.
+    pub brier: f64,
+}
+
+/// Cross-validated recalibration: Platt and isotonic maps, each fitted on the other folds'
+/// probabilities and applied to the held-out fold, against the probabilities as they are
+/// (`results.json` → `calibration.recalibration`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recalibrations {
+    /// Folds (customers shuffled with `seed`, then cut into equal parts).
+    pub folds: usize,
+    /// Seed of the shuffle.
+    pub seed: u64,
+    /// The probabilities as they are.
+    pub raw: HeldOut,
+    /// Platt's map.
+    pub platt: HeldOut,
+    /// The isotonic map.
+    pub isotonic: HeldOut,
+    /// `platt` or `isotonic` when it lowers both held-out log-loss and Brier below the
+    /// raw probabilities' (the lower log-loss of the two), else `none`.
+    pub better: &'static str,
+}
+
+/// [`Recalibrations`] of `p` against `y`.
+pub fn cross_validated_recalibration(
+    y: &[u8],
+    p: &[f64],
+    folds: usize,
+    seed: u64,
+) -> Result<Recalibrations> {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    check(y, p)?;
+    if folds < 2 || folds > y.len() {
+        return Err(Error::parameter(
+            "recalibration folds",
+            folds,
+            format!("between 2 and the {} customers", y.len()),
+        ));
+    }
+    let mut order: Vec<usize> = (0..y.len()).collect();
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+    let mut fold = vec![0usize; y.len()];
+    for (k, i) in order.iter().enumerate() {
+        fold[*i] = k * folds / y.len();
+    }
+    let (mut platt, mut isotonic) = (vec![0.0; y.len()], vec![0.0; y.len()]);
+    for f in 0..folds {
+        let train: Vec<usize> = (0..y.len()).filter(|i| fold[*i] != f).collect();
+        let ty: Vec<u8> = train.iter().map(|i| y[*i]).collect();
+        let tp: Vec<f64> = train.iter().map(|i| p[*i]).collect();
+        let pm = PlattMap::fit(&ty, &tp)?;
+        let im = IsotonicMap::fit(&ty, &tp)?;
+        for i in (0..y.len()).filter(|i| fold[*i] == f) {
+            platt[i] = pm.apply(p[i]);
+            isotonic[i] = im.apply(p[i]);
+        }
+    }
+    let held = |q: &[f64]| -> Result<HeldOut> {
+        Ok(HeldOut {
+            log_loss: log_loss(y, q)?,
+            brier: brier_score(y, q)?,
+        })
+    };
+    let (raw, platt, isotonic) = (held(p)?, held(&platt)?, held(&isotonic)?);
+    let beats = |h: &HeldOut| h.log_loss < raw.log_loss && h.brier < raw.brier;
+    let better = match (beats(&platt), beats(&isotonic)) {
+        (true, true) if isotonic.log_loss < platt.log_loss => "isotonic",
+        (true, _) => "platt",
+        (false, true) => "isotonic",
+        (false, false) => "none",
+    };
+    Ok(Recalibrations {
+        folds,
+        seed,
+        raw,
+        platt,
+        isotonic,
+        better,
+    })
+}
+
 fn logit(p: f64) -> f64 {
     let p = p.clamp(1e-12, 1.0 - 1e-12);
     (p / (1.0 - p)).ln()
@@ -378,6 +532,9 @@ pub struct Calibration {
     /// Logistic recalibration: intercept, slope and calibration intercept with their
     /// standard errors (`None` when the probabilities do not vary).
     pub logistic: Option<LogisticCalibration>,
+    /// Cross-validated Platt and isotonic maps against the probabilities as they are
+    /// (`None` until the segmentation computes it, with its folds and seed).
+    pub recalibration: Option<Recalibrations>,
 }
 
 impl Calibration {
@@ -403,14 +560,29 @@ impl Calibration {
             misses,
             hosmer_lemeshow: hosmer_lemeshow(&bins).ok(),
             logistic: logistic_calibration(y, p).ok(),
+            recalibration: None,
             bins,
         })
     }
 
-    /// Whether the bins miss their intervals more often than chance allows: the
-    /// binomial tail of the misses below `alpha`.
+    /// Whether calibration is rejected at `alpha` — by Hosmer–Lemeshow, or by the bins
+    /// missing their intervals more often than chance allows (the binomial tail of the
+    /// misses).
+    pub fn rejected(&self, alpha: f64) -> bool {
+        self.hosmer_lemeshow.is_some_and(|h| h.p_value < alpha)
+            || (self.misses > 0 && self.misses_p_value < alpha)
+    }
+
+    /// Whether to recalibrate: calibration is [rejected](Self::rejected) and Platt's map
+    /// beats the probabilities as they are on held-out folds (both log-loss and Brier,
+    /// [`Recalibrations::better`]). An isotonic map that alone beats them is reported,
+    /// not applied: the deployed model carries a Platt map only.
     pub fn needs_recalibration(&self, alpha: f64) -> bool {
-        self.misses > 0 && self.misses_p_value < alpha
+        self.rejected(alpha)
+            && self
+                .recalibration
+                .as_ref()
+                .is_some_and(|r| r.better == "platt")
     }
 
     /// The reliability table (Russian).

@@ -348,7 +348,13 @@ impl Segmentation {
             &folds,
             progress,
         )?;
-        let calibration = Calibration::of(&y, &p, options.calibration_bins, CALIBRATION_ALPHA)?;
+        let mut calibration = Calibration::of(&y, &p, options.calibration_bins, CALIBRATION_ALPHA)?;
+        calibration.recalibration = Some(crate::calibration::cross_validated_recalibration(
+            &y,
+            &p,
+            options.folds,
+            options.seed,
+        )?);
         let (recalibration, p, risk, after) =
             if options.recalibrate && calibration.needs_recalibration(CALIBRATION_ALPHA) {
                 let map = PlattMap::fit(&y, &p)?;

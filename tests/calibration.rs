@@ -109,19 +109,50 @@ fn a_miscalibrated_model_is_flagged_and_the_platt_map_repairs_it() {
             1.0 / (1.0 + (-z).exp())
         })
         .collect();
-    let before = Calibration::of(&y, &overconfident, 10, 0.05).unwrap();
+    let mut before = Calibration::of(&y, &overconfident, 10, 0.05).unwrap();
+    assert!(before.rejected(0.05), "{before:?}");
+    // rejected, but recalibrated only once a map has beaten the probabilities out of fold
+    assert!(!before.needs_recalibration(0.05));
+    let cv =
+        oneclick::calibration::cross_validated_recalibration(&y, &overconfident, 5, 1).unwrap();
+    assert!(
+        cv.platt.log_loss < cv.raw.log_loss && cv.platt.brier < cv.raw.brier,
+        "{cv:?}"
+    );
+    assert_eq!(cv.better, "platt", "{cv:?}");
+    before.recalibration = Some(cv);
     assert!(before.needs_recalibration(0.05), "{before:?}");
     let map = PlattMap::fit(&y, &overconfident).unwrap();
     assert!((map.a - 0.5).abs() < 0.1, "{map:?}");
     let repaired: Vec<f64> = overconfident.iter().map(|p| map.apply(*p)).collect();
     let after = Calibration::of(&y, &repaired, 10, 0.05).unwrap();
-    assert!(!after.needs_recalibration(0.05), "{after:?}");
+    assert!(!after.rejected(0.05), "{after:?}");
     assert!(after.brier < before.brier && after.log_loss < before.log_loss);
     // bad input is an error naming it, not a panic
     let e = Calibration::of(&[1, 0], &[0.5, 1.5], 10, 0.05)
         .unwrap_err()
         .to_string();
     assert!(e.contains("probability of row 1 = 1.5"), "{e}");
+}
+
+#[test]
+fn isotonic_map_pools_adjacent_violators_and_interpolates() {
+    use oneclick::calibration::IsotonicMap;
+    // y over p = 0.1, 0.2, 0.3, 0.4: 1, 0, 1, 1 → the first two pool to ½
+    let m = IsotonicMap::fit(&[1, 0, 1, 1], &[0.1, 0.2, 0.3, 0.4]).unwrap();
+    for (p, want) in [
+        (0.1, 0.5),
+        (0.2, 0.5),
+        (0.3, 1.0 - 1e-4),
+        (0.25, 0.75),
+        (0.0, 0.5),
+        (0.9, 1.0 - 1e-4),
+    ] {
+        assert!((m.apply(p) - want).abs() < 1e-12, "{p}: {}", m.apply(p));
+    }
+    // already monotone outcomes are kept; ties at one p are averaged first
+    let m = IsotonicMap::fit(&[0, 1, 0, 1], &[0.2, 0.2, 0.6, 0.6]).unwrap();
+    assert!((m.apply(0.2) - 0.5).abs() < 1e-12 && (m.apply(0.6) - 0.5).abs() < 1e-12);
 }
 
 /// `tests/oracle/calibration_tests_oracle.py` → `tests/fixtures/calibration_tests_oracle.json`:
