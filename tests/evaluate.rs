@@ -81,7 +81,15 @@ fn plan(customers: usize, test: usize, break_even: f64) -> CampaignPlan {
         horizon_months: 3.0,
         break_even_drop: break_even,
         break_even_by_lever: BTreeMap::from([("promo".to_string(), break_even)]),
-        decision_rule: CampaignPlan::rule(0.05),
+        min_arm: 20,
+        expected_control_rate: 0.4,
+        scenario_drop: 0.05,
+        months_for_power_break_even: Some(3.0),
+        months_for_power_scenario: Some(1.5),
+        power: 0.8,
+        kept: 0,
+        previous: Vec::new(),
+        decision_rule: CampaignPlan::rule(0.05, 20),
         model: "test".into(),
         customers,
         test,
@@ -90,8 +98,8 @@ fn plan(customers: usize, test: usize, break_even: f64) -> CampaignPlan {
     }
 }
 
-/// `n` customers per arm, lever `promo`, cost 0.1 each in the test arm.
-fn campaign(n: usize, break_even: f64) -> Campaign {
+/// `n` customers per arm, lever `promo`, each offer costing `cost`.
+fn campaign(n: usize, cost: f64) -> Campaign {
     let rows = (0..2 * n)
         .map(|i| {
             let arm = if i % 2 == 0 { Arm::Test } else { Arm::Control };
@@ -104,14 +112,15 @@ fn campaign(n: usize, break_even: f64) -> Campaign {
                 probability: 0.8,
                 expected_gain: 0.5,
                 offer_sent: arm == Arm::Test,
-                offer_cost: 0.1,
+                offer_cost: cost,
+                prior_profit: 3.0,
             }
         })
         .collect();
     Campaign {
         path: "campaign.csv".into(),
         rows,
-        plan: plan(2 * n, n, break_even),
+        plan: plan(2 * n, n, cost / 0.5),
     }
 }
 
@@ -153,22 +162,36 @@ fn outcomes(
 #[test]
 fn the_decision_follows_the_plan_and_attrition_is_counted() {
     let options = Checked::<EvaluateOptions>::default();
-    // 400 per arm: 30 % against 45 % declined, break-even 2 p.p. → roll out
-    let c = campaign(400, 0.02);
+    // 400 per arm: 30 % against 45 % declined, offers at 0.1 → the net gain is well above 0
+    let c = campaign(400, 0.1);
     let e = evaluate(&c, &outcomes(&c, 120, 180, 0), &options).unwrap();
     assert_eq!(e.overall.decision, Decision::RollOut, "{}", e.overall.why);
     assert!((e.overall.difference + 0.15).abs() < 1e-12);
     assert_eq!((e.overall.test.n, e.overall.control.n), (400, 400));
+    // one stratum and constant covariates: the adjusted difference is the plain one
+    assert!((e.overall.adjusted_difference.value + 0.15).abs() < 1e-12);
     // the profit difference is exact here: 15 % fewer declines × 2 = +0.3 per month
     assert!((e.overall.profit_difference - 0.3).abs() < 1e-12);
     assert!(e.overall.profit_ci_low < 0.3 && 0.3 < e.overall.profit_ci_high);
-    // net gain: 400 sent × 3 months × 0.3 − 400 × 0.1
+    // net gain: 400 sent × 3 months × 0.3 − 400 × 0.1, adjusted and not
     assert!((e.overall.net_gain - (400.0 * 3.0 * 0.3 - 40.0)).abs() < 1e-9);
+    assert!((e.overall.adjusted_net_gain.value - 320.0).abs() < 1e-9);
+    // its standard error: 1200 × √(0.84/400 + 0.99/400) (profit 2 or 4: variance 4·p(1−p))
+    let se = 1200.0
+        * ((4.0 * 0.3 * 0.7 * 400.0 / 399.0 + 4.0 * 0.45 * 0.55 * 400.0 / 399.0) / 400.0f64).sqrt();
+    assert!(
+        (e.overall.adjusted_net_gain.se - se).abs() < 1e-9,
+        "{}",
+        e.overall.adjusted_net_gain.se
+    );
+    // the family is all levers and promo: Holm doubles the smaller p-value
+    assert_eq!(e.family, 2);
+    assert!((e.overall.p_value_holm - 2.0 * e.overall.p_value_net_gain).abs() < 1e-15);
     assert_eq!(e.by_lever.len(), 1);
     assert_eq!(e.by_lever[0].lever.as_deref(), Some("promo"));
 
-    // the same drop against a break-even of 30 p.p.: the interval's largest drop is short
-    let c = campaign(400, 0.30);
+    // the same drop with offers at 2.0: the net gain's whole interval is below zero
+    let c = campaign(400, 2.0);
     let e = evaluate(&c, &outcomes(&c, 120, 180, 0), &options).unwrap();
     assert_eq!(
         e.overall.decision,
@@ -176,9 +199,10 @@ fn the_decision_follows_the_plan_and_attrition_is_counted() {
         "{}",
         e.overall.why
     );
+    assert!(e.overall.adjusted_net_gain.ci_high < 0.0);
 
     // 40 per arm, 30 % against 40 %: the test cannot tell
-    let c = campaign(40, 0.02);
+    let c = campaign(40, 0.1);
     let e = evaluate(&c, &outcomes(&c, 12, 16, 0), &options).unwrap();
     assert_eq!(
         e.overall.decision,
@@ -187,12 +211,20 @@ fn the_decision_follows_the_plan_and_attrition_is_counted() {
         e.overall.why
     );
 
-    // attrition: 10 customers without an outcome are counted, not analysed
-    let c = campaign(400, 0.02);
+    // attrition: 10 customers without an outcome left the store — declined, no profit
+    let c = campaign(400, 0.1);
     let e = evaluate(&c, &outcomes(&c, 120, 180, 10), &options).unwrap();
     assert_eq!(e.missing_outcomes, 10);
     assert_eq!(e.overall.test.missing + e.overall.control.missing, 10);
-    assert_eq!(e.overall.test.n + e.overall.control.n, 790);
+    assert_eq!(e.overall.test.n + e.overall.control.n, 800);
+    assert!(e.overall.test.declined + e.overall.control.declined >= 300 + 10 - 10);
+    // the worst cases bracket the estimate
+    let [lo, hi] = e.overall.attrition_difference;
+    let d = e.overall.adjusted_difference.value;
+    assert!(lo <= d && d <= hi, "{lo} {d} {hi}");
+    let [lo, hi] = e.overall.attrition_net_gain;
+    let g = e.overall.adjusted_net_gain.value;
+    assert!(lo <= g && g <= hi, "{lo} {g} {hi}");
 
     // the bootstrap is seeded: the same seed, the same interval; another, another
     let o = outcomes(&c, 120, 180, 0);
@@ -223,6 +255,10 @@ fn the_decision_follows_the_plan_and_attrition_is_counted() {
         "profit_ci_low",
         "profit_ci_high",
         "net_gain",
+        "adjusted_difference",
+        "adjusted_net_gain",
+        "p_value_holm",
+        "attrition_difference",
         "decision",
     ] {
         assert!(json["overall"].get(key).is_some(), "overall.{key} missing");
@@ -230,6 +266,68 @@ fn the_decision_follows_the_plan_and_attrition_is_counted() {
     assert_eq!(json["overall"]["decision"], "roll_out");
     assert_eq!(json["by_lever"][0]["lever"], "promo");
     assert!(json["missing_outcomes"].is_u64());
+}
+
+#[test]
+fn a_lever_with_one_customer_is_reported_and_every_other_result_stands() {
+    let options = Checked::<EvaluateOptions>::default();
+    let mut c = campaign(400, 0.1);
+    let mut lone = c.rows[0].clone();
+    lone.id = 99;
+    lone.lever = "engagement".into();
+    lone.stratum = "engagement/consent/at_risk".into();
+    c.rows.push(lone);
+    c.plan = plan(801, 401, 0.2);
+    let mut o = outcomes(&c, 120, 180, 0);
+    o[800] = Some(Outcome {
+        declined: false,
+        profit: 4.0,
+    });
+    let e = evaluate(&c, &o, &options).unwrap();
+    assert_eq!(e.by_lever.len(), 2);
+    let promo = &e.by_lever[0];
+    let lone = &e.by_lever[1];
+    assert_eq!(lone.lever.as_deref(), Some("engagement"));
+    assert_eq!((lone.test.n, lone.control.n), (1, 0));
+    assert_eq!(lone.decision, Decision::TooFew, "{}", lone.why);
+    assert!(lone.adjusted_difference.value.is_nan() && lone.p_value_holm.is_nan());
+    assert!(lone.why.contains("1 test and 0 control"), "{}", lone.why);
+    assert_eq!(promo.decision, Decision::RollOut, "{}", promo.why);
+    assert_eq!(e.overall.decision, Decision::RollOut, "{}", e.overall.why);
+    assert_eq!((e.overall.test.n, e.overall.control.n), (401, 400));
+    assert_eq!(e.family, 2);
+    // the lone customer's stratum is thin: pooled, the estimate still uses every customer
+    assert_eq!(e.overall.strata, 1);
+    // and the JSON shows the missing estimate as null, not as a number
+    let json = serde_json::to_value(&e).unwrap();
+    assert!(json["by_lever"][1]["adjusted_difference"]["value"].is_null());
+}
+
+#[test]
+fn months_pool_as_strata_of_one_test() {
+    let options = Checked::<EvaluateOptions>::default();
+    let c = campaign(400, 0.1);
+    let o = outcomes(&c, 120, 180, 0);
+    let one = evaluate(&c, &o, &options).unwrap();
+    let two = oneclick::evaluate::evaluate_months(&[(&c, &o), (&c, &o)], &options).unwrap();
+    assert_eq!(two.months, 2);
+    assert_eq!(two.overall.test.n, 2 * one.overall.test.n);
+    // each month its own stratum: the same data twice, the same estimate, √2 less error
+    assert_eq!(two.overall.strata, 2);
+    let (a, b) = (
+        &one.overall.adjusted_difference,
+        &two.overall.adjusted_difference,
+    );
+    assert!((a.value - b.value).abs() < 1e-12);
+    let ratio = a.se / b.se;
+    assert!((ratio - 2.0f64.sqrt()).abs() < 1e-9, "{ratio}");
+    // campaigns planned with another level are not pooled
+    let mut other = c.clone();
+    other.plan.alpha = 0.1;
+    let e = oneclick::evaluate::evaluate_months(&[(&c, &o), (&other, &o)], &options)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("planned alike"), "{e}");
 }
 
 #[test]
@@ -294,11 +392,11 @@ fn campaign_files_round_trip_and_damaged_ones_are_refused() {
     let path = dir.path().join("campaign.csv");
     let c = campaign(2, 0.02);
     let mut text = String::from(
-        "id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost\n",
+        "id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost,prior_profit\n",
     );
     for r in &c.rows {
         text.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{}\n",
             r.id,
             r.stratum,
             r.arm.id(),
@@ -307,7 +405,8 @@ fn campaign_files_round_trip_and_damaged_ones_are_refused() {
             r.probability,
             r.expected_gain,
             r.offer_sent,
-            r.offer_cost
+            r.offer_cost,
+            r.prior_profit
         ));
     }
     // the plan records the campaign file's sha256, as `campaign` writes it
@@ -347,6 +446,10 @@ fn campaign_files_round_trip_and_damaged_ones_are_refused() {
     check(
         text.replacen("0.8,", "1.8,", 1),
         &["line 2", "probability", "1.8"],
+    );
+    check(
+        text.replacen(",3\n", ",three\n", 1),
+        &["line 2", "prior_profit", "three"],
     );
     check(
         text.replace(",offer_cost", ""),

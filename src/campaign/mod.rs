@@ -13,6 +13,13 @@
 //! arm, one more with probability frac(n·share): at share ½ the arms of a stratum differ
 //! by at most one customer. The same seed gives a byte-identical file.
 //!
+//! **Every stratum gets both arms.** A stratum too small for the share to give it a
+//! customer in each arm ([`min_stratum`]) is pooled with its lever's other thin strata
+//! into `lever/merged` (with the lever's smallest full stratum when the pool is still
+//! thin); levers too small even then share one `small_levers/merged` stratum. The plan
+//! records `min_arm`: a lever with fewer customers in an arm is read only within all
+//! levers together (`oneclick evaluate`).
+//!
 //! The balance report gives the standardised mean difference (SMD) between the arms of
 //! every model feature (each level of a category as a 0/1 indicator) and of the
 //! probability: (mean_test − mean_control) / √((s²_test + s²_control) / 2), sample
@@ -34,6 +41,11 @@ use crate::evaluate::{Arm, CAMPAIGN_COLUMNS, CAMPAIGN_FORMAT, Campaign, Campaign
 use crate::offers::LEVERS;
 use crate::score::{SavedModel, Scores};
 
+mod strata;
+
+pub use strata::min_stratum;
+use strata::{balance, covariates, merge_thin};
+
 /// How to draw a campaign (`launch.campaign` in the parameter file).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -47,6 +59,9 @@ pub struct CampaignOptions {
     /// Draws tried until every |SMD| is below the limit (rerandomisation); the best one is
     /// kept, with a warning, when none is.
     pub max_draws: usize,
+    /// Customers each arm of a lever needs for the lever to be tested on its own
+    /// (recorded in the plan; fewer: the lever is read only within all levers together).
+    pub min_arm: usize,
 }
 
 impl Default for CampaignOptions {
@@ -56,6 +71,7 @@ impl Default for CampaignOptions {
             test_share: 0.5,
             balance_limit: 0.1,
             max_draws: 1000,
+            min_arm: 20,
         }
     }
 }
@@ -75,6 +91,13 @@ impl crate::checked::Check for CampaignOptions {
                 "launch.campaign.max_draws",
                 self.max_draws,
                 "between 1 and 10000 draws",
+            ));
+        }
+        if !(1..=1_000_000).contains(&self.min_arm) {
+            return Err(Error::parameter(
+                "launch.campaign.min_arm",
+                self.min_arm,
+                "between 1 and 1000000 customers per arm",
             ));
         }
         if !(self.balance_limit > 0.0 && self.balance_limit.is_finite()) {
@@ -142,10 +165,22 @@ pub fn run(
     data: &Path,
     options: &Checked<CampaignOptions>,
 ) -> Result<CampaignRun> {
+    run_with(model, data, options, &[])
+}
+
+/// [`run`] keeping the arms of the `previous` campaigns' customers ([`draw_with`]).
+pub fn run_with(
+    model: &SavedModel,
+    data: &Path,
+    options: &Checked<CampaignOptions>,
+    previous: &[Campaign],
+) -> Result<CampaignRun> {
     let started = std::time::Instant::now();
     let raw = crate::Data::load(data)?;
     let load = started.elapsed().as_secs_f64();
-    let mut run = run_raw(model, raw, options)?;
+    let mut prepared = crate::score::prepare(model, raw)?;
+    let scores = crate::score::score_prepared(model, &mut prepared)?;
+    let mut run = draw_with(model, &prepared.features, scores, options, previous)?;
     run.timings.insert(0, ("load", load));
     Ok(run)
 }
@@ -157,8 +192,45 @@ pub fn run_raw(
     options: &Checked<CampaignOptions>,
 ) -> Result<CampaignRun> {
     let mut prepared = crate::score::prepare(model, raw)?;
-    let mut scores = crate::score::score_prepared(model, &mut prepared)?;
+    let scores = crate::score::score_prepared(model, &mut prepared)?;
+    draw(model, &prepared.features, scores, options)
+}
+
+/// Draws the campaign for a snapshot already scored by `model` (`features`: its model
+/// features, row for row with `scores`): what [`run`] does after scoring, and what a
+/// simulation repeats with other seeds.
+pub fn draw(
+    model: &SavedModel,
+    features: &polars::prelude::DataFrame,
+    scores: Scores,
+    options: &Checked<CampaignOptions>,
+) -> Result<CampaignRun> {
+    draw_with(model, features, scores, options, &[])
+}
+
+/// [`draw`] keeping the arm of every customer of the `previous` campaigns (a persistent
+/// holdout: a control customer stays in control, a test customer keeps getting offers;
+/// the latest campaign wins when several hold the customer); only newcomers are drawn,
+/// each stratum's newcomers at the test share.
+pub fn draw_with(
+    model: &SavedModel,
+    features: &polars::prelude::DataFrame,
+    mut scores: Scores,
+    options: &Checked<CampaignOptions>,
+    previous: &[Campaign],
+) -> Result<CampaignRun> {
     let mut timings = std::mem::take(&mut scores.timings);
+    let mut earlier: std::collections::HashMap<i64, Arm> = std::collections::HashMap::new();
+    for c in previous {
+        for r in &c.rows {
+            earlier.insert(r.id, r.arm);
+        }
+    }
+    let kept: Vec<Option<Arm>> = scores
+        .rows
+        .iter()
+        .map(|r| earlier.get(&r.id).copied())
+        .collect();
     let risk = model.thresholds.risk;
     // strata of the eligible customers
     let key = |i: usize| -> Option<String> {
@@ -181,6 +253,7 @@ pub fn run_raw(
             members.entry(k).or_default().push(i);
         }
     }
+    let members = merge_thin(members, min_stratum(options.test_share));
     let strata: Vec<String> = members.keys().cloned().collect();
     let mut stratum = vec![u32::MAX; scores.rows.len()];
     for (k, rows) in members.values().enumerate() {
@@ -190,16 +263,22 @@ pub fn run_raw(
     }
     // Rerandomisation (Morgan & Rubin, 2012): draw d uses stream d·2³² + stratum; the
     // first draw whose every |SMD| is below the limit is kept, else the most balanced.
+    let eligible_rows: Vec<usize> = members.values().flatten().copied().collect();
+    let covariates = covariates(features, &scores, &eligible_rows)?;
     let mut best: Option<Draw> = None;
     let mut timing = (0.0, 0.0);
     let mut tried = 0;
     for draw in 0..options.max_draws {
         tried += 1;
         let clock = std::time::Instant::now();
-        let (arms, sizes) = draw_arms(&members, scores.rows.len(), options, draw as u64);
+        let (arms, sizes) = draw_arms(&members, &kept, options, draw as u64);
         timing.0 += clock.elapsed().as_secs_f64();
         let clock = std::time::Instant::now();
-        let balance = balance(&prepared.features, &scores, &arms)?;
+        let test: Vec<bool> = eligible_rows
+            .iter()
+            .map(|i| arms[*i] == Some(Arm::Test))
+            .collect();
+        let balance = balance(&covariates, &test);
         timing.1 += clock.elapsed().as_secs_f64();
         let worst = balance.iter().map(|b| b.smd.abs()).fold(0.0, f64::max);
         if best.as_ref().is_none_or(|b| worst < b.0) {
@@ -236,6 +315,17 @@ pub fn run_raw(
         }
     }
     let ratio = |c: f64, g: f64| if g > 0.0 { c / g } else { f64::INFINITY };
+    // what the model expects: the control arm's decline rate and the offers' drop
+    let (mut p0, mut drop, mut counted) = (0.0, 0.0, 0usize);
+    for (r, a) in scores.rows.iter().zip(&arms) {
+        if a.is_some() {
+            p0 += r.probability;
+            if scale(r) > 0.0 {
+                drop += (r.expected_gain + r.offer_cost) / scale(r);
+                counted += 1;
+            }
+        }
+    }
     let test = arms.iter().filter(|a| **a == Some(Arm::Test)).count();
     let eligible = arms.iter().filter(|a| a.is_some()).count();
     if eligible == 0 {
@@ -254,6 +344,9 @@ pub fn run_raw(
             ),
         ));
     }
+    let p0 = p0 / eligible as f64;
+    let scenario_drop = drop / counted.max(1) as f64;
+    let months = |d: f64| months_for_power(eligible, options.test_share, p0, d, o.alpha, o.power);
     let plan = CampaignPlan {
         format: CAMPAIGN_FORMAT.to_string(),
         seed: options.seed,
@@ -269,7 +362,15 @@ pub fn run_raw(
             .into_iter()
             .map(|(k, (c, g))| (k, ratio(c, g)))
             .collect(),
-        decision_rule: CampaignPlan::rule(o.alpha),
+        min_arm: options.min_arm,
+        expected_control_rate: p0,
+        scenario_drop,
+        months_for_power_break_even: months(ratio(cost, gain)),
+        months_for_power_scenario: months(scenario_drop),
+        power: o.power,
+        kept: kept.iter().zip(&arms).filter(|(k, a)| k.is_some() && a.is_some()).count(),
+        previous: previous.iter().map(|c| c.plan.campaign_sha256.clone()).collect(),
+        decision_rule: CampaignPlan::rule(o.alpha, options.min_arm),
         model: model.trained_on.clone(),
         customers: eligible,
         test,
@@ -305,16 +406,20 @@ type Draw = (
 /// the test arm.
 fn draw_arms(
     members: &BTreeMap<String, Vec<usize>>,
-    n: usize,
+    kept: &[Option<Arm>],
     options: &CampaignOptions,
     draw: u64,
 ) -> (Vec<Option<Arm>>, Vec<(usize, usize)>) {
-    let mut arms: Vec<Option<Arm>> = vec![None; n];
+    let mut arms: Vec<Option<Arm>> = vec![None; kept.len()];
     let mut sizes = Vec::with_capacity(members.len());
     for (k, rows) in members.values().enumerate() {
         let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
         rng.set_stream((draw << 32) | k as u64);
-        let mut order = rows.clone();
+        let mut order: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|i| kept[*i].is_none())
+            .collect();
         order.shuffle(&mut rng);
         let target = order.len() as f64 * options.test_share;
         let extra: f64 = rng.r#gen();
@@ -322,92 +427,52 @@ fn draw_arms(
         for (j, i) in order.iter().enumerate() {
             arms[*i] = Some(if j < n_test { Arm::Test } else { Arm::Control });
         }
-        sizes.push((n_test, order.len() - n_test));
+        let mut size = (0, 0);
+        for i in rows {
+            if kept[*i].is_some() {
+                arms[*i] = kept[*i];
+            }
+            match arms[*i] {
+                Some(Arm::Test) => size.0 += 1,
+                _ => size.1 += 1,
+            }
+        }
+        sizes.push(size);
     }
     (arms, sizes)
 }
 
-/// SMD of every feature (each level of a category) and of the probability, eligible
-/// customers only.
-fn balance(
-    features: &polars::prelude::DataFrame,
-    scores: &Scores,
-    arms: &[Option<Arm>],
-) -> Result<Vec<Balance>> {
-    let arm_of: Vec<Option<usize>> = arms
-        .iter()
-        .map(|a| a.map(|a| usize::from(a == Arm::Control)))
-        .collect();
-    let smd_of = |values: &dyn Fn(usize) -> f64| -> (f64, f64, f64) {
-        // (n, sum, sum of squares) per arm, then sample variances
-        let mut acc = [[0.0f64; 3]; 2];
-        for (i, a) in arm_of.iter().enumerate() {
-            if let Some(a) = a {
-                let v = values(i);
-                acc[*a][0] += 1.0;
-                acc[*a][1] += v;
-                acc[*a][2] += v * v;
-            }
-        }
-        let stats = |a: [f64; 3]| {
-            let m = a[1] / a[0].max(1.0);
-            let var = if a[0] > 1.0 {
-                ((a[2] - a[0] * m * m) / (a[0] - 1.0)).max(0.0)
-            } else {
-                0.0
-            };
-            (m, var)
-        };
-        let ((mt, vt), (mc, vc)) = (stats(acc[0]), stats(acc[1]));
-        let sd = ((vt + vc) / 2.0).sqrt();
-        let smd = if sd > 0.0 {
-            (mt - mc) / sd
-        } else if (mt - mc).abs() < 1e-12 {
-            0.0
-        } else {
-            f64::INFINITY * (mt - mc).signum()
-        };
-        (mt, mc, smd)
-    };
-    let mut out = Vec::new();
-    for c in features.columns() {
-        let name = c.name().to_string();
-        if matches!(c.dtype(), polars::prelude::DataType::String) {
-            let v = crate::frame::str_values(features, &name)?;
-            let mut levels = v.clone();
-            levels.sort();
-            levels.dedup();
-            for level in levels {
-                let (t, k, smd) = smd_of(&|i| f64::from(u8::from(v[i] == level)));
-                out.push(Balance {
-                    feature: name.clone(),
-                    level: Some(level),
-                    test: t,
-                    control: k,
-                    smd,
-                });
-            }
-        } else {
-            let v = crate::frame::f64_values(features, &name)?;
-            let (t, k, smd) = smd_of(&|i| v[i]);
-            out.push(Balance {
-                feature: name,
-                level: None,
-                test: t,
-                control: k,
-                smd,
-            });
-        }
+/// Months of a flow of `eligible` customers a month, `share` of them in the test arm, a
+/// two-sided two-proportion test at `alpha` needs for `power` against a drop `drop` of
+/// the decline rate from `p0` (normal approximation, unadjusted: the adjusted analysis
+/// needs no more). `None` for no drop.
+///
+/// ```
+/// // 40 % → 30 %, equal arms: the textbook 356 per arm, 712 in all — 7.1 months of 100
+/// let m = oneclick::campaign::months_for_power(100, 0.5, 0.4, 0.1, 0.05, 0.8).unwrap();
+/// assert!((m - 7.119).abs() < 0.01, "{m}");
+/// ```
+pub fn months_for_power(
+    eligible: usize,
+    share: f64,
+    p0: f64,
+    drop: f64,
+    alpha: f64,
+    power: f64,
+) -> Option<f64> {
+    let p1 = (p0 - drop).clamp(0.0, 1.0);
+    let d = p0 - p1;
+    if d.is_nan() || d <= 0.0 || eligible == 0 {
+        return None;
     }
-    let (t, k, smd) = smd_of(&|i| scores.rows[i].probability);
-    out.push(Balance {
-        feature: "probability".into(),
-        level: None,
-        test: t,
-        control: k,
-        smd,
-    });
-    Ok(out)
+    let (s, t) = (share, 1.0 - share);
+    let pbar = s * p1 + t * p0;
+    let za = crate::stats::norm_ppf(1.0 - alpha / 2.0);
+    let zb = crate::stats::norm_ppf(power);
+    let a = za * (pbar * (1.0 - pbar) * (1.0 / s + 1.0 / t)).sqrt();
+    let b = zb * (p1 * (1.0 - p1) / s + p0 * (1.0 - p0) / t).sqrt();
+    let total = (a + b).powi(2) / (d * d);
+    Some(total / eligible as f64)
 }
 
 impl CampaignRun {
@@ -463,6 +528,7 @@ impl CampaignRun {
                     expected_gain: r.expected_gain,
                     offer_sent: arm == Arm::Test,
                     offer_cost: r.offer_cost,
+                    prior_profit: r.profit,
                 })
             })
             .collect();
@@ -490,7 +556,7 @@ impl CampaignRun {
                     // Writing into a String cannot fail.
                     let _ = writeln!(
                         s,
-                        "{},{},{},{},{},{},{},{},{}",
+                        "{},{},{},{},{},{},{},{},{},{}",
                         r.id,
                         self.strata[self.stratum[i] as usize],
                         arm.id(),
@@ -499,7 +565,8 @@ impl CampaignRun {
                         r.probability,
                         r.expected_gain,
                         arm == Arm::Test,
-                        r.offer_cost
+                        r.offer_cost,
+                        r.profit
                     );
                 }
                 s.into_bytes()
@@ -515,7 +582,7 @@ impl CampaignRun {
 
     /// Writes the campaign as one set ([`crate::io::write_set`]; the plan, which records
     /// the campaign file's sha256, last):
-    /// - `path`: `id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost`,
+    /// - `path`: `id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost,prior_profit`,
     ///   one row per eligible customer in the snapshot's order (numbers as the shortest
     ///   text that reads back to the same value);
     /// - [`Campaign::plan_path`]: the plan (JSON);

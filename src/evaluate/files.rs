@@ -11,11 +11,12 @@ use crate::schema;
 
 /// Format tag of a campaign's plan file (`FILE.plan.json`).
 /// (2: the plan records the campaign file's sha256, so a plan beside another run's file is
-/// refused.)
-pub const CAMPAIGN_FORMAT: &str = "oneclick-campaign/2";
+/// refused; 3: each row has the customer's prior profit, the plan the minimum arm size
+/// and the net-gain rule.)
+pub const CAMPAIGN_FORMAT: &str = "oneclick-campaign/3";
 
 /// The columns of a campaign file, in order.
-pub const CAMPAIGN_COLUMNS: [&str; 9] = [
+pub const CAMPAIGN_COLUMNS: [&str; 10] = [
     "id",
     "stratum",
     "arm",
@@ -25,6 +26,7 @@ pub const CAMPAIGN_COLUMNS: [&str; 9] = [
     "expected_gain",
     "offer_sent",
     "offer_cost",
+    "prior_profit",
 ];
 
 /// The largest amount a campaign file may hold (a probability or an offer's cost or gain
@@ -84,6 +86,9 @@ pub struct CampaignRow {
     pub offer_sent: bool,
     /// The offer's cost for this customer, in the profit's units (charged only when sent).
     pub offer_cost: f64,
+    /// The customer's monthly profit in the snapshot (before the campaign): the
+    /// pre-period covariate of the adjusted analysis.
+    pub prior_profit: f64,
 }
 
 /// What a campaign committed to before its outcomes existed (`FILE.plan.json`).
@@ -112,6 +117,26 @@ pub struct CampaignPlan {
     pub break_even_drop: f64,
     /// The same per lever.
     pub break_even_by_lever: BTreeMap<String, f64>,
+    /// Customers each arm of a lever needs for the lever to be tested on its own; below
+    /// it the lever is read only within all levers together.
+    pub min_arm: usize,
+    /// The model's mean probability over the campaign's customers: the decline rate it
+    /// expects in the control arm.
+    pub expected_control_rate: f64,
+    /// The mean drop of the decline probability the chosen offers' what-ifs promise (the
+    /// model's scenario, not a measured effect).
+    pub scenario_drop: f64,
+    /// Months of this campaign's eligible flow for `power` against a drop equal to the
+    /// break-even drop (`null`: no drop to detect).
+    pub months_for_power_break_even: Option<f64>,
+    /// … against the scenario's drop.
+    pub months_for_power_scenario: Option<f64>,
+    /// The power those months are for.
+    pub power: f64,
+    /// Customers whose arm was kept from a previous campaign (`--previous`).
+    pub kept: usize,
+    /// The sha256 of each previous campaign file.
+    pub previous: Vec<String>,
     /// The rule the decision follows.
     pub decision_rule: String,
     /// The model that scored the snapshot.
@@ -188,6 +213,9 @@ impl CampaignPlan {
                 "a drop of at least 0",
             ));
         }
+        if self.min_arm == 0 {
+            return Err(bad("min_arm", "0".into(), "at least 1 customer per arm"));
+        }
         if self.test + self.control != self.customers {
             return Err(bad(
                 "customers",
@@ -206,17 +234,18 @@ impl CampaignPlan {
     }
 
     /// [`rule`](Self::rule) in Russian, for the notebook.
-    pub fn rule_ru(alpha: f64) -> String {
+    pub fn rule_ru(alpha: f64, min_arm: usize) -> String {
         format!(
-            "раскатывать, если тест Фишера отвергает равенство долей при α = {}, наблюдаемое снижение доли «Снизилась» (контроль − опыт) не меньше точки окупаемости, а выгода после затрат на предложения не отрицательна значимо; не раскатывать, если даже наибольшее снижение в интервале меньше точки окупаемости или выгода значимо отрицательна; иначе — не ясно: продлить тест",
-            crate::labels::decimal_comma(&alpha.to_string())
+            "раскатывать рычаг (или все вместе), только если выгода после затрат на предложения — по стратам, с поправкой на вероятность и прежнюю прибыль — больше нуля при α = {} с поправкой Холма на все проверяемые сравнения, а доля «Снизилась» не выросла; не раскатывать, если весь 95 % интервал выгоды ниже нуля; иначе — не ясно: продлить тест. Рычаг, у которого в группе меньше {}, проверяется только в общем итоге; ушедший покупатель считается снизившим активность",
+            crate::labels::decimal_comma(&alpha.to_string()),
+            crate::labels::CUSTOMER.count_of(min_arm as u64)
         )
     }
 
     /// The decision rule, stated before the outcomes exist.
-    pub fn rule(alpha: f64) -> String {
+    pub fn rule(alpha: f64, min_arm: usize) -> String {
         format!(
-            "roll out when Fisher's exact test rejects at α = {alpha}, the observed drop of the decline rate (control − test) is at least the break-even drop and the net gain after the offers' costs is not significantly negative; do not roll out when the interval's largest drop lies below the break-even drop or the net gain is significantly negative; otherwise inconclusive: extend the test"
+            "roll out a lever (or all together) only when its net gain after the offers' costs — stratified, adjusted for the probability and the prior profit — is above zero at α = {alpha} with Holm's correction over every comparison tested, and its decline rate did not rise; do not roll out when the net gain's whole 95% interval is below zero; otherwise inconclusive: extend the test. A lever with fewer than {min_arm} customers in an arm is tested only within all levers together; a customer without an outcome counts as declined"
         )
     }
 }
@@ -326,6 +355,11 @@ impl Campaign {
             if offer_cost < 0.0 {
                 return Err(value(8, "a cost of at least 0"));
             }
+            let prior_profit = r[9]
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.abs() <= schema::MONEY_LIMIT)
+                .ok_or_else(|| value(9, "a monthly profit from -1e9 to 1e9"))?;
             if r[3].is_empty() {
                 return Err(value(3, "the offer's lever"));
             }
@@ -339,6 +373,7 @@ impl Campaign {
                 expected_gain: number(6)?,
                 offer_sent,
                 offer_cost,
+                prior_profit,
             });
         }
         let test = rows.iter().filter(|r| r.arm == Arm::Test).count();

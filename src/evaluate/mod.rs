@@ -1,15 +1,28 @@
-//! What a test showed: the analysis of a campaign file (`oneclick campaign`) against the
-//! customers' outcomes three months later, by the rule the campaign's plan stated before
-//! the data existed.
+//! What a test showed: the analysis of a campaign file (`oneclick campaign`) — or of
+//! several months' campaigns pooled — against the customers' outcomes three months later,
+//! by the rule the campaign's plan stated before the data existed.
 //!
-//! Per arm the decline rate with its counts; the difference test − control with the
-//! Newcombe (hybrid score) interval, the pooled two-proportion z-test and Fisher's exact
-//! test (the statistics of statsmodels' `confint_proportions_2indep(method="newcomb")`,
-//! `proportions_ztest` and scipy's `fisher_exact`, tested against them); profit per
-//! customer per arm with a seeded bootstrap interval of its difference; the campaign's net
-//! gain after the offers' costs; and the decision. Everything is intention to treat:
-//! every campaign customer is analysed in the arm drawn for them. Customers without an
-//! outcome are counted per arm (attrition) and left out of the rates, never silently.
+//! Everything is intention to treat: every campaign customer is analysed in the arm drawn
+//! for them, and a customer without an outcome left the store — counted as declined, with
+//! no profit; how far the answer could move if they had not is shown by the worst cases
+//! (`attrition_*`).
+//!
+//! Per comparison (all levers together, and each lever):
+//! - unadjusted, as a reader checks by hand: the decline rates, their difference with the
+//!   Newcombe (hybrid score) interval, the pooled two-proportion z-test and Fisher's exact
+//!   test (statsmodels' `confint_proportions_2indep(method="newcomb")`, `proportions_ztest`
+//!   and scipy's `fisher_exact`, tested against them); the profit difference with a seeded
+//!   bootstrap interval; the net gain after the offers' costs;
+//! - adjusted, as the design calls for: the same differences stratified by the campaign's
+//!   strata (and months) and adjusted for the pre-period probability and profit
+//!   ([`Estimate`], module `adjusted`) — narrower, and with nominal coverage under the
+//!   campaign's rerandomisation (simulated in tests/evaluate_simulation.rs);
+//! - the decision: a comparison is rolled out only when its adjusted net gain is above
+//!   zero at Holm's level over every comparison tested (all levers together and each lever
+//!   with at least the plan's `min_arm` customers per arm) and its decline rate did not
+//!   rise; not rolled out when the net gain's whole interval is below zero; otherwise
+//!   inconclusive. A lever with a thin or empty arm is reported as such and never stops the
+//!   others.
 //!
 //! Only statistics and the CSV layer: this module sits low, beside [`stats`](crate::stats).
 
@@ -20,13 +33,19 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
 use crate::checked::Checked;
 use crate::error::{Error, Result};
 use crate::stats::quantile_sorted;
 
+mod adjusted;
 mod files;
 mod proportions;
+mod table;
 
+pub use adjusted::{Estimate, holm};
+use adjusted::{Unit, stratified};
 pub use files::{
     Arm, CAMPAIGN_COLUMNS, CAMPAIGN_FORMAT, Campaign, CampaignPlan, CampaignRow, OUTCOME_COLUMNS,
     Outcome, outcomes_from_bytes, read_outcomes,
@@ -69,13 +88,14 @@ impl crate::checked::Check for EvaluateOptions {
 /// One arm's result.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ArmResult {
-    /// Customers with an outcome.
+    /// Customers of the arm (all of them: intention to treat).
     pub n: u64,
-    /// … of whom declined.
+    /// … whose activity declined, customers without an outcome included (they left).
     pub declined: u64,
     /// declined / n.
     pub rate: f64,
-    /// Mean profit per customer per month (before the offers' costs).
+    /// Mean profit per customer per month before the offers' costs (0 for a customer
+    /// without an outcome).
     pub profit: f64,
     /// Customers of the arm without an outcome.
     pub missing: u64,
@@ -91,15 +111,19 @@ pub enum Decision {
     DoNotRollOut,
     /// The test cannot tell yet: extend it.
     Inconclusive,
+    /// An arm has fewer customers than the plan's minimum: the lever is read only within
+    /// all levers together (and over several months).
+    TooFew,
 }
 
 impl Decision {
-    /// «раскатывать», «не раскатывать», «не ясно — продлить тест».
+    /// «раскатывать», «не раскатывать», «не ясно — продлить тест», «мало покупателей».
     pub fn name_ru(self) -> &'static str {
         match self {
             Decision::RollOut => "раскатывать",
             Decision::DoNotRollOut => "не раскатывать",
             Decision::Inconclusive => "не ясно — продлить тест",
+            Decision::TooFew => "мало покупателей — только в общем итоге",
         }
     }
 }
@@ -110,6 +134,7 @@ impl fmt::Display for Decision {
             Decision::RollOut => "roll out",
             Decision::DoNotRollOut => "do not roll out",
             Decision::Inconclusive => "inconclusive",
+            Decision::TooFew => "too few customers",
         })
     }
 }
@@ -124,7 +149,7 @@ pub struct Comparison {
     pub test: ArmResult,
     /// The control arm.
     pub control: ArmResult,
-    /// Decline rate test − control (negative: the offer lowered it).
+    /// Decline rate test − control, unadjusted (negative: the offer lowered it).
     pub difference: f64,
     /// Newcombe interval of `difference`: lower end.
     pub ci_low: f64,
@@ -134,21 +159,42 @@ pub struct Comparison {
     pub p_value_z: f64,
     /// Fisher's exact test, two-sided.
     pub p_value_fisher: f64,
-    /// Profit per customer per month, test − control.
+    /// The decline rate's difference stratified by the campaign's strata and adjusted for
+    /// the probability and the prior profit (the estimate the decision reads).
+    pub adjusted_difference: Estimate,
+    /// Profit per customer per month, test − control, unadjusted.
     pub profit_difference: f64,
     /// Bootstrap percentile interval of `profit_difference`: lower end.
     pub profit_ci_low: f64,
     /// … upper end.
     pub profit_ci_high: f64,
+    /// The profit's difference stratified and adjusted like `adjusted_difference`.
+    pub adjusted_profit_difference: Estimate,
     /// The offers' costs in the test arm.
     pub offer_costs: f64,
-    /// Net gain over the horizon: test customers × horizon × profit difference − costs.
+    /// Net gain over the horizon, unadjusted: test customers × horizon × profit
+    /// difference − costs.
     pub net_gain: f64,
-    /// Its interval (from the profit difference's): lower end.
+    /// Its interval (from the bootstrap of the profit difference): lower end.
     pub net_gain_ci_low: f64,
     /// … upper end.
     pub net_gain_ci_high: f64,
-    /// The plan's break-even drop.
+    /// The net gain from the adjusted profit difference (what the decision reads).
+    pub adjusted_net_gain: Estimate,
+    /// One-sided p-value of "the net gain is at most 0" (adjusted, normal).
+    pub p_value_net_gain: f64,
+    /// Its Holm adjustment over every comparison the plan tests (`NaN` for a comparison
+    /// it does not test).
+    pub p_value_holm: f64,
+    /// Attrition's worst cases for the adjusted decline difference: every test customer
+    /// without an outcome declined and none in control, and the reverse.
+    pub attrition_difference: [f64; 2],
+    /// … for the adjusted net gain: test customers without an outcome brought no profit
+    /// and control ones their prior profit, and the reverse.
+    pub attrition_net_gain: [f64; 2],
+    /// Strata the adjusted estimates used (thin ones pooled).
+    pub strata: usize,
+    /// The plan's break-even drop (for reading; the decision reads the net gain).
     pub break_even_drop: f64,
     /// The decision by the plan's rule.
     pub decision: Decision,
@@ -166,10 +212,16 @@ pub struct Evaluation {
     pub overall: Comparison,
     /// Per lever, in the order of their first customer in the campaign.
     pub by_lever: Vec<Comparison>,
-    /// Campaign customers without an outcome (attrition), left out of the rates.
+    /// Campaigns (months) pooled, each its own set of strata.
+    pub months: usize,
+    /// Campaign customers without an outcome (attrition), counted as declined.
     pub missing_outcomes: u64,
     /// The level of the tests.
     pub alpha: f64,
+    /// Customers each arm of a lever needs for the lever to be tested on its own.
+    pub min_arm: usize,
+    /// Comparisons in the Holm family (all levers together and every lever tested).
+    pub family: usize,
     /// The decision rule applied.
     pub decision_rule: String,
     /// Bootstrap resamples.
@@ -184,96 +236,150 @@ pub fn evaluate(
     outcomes: &[Option<Outcome>],
     options: &Checked<EvaluateOptions>,
 ) -> Result<Evaluation> {
-    if outcomes.len() != campaign.rows.len() {
-        return Err(Error::shape(
-            "outcomes",
-            format!("{} (one per campaign row)", campaign.rows.len()),
-            outcomes.len().to_string(),
+    evaluate_months(&[(campaign, outcomes)], options)
+}
+
+/// Analyses several months' campaigns together, stratified by month: each month's strata
+/// stay apart, so the months are pooled like strata of one test. The plans must share
+/// the level and horizon; the break-even drops shown are the last month's.
+pub fn evaluate_months(
+    months: &[(&Campaign, &[Option<Outcome>])],
+    options: &Checked<EvaluateOptions>,
+) -> Result<Evaluation> {
+    let Some((last, _)) = months.last() else {
+        return Err(Error::InvalidArgument(
+            "no campaign to evaluate: expected at least one campaign with its outcomes".into(),
         ));
-    }
-    let plan = &campaign.plan;
-    let all: Vec<usize> = (0..campaign.rows.len()).collect();
-    let overall = compare(
-        campaign,
-        outcomes,
-        &all,
-        None,
-        plan.break_even_drop,
-        options,
-        0,
-    )?;
-    let mut levers: Vec<&str> = Vec::new();
-    for r in &campaign.rows {
-        if !levers.contains(&r.lever.as_str()) {
-            levers.push(&r.lever);
+    };
+    let plan = &last.plan;
+    for (campaign, outcomes) in months {
+        if outcomes.len() != campaign.rows.len() {
+            return Err(Error::shape(
+                "outcomes",
+                format!(
+                    "{} (one per row of {})",
+                    campaign.rows.len(),
+                    campaign.path.display()
+                ),
+                outcomes.len().to_string(),
+            ));
+        }
+        let p = &campaign.plan;
+        if p.alpha != plan.alpha || p.horizon_months != plan.horizon_months {
+            return Err(Error::InvalidArgument(format!(
+                "{} has α = {} and a horizon of {} months, {} α = {} and {} months: pool only campaigns planned alike",
+                campaign.path.display(),
+                p.alpha,
+                p.horizon_months,
+                last.path.display(),
+                plan.alpha,
+                plan.horizon_months
+            )));
         }
     }
-    let by_lever = levers
+    let min_arm = months
+        .iter()
+        .map(|(c, _)| c.plan.min_arm)
+        .max()
+        .unwrap_or(1);
+    // every customer of every month, with a stratum id per (month, stratum)
+    let mut strata: HashMap<(usize, &str), u32> = HashMap::new();
+    let mut rows: Vec<Row> = Vec::new();
+    for (m, (campaign, outcomes)) in months.iter().enumerate() {
+        for (r, o) in campaign.rows.iter().zip(outcomes.iter()) {
+            let next = strata.len() as u32;
+            let stratum = *strata.entry((m, r.stratum.as_str())).or_insert(next);
+            rows.push(Row {
+                row: r,
+                outcome: *o,
+                stratum,
+            });
+        }
+    }
+    let mut levers: Vec<&str> = Vec::new();
+    for r in &rows {
+        if !levers.contains(&r.row.lever.as_str()) {
+            levers.push(&r.row.lever);
+        }
+    }
+    let all: Vec<&Row> = rows.iter().collect();
+    let mut overall = compare(&all, None, plan, options, 0);
+    let mut by_lever: Vec<Comparison> = levers
         .iter()
         .enumerate()
         .map(|(k, lever)| {
-            let rows: Vec<usize> = all
-                .iter()
-                .copied()
-                .filter(|i| campaign.rows[*i].lever == *lever)
-                .collect();
-            let break_even = plan
-                .break_even_by_lever
-                .get(*lever)
-                .copied()
-                .unwrap_or(plan.break_even_drop);
-            compare(
-                campaign,
-                outcomes,
-                &rows,
-                Some(lever.to_string()),
-                break_even,
-                options,
-                k as u64 + 1,
-            )
+            let mine: Vec<&Row> = rows.iter().filter(|r| r.row.lever == *lever).collect();
+            compare(&mine, Some(lever), plan, options, k as u64 + 1)
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
+    // the Holm family: all levers together and every lever with both arms of min_arm
+    let tested = |c: &Comparison, min: u64| c.test.n >= min && c.control.n >= min;
+    let p: Vec<f64> = std::iter::once(&overall)
+        .chain(&by_lever)
+        .enumerate()
+        .map(|(k, c)| {
+            if tested(c, if k == 0 { 2 } else { min_arm as u64 }) {
+                c.p_value_net_gain
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    let adjusted = holm(&p);
+    let family = p.iter().filter(|v| !v.is_nan()).count();
+    for (c, p) in std::iter::once(&mut overall)
+        .chain(by_lever.iter_mut())
+        .zip(adjusted)
+    {
+        c.p_value_holm = p;
+        decide(c, plan.alpha, min_arm);
+    }
     Ok(Evaluation {
         missing_outcomes: overall.test.missing + overall.control.missing,
         overall,
         by_lever,
+        months: months.len(),
         alpha: plan.alpha,
+        min_arm,
+        family,
         decision_rule: plan.decision_rule.clone(),
         bootstrap: options.bootstrap,
         seed: options.seed,
     })
 }
 
+/// A campaign row with its outcome and pooled stratum.
+struct Row<'a> {
+    row: &'a CampaignRow,
+    outcome: Option<Outcome>,
+    stratum: u32,
+}
+
+/// Everything but the decision (which needs the Holm adjustment over all comparisons).
 fn compare(
-    campaign: &Campaign,
-    outcomes: &[Option<Outcome>],
-    rows: &[usize],
-    lever: Option<String>,
-    break_even: f64,
+    rows: &[&Row],
+    lever: Option<&str>,
+    plan: &CampaignPlan,
     options: &EvaluateOptions,
     group: u64,
-) -> Result<Comparison> {
-    let plan = &campaign.plan;
+) -> Comparison {
     let alpha = plan.alpha;
     let mut profit: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut declined = [0u64; 2];
     let mut missing = [0u64; 2];
     let mut offer_costs = 0.0;
     let mut sent = 0u64;
-    for &i in rows {
-        let r = &campaign.rows[i];
-        let a = usize::from(r.arm == Arm::Control);
-        if r.offer_sent {
-            offer_costs += r.offer_cost;
+    for r in rows {
+        let a = usize::from(r.row.arm == Arm::Control);
+        if r.row.offer_sent {
+            offer_costs += r.row.offer_cost;
             sent += 1;
         }
-        match outcomes[i] {
-            Some(o) => {
-                declined[a] += u64::from(o.declined);
-                profit[a].push(o.profit);
-            }
-            None => missing[a] += 1,
-        }
+        // a customer without an outcome left the store: declined, no profit
+        let (d, p) = r.outcome.map_or((true, 0.0), |o| (o.declined, o.profit));
+        declined[a] += u64::from(d);
+        profit[a].push(p);
+        missing[a] += u64::from(r.outcome.is_none());
     }
     let arm = |a: usize| {
         let n = profit[a].len() as u64;
@@ -281,121 +387,188 @@ fn compare(
             n,
             declined: declined[a],
             rate: declined[a] as f64 / n.max(1) as f64,
-            profit: crate::stats::mean(&profit[a]),
+            profit: if n > 0 {
+                crate::stats::mean(&profit[a])
+            } else {
+                f64::NAN
+            },
             missing: missing[a],
         }
     };
     let (test, control) = (arm(0), arm(1));
-    let what = lever.as_deref().unwrap_or("all levers");
-    if test.n == 0 || control.n == 0 {
-        return Err(Error::InvalidArgument(format!(
-            "{what}: the test arm has {} and the control arm {} customers with an outcome; expected at least one in each",
-            test.n, control.n
-        )));
-    }
-    let (ci_low, ci_high) =
-        newcombe_interval(test.declined, test.n, control.declined, control.n, alpha);
-    let p_value_z = z_test(test.declined, test.n, control.declined, control.n);
-    let p_value_fisher = fisher_exact(test.declined, test.n, control.declined, control.n);
-    let profit_difference = test.profit - control.profit;
-    let diffs = bootstrap_differences(&profit[0], &profit[1], options, group);
-    let profit_ci_low = quantile_sorted(&diffs, alpha / 2.0);
-    let profit_ci_high = quantile_sorted(&diffs, 1.0 - alpha / 2.0);
+    let both = test.n > 0 && control.n > 0;
+    let (ci_low, ci_high, p_value_z, p_value_fisher) = if both {
+        let (lo, hi) = newcombe_interval(test.declined, test.n, control.declined, control.n, alpha);
+        (
+            lo,
+            hi,
+            z_test(test.declined, test.n, control.declined, control.n),
+            fisher_exact(test.declined, test.n, control.declined, control.n),
+        )
+    } else {
+        (f64::NAN, f64::NAN, f64::NAN, f64::NAN)
+    };
+    let (profit_ci_low, profit_ci_high) = if both {
+        let diffs = bootstrap_differences(&profit[0], &profit[1], options, group);
+        (
+            quantile_sorted(&diffs, alpha / 2.0),
+            quantile_sorted(&diffs, 1.0 - alpha / 2.0),
+        )
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    // adjusted estimates: decline and profit, with attrition's extremes
+    let units = |y: &dyn Fn(&Row) -> f64| -> Vec<Unit> {
+        rows.iter()
+            .map(|r| Unit {
+                stratum: r.stratum,
+                test: r.row.arm == Arm::Test,
+                y: y(r),
+                x: [r.row.probability, r.row.prior_profit],
+            })
+            .collect()
+    };
+    let left = |r: &Row, test_value: f64, control_value: f64| {
+        if r.row.arm == Arm::Test {
+            test_value
+        } else {
+            control_value
+        }
+    };
+    let decline_if = |t: f64, c: f64| {
+        units(&|r: &Row| {
+            r.outcome
+                .map_or_else(|| left(r, t, c), |o| f64::from(u8::from(o.declined)))
+        })
+    };
+    let profit_if = |t: f64, c: f64| {
+        units(&|r: &Row| {
+            r.outcome
+                .map_or_else(|| left(r, t, c) * r.row.prior_profit, |o| o.profit)
+        })
+    };
+    let (adjusted_difference, strata) = stratified(&decline_if(1.0, 1.0), true, alpha);
+    let (adjusted_profit_difference, _) = stratified(&profit_if(0.0, 0.0), true, alpha);
     let scale = sent as f64 * plan.horizon_months;
+    let adjusted_net_gain = adjusted_profit_difference.affine(scale, -offer_costs);
+    let attrition_difference = [
+        stratified(&decline_if(0.0, 1.0), true, alpha).0.value,
+        stratified(&decline_if(1.0, 0.0), true, alpha).0.value,
+    ];
+    let attrition_net_gain = [
+        scale * stratified(&profit_if(0.0, 1.0), true, alpha).0.value - offer_costs,
+        scale * stratified(&profit_if(1.0, 0.0), true, alpha).0.value - offer_costs,
+    ];
+    let profit_difference = test.profit - control.profit;
     let net = |d: f64| scale * d - offer_costs;
-    let difference = test.rate - control.rate;
-    let drop = -difference;
-    let largest_drop = -ci_low;
-    let gain_negative = net(profit_ci_high) < 0.0;
-    let pp = |d: f64| d * 100.0;
-    let (decision, why, why_ru) = if gain_negative {
+    let break_even_drop = lever.map_or(plan.break_even_drop, |l| {
+        plan.break_even_by_lever
+            .get(l)
+            .copied()
+            .unwrap_or(plan.break_even_drop)
+    });
+    Comparison {
+        lever: lever.map(str::to_string),
+        test,
+        control,
+        difference: test.rate - control.rate,
+        ci_low,
+        ci_high,
+        p_value_z,
+        p_value_fisher,
+        adjusted_difference,
+        profit_difference,
+        profit_ci_low,
+        profit_ci_high,
+        adjusted_profit_difference,
+        offer_costs,
+        net_gain: net(profit_difference),
+        net_gain_ci_low: net(profit_ci_low),
+        net_gain_ci_high: net(profit_ci_high),
+        p_value_net_gain: adjusted_net_gain.p_above_zero(),
+        adjusted_net_gain,
+        p_value_holm: f64::NAN,
+        attrition_difference,
+        attrition_net_gain,
+        strata,
+        break_even_drop,
+        decision: Decision::Inconclusive,
+        why: String::new(),
+        why_ru: String::new(),
+    }
+}
+
+/// The plan's rule ([`CampaignPlan::rule`]) on a comparison whose Holm p-value is set.
+fn decide(c: &mut Comparison, alpha: f64, min_arm: usize) {
+    let f = |v: f64, d: usize| crate::labels::decimal_comma(&format!("{v:.d$}"));
+    let g = &c.adjusted_net_gain;
+    let (decision, why, why_ru) = if c.p_value_holm.is_nan() {
         (
-            Decision::DoNotRollOut,
+            Decision::TooFew,
             format!(
-                "the net gain after the offers' costs is significantly negative (its interval ends at {:.2})",
-                net(profit_ci_high)
+                "{} test and {} control customers, below the plan's minimum of {min_arm} per arm: read only within all levers together, or pool months",
+                c.test.n, c.control.n
             ),
             format!(
-                "выгода после затрат на предложения значимо отрицательна (интервал кончается на {})",
-                crate::labels::decimal_comma(&format!("{:.2}", net(profit_ci_high)))
+                "в опытной группе {}, в контрольной {} — меньше минимума плана ({} в каждой): рычаг читается только в общем итоге или по нескольким месяцам вместе",
+                c.test.n,
+                c.control.n,
+                crate::labels::CUSTOMER.count(min_arm as u64)
             ),
         )
-    } else if largest_drop < break_even {
-        (
-            Decision::DoNotRollOut,
-            format!(
-                "even the interval's largest drop ({:.1} p.p.) is below the break-even drop ({:.1} p.p.)",
-                pp(largest_drop),
-                pp(break_even)
-            ),
-            format!(
-                "даже наибольшее снижение в интервале ({} п. п.) меньше точки окупаемости ({} п. п.)",
-                crate::labels::decimal_comma(&format!("{:.1}", pp(largest_drop))),
-                crate::labels::decimal_comma(&format!("{:.1}", pp(break_even)))
-            ),
-        )
-    } else if p_value_fisher < alpha && drop >= break_even {
+    } else if c.p_value_holm < alpha && c.adjusted_difference.value <= 0.0 {
         (
             Decision::RollOut,
             format!(
-                "Fisher's test rejects (p = {p_value_fisher:.2e} < {alpha}) and the observed drop ({:.1} p.p.) reaches the break-even drop ({:.1} p.p.); the net gain is not significantly negative",
-                pp(drop),
-                pp(break_even)
+                "the adjusted net gain {:.1} [{:.1}; {:.1}] is above zero with Holm's p = {:.2e} < {alpha} and the decline rate did not rise ({:+.1} p.p.)",
+                g.value,
+                g.ci_low,
+                g.ci_high,
+                c.p_value_holm,
+                c.adjusted_difference.value * 100.0
             ),
             format!(
-                "тест Фишера отвергает равенство долей (p {} при α = {}), наблюдаемое снижение ({} п. п.) не меньше точки окупаемости ({} п. п.), выгода не отрицательна значимо",
-                {
-                    let p = p_text(p_value_fisher);
-                    if p.starts_with('<') {
-                        p
-                    } else {
-                        format!("= {p}")
-                    }
-                },
+                "выгода после затрат {} [{}; {}] больше нуля: p с поправкой Холма {} при α = {}, доля «Снизилась» не выросла ({} п. п.)",
+                f(g.value, 1),
+                f(g.ci_low, 1),
+                f(g.ci_high, 1),
+                p_text(c.p_value_holm),
                 crate::labels::decimal_comma(&alpha.to_string()),
-                crate::labels::decimal_comma(&format!("{:.1}", pp(drop))),
-                crate::labels::decimal_comma(&format!("{:.1}", pp(break_even)))
+                f(c.adjusted_difference.value * 100.0, 1)
+            ),
+        )
+    } else if g.ci_high < 0.0 {
+        (
+            Decision::DoNotRollOut,
+            format!(
+                "the adjusted net gain's interval [{:.1}; {:.1}] lies below zero: the offers cost more than they bring",
+                g.ci_low, g.ci_high
+            ),
+            format!(
+                "весь интервал выгоды после затрат [{}; {}] ниже нуля: предложения стоят больше, чем приносят",
+                f(g.ci_low, 1),
+                f(g.ci_high, 1)
             ),
         )
     } else {
         (
             Decision::Inconclusive,
             format!(
-                "the interval of the drop ({:.1} to {:.1} p.p.) holds both the break-even drop ({:.1} p.p.) and less, or Fisher's test does not reject (p = {p_value_fisher:.3}): extend the test",
-                pp(-ci_high),
-                pp(-ci_low),
-                pp(break_even)
+                "the adjusted net gain {:.1} [{:.1}; {:.1}] is not above zero at Holm's p = {:.3}: extend the test",
+                g.value, g.ci_low, g.ci_high, c.p_value_holm
             ),
             format!(
-                "интервал снижения (от {} до {} п. п.) содержит и точку окупаемости ({} п. п.), и меньшие значения, или тест Фишера не отвергает равенство (p = {}): продлить тест",
-                crate::labels::decimal_comma(&format!("{:.1}", pp(-ci_high))),
-                crate::labels::decimal_comma(&format!("{:.1}", pp(-ci_low))),
-                crate::labels::decimal_comma(&format!("{:.1}", pp(break_even))),
-                p_text(p_value_fisher)
+                "выгода после затрат {} [{}; {}] не больше нуля с уверенностью (p с поправкой Холма {}): продлить тест",
+                f(g.value, 1),
+                f(g.ci_low, 1),
+                f(g.ci_high, 1),
+                p_text(c.p_value_holm)
             ),
         )
     };
-    Ok(Comparison {
-        lever,
-        test,
-        control,
-        difference,
-        ci_low,
-        ci_high,
-        p_value_z,
-        p_value_fisher,
-        profit_difference,
-        profit_ci_low,
-        profit_ci_high,
-        offer_costs,
-        net_gain: net(profit_difference),
-        net_gain_ci_low: net(profit_ci_low),
-        net_gain_ci_high: net(profit_ci_high),
-        break_even_drop: break_even,
-        decision,
-        why,
-        why_ru,
-    })
+    c.decision = decision;
+    c.why = why;
+    c.why_ru = why_ru;
 }
 
 /// `bootstrap` differences of means (test − control), each arm resampled with replacement
@@ -430,75 +603,5 @@ pub fn p_text(p: f64) -> String {
         "< 0,001".into()
     } else {
         crate::labels::decimal_comma(&format!("{p:.3}"))
-    }
-}
-
-impl Evaluation {
-    /// The comparison as a Russian table: overall first, then each lever by its id.
-    pub fn table(&self) -> crate::display::Table {
-        self.table_titled(&|id| id.to_string())
-    }
-
-    /// [`table`](Self::table) with each lever named by `title(id)`.
-    pub fn table_titled(&self, title: &dyn Fn(&str) -> String) -> crate::display::Table {
-        let f = |v: f64, d: usize| crate::labels::decimal_comma(&format!("{v:.d$}"));
-        let pp = |v: f64| f(v * 100.0, 1);
-        let rows = std::iter::once(&self.overall)
-            .chain(&self.by_lever)
-            .map(|c| {
-                vec![
-                    c.lever
-                        .as_deref()
-                        .map_or_else(|| "все рычаги".into(), title),
-                    format!(
-                        "{} из {} ({} %)",
-                        c.test.declined,
-                        c.test.n,
-                        pp(c.test.rate)
-                    ),
-                    format!(
-                        "{} из {} ({} %)",
-                        c.control.declined,
-                        c.control.n,
-                        pp(c.control.rate)
-                    ),
-                    format!("{} [{}; {}]", pp(c.difference), pp(c.ci_low), pp(c.ci_high)),
-                    p_text(c.p_value_z),
-                    p_text(c.p_value_fisher),
-                    format!(
-                        "{} [{}; {}]",
-                        f(c.profit_difference, 3),
-                        f(c.profit_ci_low, 3),
-                        f(c.profit_ci_high, 3)
-                    ),
-                    format!(
-                        "{} [{}; {}]",
-                        f(c.net_gain, 1),
-                        f(c.net_gain_ci_low, 1),
-                        f(c.net_gain_ci_high, 1)
-                    ),
-                    pp(c.break_even_drop),
-                    c.decision.name_ru().to_string(),
-                ]
-            })
-            .collect();
-        crate::display::Table::from_rows(
-            [
-                "рычаг",
-                "«Снизилась», опытная",
-                "«Снизилась», контрольная",
-                "разность, п. п. [95 % ДИ Ньюкомба]",
-                "p (z-тест)",
-                "p (Фишер)",
-                "разность прибыли в месяц [бутстреп 95 % ДИ]",
-                "выгода за горизонт после затрат [95 % ДИ]",
-                "точка окупаемости, п. п.",
-                "решение",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows,
-        )
-        .title("Итоги A/B-теста: опытная группа против контрольной")
     }
 }
