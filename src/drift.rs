@@ -258,6 +258,65 @@ pub fn psi(expected: &[f64], actual: &[f64]) -> f64 {
         .sum()
 }
 
+/// The PSI that sampling alone gives between a reference of `reference_n` customers and a
+/// snapshot of `n` drawn from the same distribution: the `quantile` of the PSI between
+/// two multinomial samples of those sizes from `shares`, over `draws` pairs (ChaCha8 with
+/// `seed`, stream `stream`, so every variable has its own draws whatever the thread
+/// count). A PSI at or below it is what two samples of the same customers show by chance.
+///
+/// ```
+/// // 10 equal bins, 900 against 400 customers: chance alone gives a PSI of about
+/// // 9 · (1/900 + 1/400) ≈ 0.03 on average, 0.08 at its 99th percentile
+/// let limit = oneclick::drift::psi_noise_limit(&[0.1; 10], 900, 400, 0.99, 2000, 1, 0);
+/// assert!(limit > 0.06 && limit < 0.1, "{limit}");
+/// ```
+pub fn psi_noise_limit(
+    shares: &[f64],
+    reference_n: usize,
+    n: usize,
+    quantile: f64,
+    draws: usize,
+    seed: u64,
+    stream: u64,
+) -> f64 {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    let mut v: Vec<f64> = (0..draws)
+        .map(|_| {
+            let e = multinomial_shares(shares, reference_n, &mut rng);
+            let a = multinomial_shares(shares, n, &mut rng);
+            psi(&e, &a)
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    quantile_sorted(&v, quantile)
+}
+
+/// The shares of a multinomial sample of `n` from `shares` (a chain of binomials).
+fn multinomial_shares(shares: &[f64], n: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<f64> {
+    use rand_distr::Distribution as _;
+    let mut left = n as u64;
+    let mut rest = 1.0f64;
+    let mut out = Vec::with_capacity(shares.len());
+    for (k, s) in shares.iter().enumerate() {
+        let c = if k + 1 == shares.len() || left == 0 {
+            left
+        } else {
+            let q = if rest > 0.0 {
+                (s / rest).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            rand_distr::Binomial::new(left, q).map_or(0, |b| b.sample(rng))
+        };
+        left -= c;
+        rest -= s;
+        out.push(c as f64 / n.max(1) as f64);
+    }
+    out
+}
+
 /// What a model file keeps of its training customers to judge a new snapshot against.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reference {

@@ -538,7 +538,7 @@ fn campaign_outcomes_evaluate_and_monitor_close_the_loop_or_write_nothing() {
     let text = std::fs::read_to_string(&campaign).unwrap();
     assert!(text.starts_with(
         "id,stratum,arm,lever,category,probability,expected_gain,offer_sent\
-,offer_cost\n"
+,offer_cost,prior_profit\n"
     ));
     for side in [
         "campaign.plan.json",

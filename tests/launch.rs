@@ -236,6 +236,109 @@ fn a_month_ahead_snapshot_moves_only_the_stated_columns() {
 }
 
 #[test]
+fn a_persistent_holdout_keeps_every_earlier_customers_arm() {
+    let options = Checked::new(CampaignOptions::default()).unwrap();
+    let (first, _) = draw(&CampaignOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut earlier = first.to_campaign(&dir.path().join("earlier.csv"));
+    // last month's campaign held every other customer of this one
+    earlier.rows = earlier.rows.into_iter().step_by(2).collect();
+    let next = oneclick::campaign::run_with(
+        model(),
+        &common::synthetic_dir(),
+        &Checked::new(CampaignOptions {
+            seed: 7,
+            ..*options
+        })
+        .unwrap(),
+        std::slice::from_ref(&earlier),
+    )
+    .unwrap();
+    let arm_of: BTreeMap<i64, Arm> = next
+        .to_campaign(&dir.path().join("next.csv"))
+        .rows
+        .iter()
+        .map(|r| (r.id, r.arm))
+        .collect();
+    for r in &earlier.rows {
+        assert_eq!(arm_of.get(&r.id), Some(&r.arm), "customer {}", r.id);
+    }
+    assert_eq!(next.plan.kept, earlier.rows.len());
+    assert_eq!(
+        next.plan.previous,
+        vec![earlier.plan.campaign_sha256.clone()]
+    );
+    // the newcomers are drawn at the share: both arms, about half each
+    let newcomers: Vec<Arm> = arm_of
+        .iter()
+        .filter(|(id, _)| !earlier.rows.iter().any(|r| r.id == **id))
+        .map(|(_, a)| *a)
+        .collect();
+    let test = newcomers.iter().filter(|a| **a == Arm::Test).count() as f64;
+    assert!(
+        (test / newcomers.len() as f64 - 0.5).abs() < 0.1,
+        "{test} of {}",
+        newcomers.len()
+    );
+    // the plan says how long the present flow takes to reach 80 % power
+    let m = next.plan.months_for_power_break_even.unwrap();
+    assert!(m > 0.0 && m.is_finite(), "{m}");
+    let n = next.customers();
+    let direct = oneclick::campaign::months_for_power(
+        n,
+        0.5,
+        next.plan.expected_control_rate,
+        next.plan.break_even_drop,
+        0.05,
+        0.8,
+    )
+    .unwrap();
+    assert!((m - direct).abs() < 1e-12);
+}
+
+#[test]
+fn campaign_refuses_a_model_whose_monitor_report_is_an_alert_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = dir.path().join("model.json");
+    model().save(&model_path).unwrap();
+    let report = dir.path().join("monitor.json");
+    std::fs::write(&report, r#"{"status": "alert", "customers": 3}"#).unwrap();
+    let run = |out: &str, force: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_oneclick"));
+        cmd.args(["campaign", "--model"])
+            .arg(&model_path)
+            .arg("--data")
+            .arg(common::synthetic_dir())
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .arg("--monitor")
+            .arg(&report);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.output().unwrap()
+    };
+    let o = run("refused.csv", false);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("alert") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("refused.csv").exists());
+    let o = run("forced.csv", true);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("drawing anyway"));
+    // a report that is not one is refused naming its field
+    std::fs::write(&report, r#"{"status": "fine"}"#).unwrap();
+    let o = run("bad.csv", false);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("field status"),
+        "{o:?}"
+    );
+}
+
+#[test]
 fn simulated_outcomes_carry_the_known_effect() {
     let n = 40_000;
     let options = SynthOptions::new(n, 5);
@@ -253,6 +356,7 @@ fn simulated_outcomes_carry_the_known_effect() {
                 expected_gain: 1.0,
                 offer_sent: arm == Arm::Test,
                 offer_cost: 0.0,
+                prior_profit: 3.0,
             }
         })
         .collect();
@@ -263,7 +367,9 @@ fn simulated_outcomes_carry_the_known_effect() {
             "format": oneclick::evaluate::CAMPAIGN_FORMAT, "seed": 1, "test_share": 0.5,
             "stratified_by": "-", "draw": 1, "draws": 1, "balance_limit": 0.1, "alpha": 0.05,
             "horizon_months": 3.0, "break_even_drop": 0.01, "break_even_by_lever": {},
-            "decision_rule": "-", "model": "-", "customers": n, "test": n / 2, "control": n / 2,
+            "min_arm": 20, "expected_control_rate": 0.4, "scenario_drop": 0.05,
+            "months_for_power_break_even": null, "months_for_power_scenario": null, "power": 0.8,
+            "kept": 0, "previous": [], "decision_rule": "-", "model": "-", "customers": n, "test": n / 2, "control": n / 2,
             "campaign_sha256": ""
         }))
         .unwrap(),

@@ -112,7 +112,7 @@ pub enum Command {
         /// Directory with the four CSV files of the snapshot.
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
-        /// Output CSV file (`id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost`).
+        /// Output CSV file (`id,stratum,arm,lever,category,probability,expected_gain,offer_sent,offer_cost,prior_profit`).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Seed of the randomisation; the same seed gives a byte-identical file (the key
@@ -126,23 +126,38 @@ pub enum Command {
         /// (launch.campaign.balance_limit).
         #[arg(long, value_name = "SMD")]
         balance_limit: Option<f64>,
+        /// The model's latest `oneclick monitor --json` report on this snapshot: an alert
+        /// stops the campaign (the model may no longer describe these customers) unless
+        /// --force is given; a warning is printed.
+        #[arg(long, value_name = "FILE")]
+        monitor: Option<PathBuf>,
+        /// Draw the campaign even when the monitor report is an alert.
+        #[arg(long)]
+        force: bool,
+        /// An earlier campaign file (repeat for several months): its customers keep their
+        /// arm — a persistent holdout — and only newcomers are drawn.
+        #[arg(long, value_name = "FILE")]
+        previous: Vec<PathBuf>,
         #[command(flatten)]
         params: ParamArgs,
     },
-    /// Analyse a test three months later: decline rates per arm, their difference with a
-    /// Newcombe 95 % interval, z and Fisher p-values, profit per customer with a bootstrap
-    /// interval, the net gain after the offers' costs and the decision by the rule in the
-    /// campaign's plan — overall and per lever. OUTCOMES holds
-    /// `id,Покупательская активность,Прибыль` (label values as in the data; Прибыль the
-    /// average monthly profit over the three months, before the offers' costs); campaign
-    /// customers without an outcome are counted (attrition) and left out of the rates.
+    /// Analyse a test three months later, overall and per lever: decline rates per arm, the
+    /// unadjusted difference (Newcombe 95 % interval, Fisher's test), the difference and
+    /// the net gain after the offers' costs stratified and adjusted for the probability and
+    /// the prior profit, and the decision by the campaign plan's rule (net gain above zero
+    /// with Holm's correction). OUTCOMES holds `id,Покупательская активность,Прибыль`
+    /// (label values as in the data; Прибыль the average monthly profit over the three
+    /// months, before the offers' costs); a campaign customer without an outcome left the
+    /// store and counts as declined, with the worst cases shown.
     Evaluate {
         /// Campaign file written by `oneclick campaign` (its FILE.plan.json beside it).
-        #[arg(long, value_name = "FILE")]
-        campaign: PathBuf,
-        /// Outcomes file.
-        #[arg(long, value_name = "FILE")]
-        outcomes: PathBuf,
+        /// Repeat it, each with its --outcomes in the same order, to pool several months
+        /// (stratified by month).
+        #[arg(long, value_name = "FILE", required = true)]
+        campaign: Vec<PathBuf>,
+        /// Outcomes file of the campaign at the same position.
+        #[arg(long, value_name = "FILE", required = true)]
+        outcomes: Vec<PathBuf>,
         /// Also write the analysis as JSON.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
@@ -160,8 +175,10 @@ pub enum Command {
     /// stability index (PSI) of every feature (reference deciles for numbers, levels for
     /// categories) and of the predicted probability, the at-risk share now and at training,
     /// and the realised ROC-AUC, Brier score and calibration-in-the-large from the
-    /// snapshot's labels, with a retrain advice past the limits. Exit code 0 whatever the
-    /// status (read it from the output or --json).
+    /// snapshot's labels (a campaign's test arm left out with --campaign), with a retrain
+    /// advice past the limits; a variable counts as shifted only beyond the PSI chance
+    /// gives at the two sizes. Exit code 0 whatever the status (read it from the output or
+    /// --json).
     Monitor {
         /// Model file written by `oneclick study --save-model`.
         #[arg(long, value_name = "FILE")]
@@ -179,6 +196,10 @@ pub enum Command {
         /// (launch.monitor.alert).
         #[arg(long)]
         alert: Option<f64>,
+        /// The campaign drawn on these customers: its test arm is left out of the
+        /// realised metrics (an offer changed their outcome).
+        #[arg(long, value_name = "FILE")]
+        campaign: Option<PathBuf>,
         #[command(flatten)]
         params: ParamArgs,
     },

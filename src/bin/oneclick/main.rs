@@ -13,6 +13,7 @@ use oneclick::study::{SEED_KEYS, Study};
 use oneclick::synth::{self, Drift, OutcomeOptions, Shift, SynthOptions};
 
 mod cli;
+mod launch;
 
 use cli::{Cli, Command, ParamArgs};
 
@@ -354,10 +355,59 @@ fn run(command: Command) -> oneclick::Result<()> {
             seed,
             test_share,
             balance_limit,
+            monitor,
+            force,
+            previous,
             params,
         } => {
             let outputs = oneclick::campaign::CampaignRun::outputs(&out);
             check_model_command(&model, &data, &params, "--out", &outputs)?;
+            let previous_plans: Vec<std::path::PathBuf> = previous
+                .iter()
+                .map(|c| oneclick::evaluate::Campaign::plan_path(c))
+                .collect();
+            {
+                let mut inputs: Vec<(&str, &std::path::Path)> = Vec::new();
+                for (c, plan) in previous.iter().zip(&previous_plans) {
+                    inputs.push(("--previous", c.as_path()));
+                    inputs.push(("--previous (its plan)", plan.as_path()));
+                }
+                let labelled: Vec<(&str, &std::path::Path)> =
+                    outputs.iter().map(|o| ("--out", o.as_path())).collect();
+                oneclick::io::check_outputs(&inputs, &labelled)?;
+            }
+            let previous = previous
+                .iter()
+                .map(|c| oneclick::evaluate::Campaign::read(c))
+                .collect::<oneclick::Result<Vec<_>>>()?;
+            match &monitor {
+                Some(report) => {
+                    let labelled: Vec<(&str, &std::path::Path)> =
+                        outputs.iter().map(|o| ("--out", o.as_path())).collect();
+                    oneclick::io::check_outputs(&[("--monitor", report.as_path())], &labelled)?;
+                    let status = launch::monitor_status(report)?;
+                    match status.as_str() {
+                        "alert" if !force => {
+                            return Err(oneclick::Error::InvalidArgument(format!(
+                                "the monitor report {} says \"alert\": the model may no longer describe these customers; retrain it, or draw the campaign anyway with --force",
+                                report.display()
+                            )));
+                        }
+                        "alert" => println!(
+                            "warning: the monitor report {} says \"alert\"; drawing anyway (--force)",
+                            report.display()
+                        ),
+                        "warn" => println!(
+                            "warning: the monitor report {} says \"warn\": some features shifted beyond chance",
+                            report.display()
+                        ),
+                        _ => println!("monitor report {}: {status}", report.display()),
+                    }
+                }
+                None => println!(
+                    "note: no --monitor report given: whether the model still describes this snapshot is unchecked"
+                ),
+            }
             let t = std::time::Instant::now();
             let mut m = SavedModel::load(&model)?;
             let mut p = parameters(&params, Some((&m, &model)))?;
@@ -378,8 +428,25 @@ fn run(command: Command) -> oneclick::Result<()> {
             use_offer_parameters(&mut m, &p);
             let options = p.launch.campaign();
             let (seed, balance_limit) = (options.seed, options.balance_limit);
-            let run = oneclick::campaign::run(&m, &data, &options)?;
+            let run = oneclick::campaign::run_with(&m, &data, &options, &previous)?;
             run.write(&out)?;
+            if !previous.is_empty() {
+                println!(
+                    "{} customers keep their arm from {} previous campaign(s); the rest were drawn",
+                    run.plan.kept,
+                    previous.len()
+                );
+            }
+            let months = |m: Option<f64>| m.map_or("—".to_string(), |m| format!("{m:.1}"));
+            println!(
+                "power {:.0} %: {} months of this eligible flow against the break-even drop ({:.1} p.p.), {} against the model's scenario ({:.1} p.p.; a what-if, not a measured effect), control rate expected {:.1} %",
+                run.plan.power * 100.0,
+                months(run.plan.months_for_power_break_even),
+                run.plan.break_even_drop * 100.0,
+                months(run.plan.months_for_power_scenario),
+                run.plan.scenario_drop * 100.0,
+                run.plan.expected_control_rate * 100.0
+            );
             let secs = t.elapsed().as_secs_f64();
             let scored = run.scores.rows.len();
             println!(
@@ -443,12 +510,23 @@ fn run(command: Command) -> oneclick::Result<()> {
             seed,
             params,
         } => {
-            let plan = oneclick::evaluate::Campaign::plan_path(&campaign);
-            let mut inputs = vec![
-                ("--campaign", campaign.as_path()),
-                ("--campaign (its plan)", plan.as_path()),
-                ("--outcomes", outcomes.as_path()),
-            ];
+            if campaign.len() != outcomes.len() {
+                return Err(oneclick::Error::InvalidArgument(format!(
+                    "{} --campaign files and {} --outcomes files: expected one outcomes file per campaign, in the same order",
+                    campaign.len(),
+                    outcomes.len()
+                )));
+            }
+            let plans: Vec<std::path::PathBuf> = campaign
+                .iter()
+                .map(|c| oneclick::evaluate::Campaign::plan_path(c))
+                .collect();
+            let mut inputs: Vec<(&str, &std::path::Path)> = Vec::new();
+            for ((c, plan), o) in campaign.iter().zip(&plans).zip(&outcomes) {
+                inputs.push(("--campaign", c.as_path()));
+                inputs.push(("--campaign (its plan)", plan.as_path()));
+                inputs.push(("--outcomes", o.as_path()));
+            }
             if let Some(f) = &params.params {
                 inputs.push(("--params", f));
             }
@@ -466,47 +544,29 @@ fn run(command: Command) -> oneclick::Result<()> {
             println!("{}", p.describe());
             let options = p.launch.evaluation();
             let (bootstrap, seed) = (options.bootstrap, options.seed);
-            let c = oneclick::evaluate::Campaign::read(&campaign)?;
-            let o = oneclick::evaluate::read_outcomes(&outcomes, &c)?;
-            let e = oneclick::evaluate::evaluate(&c, &o, &options)?;
-            println!(
-                "campaign {}: {} customers; {} without an outcome (attrition: {} test, {} control), left out of the rates",
-                campaign.display(),
-                c.rows.len(),
-                e.missing_outcomes,
-                e.overall.test.missing,
-                e.overall.control.missing
-            );
-            for cmp in std::iter::once(&e.overall).chain(&e.by_lever) {
+            let mut months = Vec::with_capacity(campaign.len());
+            for (c, o) in campaign.iter().zip(&outcomes) {
+                let c = oneclick::evaluate::Campaign::read(c)?;
+                let o = oneclick::evaluate::read_outcomes(o, &c)?;
                 println!(
-                    "{}: declined {}/{} test ({:.1} %) vs {}/{} control ({:.1} %); difference {:+.1} p.p. [{:+.1}, {:+.1}] (Newcombe {:.0} %); p z {:.3e}, p Fisher {:.3e}",
-                    cmp.lever.as_deref().unwrap_or("all levers"),
-                    cmp.test.declined,
-                    cmp.test.n,
-                    cmp.test.rate * 100.0,
-                    cmp.control.declined,
-                    cmp.control.n,
-                    cmp.control.rate * 100.0,
-                    cmp.difference * 100.0,
-                    cmp.ci_low * 100.0,
-                    cmp.ci_high * 100.0,
-                    (1.0 - e.alpha) * 100.0,
-                    cmp.p_value_z,
-                    cmp.p_value_fisher
+                    "campaign {}: {} customers, {} with an outcome",
+                    c.path.display(),
+                    c.rows.len(),
+                    o.iter().filter(|o| o.is_some()).count()
                 );
-                println!(
-                    "  profit per customer per month {:.3} vs {:.3}: difference {:+.3} [{:+.3}, {:+.3}] (bootstrap, {bootstrap} resamples, seed {seed}); net gain after offer costs {:.1} [{:.1}, {:.1}]",
-                    cmp.test.profit,
-                    cmp.control.profit,
-                    cmp.profit_difference,
-                    cmp.profit_ci_low,
-                    cmp.profit_ci_high,
-                    cmp.net_gain,
-                    cmp.net_gain_ci_low,
-                    cmp.net_gain_ci_high
-                );
-                println!("  decision: {} — {}", cmp.decision, cmp.why);
+                months.push((c, o));
             }
+            let pairs: Vec<(
+                &oneclick::evaluate::Campaign,
+                &[Option<oneclick::evaluate::Outcome>],
+            )> = months.iter().map(|(c, o)| (c, o.as_slice())).collect();
+            let e = oneclick::evaluate::evaluate_months(&pairs, &options)?;
+            println!(
+                "{} month(s) pooled, stratified by month; {} customers without an outcome (test {}, control {}) count as declined with no profit",
+                e.months, e.missing_outcomes, e.overall.test.missing, e.overall.control.missing
+            );
+            println!("rule: {}", e.decision_rule);
+            launch::print_evaluation(&e, bootstrap, seed);
             if let Some(path) = json {
                 write_json(&path, &e)?;
             }
@@ -517,17 +577,31 @@ fn run(command: Command) -> oneclick::Result<()> {
             json,
             warn,
             alert,
+            campaign,
             params,
         } => {
             let outputs: Vec<std::path::PathBuf> = json.iter().cloned().collect();
             check_model_command(&model, &data, &params, "--json", &outputs)?;
+            if let Some(c) = &campaign {
+                let plan = oneclick::evaluate::Campaign::plan_path(c);
+                let inputs = [
+                    ("--campaign", c.as_path()),
+                    ("--campaign (its plan)", plan.as_path()),
+                ];
+                let outputs: Vec<(&str, &std::path::Path)> =
+                    json.iter().map(|j| ("--json", j.as_path())).collect();
+                oneclick::io::check_outputs(&inputs, &outputs)?;
+            }
             let t = std::time::Instant::now();
             let m = SavedModel::load(&model)?;
             let mut p = parameters(&params, Some((&m, &model)))?;
             set_flag(&mut p, "--warn", "launch.monitor.warn", warn)?;
             set_flag(&mut p, "--alert", "launch.monitor.alert", alert)?;
             let options = p.launch.monitor();
-            let r = oneclick::monitor::run(&m, &data, &options)?;
+            let campaign = campaign
+                .map(|c| oneclick::evaluate::Campaign::read(&c))
+                .transpose()?;
+            let r = oneclick::monitor::run_with(&m, &data, &options, campaign.as_ref())?;
             println!(
                 "status: {:?} — {} customers in {:.2} s (trained on {} customers)",
                 r.status,
@@ -536,35 +610,7 @@ fn run(command: Command) -> oneclick::Result<()> {
                 m.reference.customers
             );
             println!("{}", p.describe());
-            let mut rows: Vec<(&str, f64, oneclick::monitor::Status)> = r
-                .features
-                .iter()
-                .map(|f| (f.feature.as_str(), f.psi, f.status))
-                .chain([("probability", r.probability_psi, r.probability_status)])
-                .collect();
-            rows.sort_by(|a, b| b.1.total_cmp(&a.1));
-            for (f, psi, s) in rows {
-                println!("  PSI {psi:.4} {s:?}: {f}");
-            }
-            println!(
-                "  at-risk share {:.1} % now, {:.1} % at training (threshold {:.3})",
-                r.at_risk_share * 100.0,
-                r.reference_at_risk_share * 100.0,
-                r.risk_threshold
-            );
-            if let Some(l) = &r.labels {
-                println!(
-                    "  labels: ROC-AUC {} (study {:.3}), Brier {:.3} (study {:.3}), mean probability − rate {:+.3}",
-                    l.roc_auc.map_or("—".to_string(), |a| format!("{a:.3}")),
-                    l.reference_roc_auc,
-                    l.brier,
-                    l.reference_brier,
-                    l.calibration_in_the_large
-                );
-                if l.retrain {
-                    println!("  retrain: {}", l.reasons.join("; "));
-                }
-            }
+            launch::print_monitoring(&r, &options);
             if let Some(path) = json {
                 write_json(&path, &r)?;
             }
