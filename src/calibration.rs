@@ -423,7 +423,7 @@ pub struct HeldOut {
 
 /// Cross-validated recalibration: Platt and isotonic maps, each fitted on the other folds'
 /// probabilities and applied to the held-out fold, against the probabilities as they are
-/// (`results.json` → `calibration.recalibration`).
+/// (`results.json` → `calibration.recalibration_cv`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recalibrations {
     /// Folds (customers shuffled with `seed`, then cut into equal parts).
@@ -534,7 +534,7 @@ pub struct Calibration {
     pub logistic: Option<LogisticCalibration>,
     /// Cross-validated Platt and isotonic maps against the probabilities as they are
     /// (`None` until the segmentation computes it, with its folds and seed).
-    pub recalibration: Option<Recalibrations>,
+    pub recalibration_cv: Option<Recalibrations>,
 }
 
 impl Calibration {
@@ -560,7 +560,7 @@ impl Calibration {
             misses,
             hosmer_lemeshow: hosmer_lemeshow(&bins).ok(),
             logistic: logistic_calibration(y, p).ok(),
-            recalibration: None,
+            recalibration_cv: None,
             bins,
         })
     }
@@ -580,7 +580,7 @@ impl Calibration {
     pub fn needs_recalibration(&self, alpha: f64) -> bool {
         self.rejected(alpha)
             && self
-                .recalibration
+                .recalibration_cv
                 .as_ref()
                 .is_some_and(|r| r.better == "platt")
     }

@@ -349,7 +349,7 @@ impl Segmentation {
             progress,
         )?;
         let mut calibration = Calibration::of(&y, &p, options.calibration_bins, CALIBRATION_ALPHA)?;
-        calibration.recalibration = Some(crate::calibration::cross_validated_recalibration(
+        calibration.recalibration_cv = Some(crate::calibration::cross_validated_recalibration(
             &y,
             &p,
             options.folds,

@@ -120,7 +120,7 @@ fn a_miscalibrated_model_is_flagged_and_the_platt_map_repairs_it() {
         "{cv:?}"
     );
     assert_eq!(cv.better, "platt", "{cv:?}");
-    before.recalibration = Some(cv);
+    before.recalibration_cv = Some(cv);
     assert!(before.needs_recalibration(0.05), "{before:?}");
     let map = PlattMap::fit(&y, &overconfident).unwrap();
     assert!((map.a - 0.5).abs() < 0.1, "{map:?}");

@@ -75,6 +75,15 @@ fn the_cli_and_the_notebooks_give_the_same_results_under_one_set() {
         "{stdout}"
     );
     let cli = json(&out.path().join("results.json"));
+    // every key of the calibration block once (the flattened figures beside the map)
+    let text = std::fs::read_to_string(out.path().join("results.json")).unwrap();
+    let block = &text[text.find("\"calibration\": {").unwrap()..];
+    let block = &block[..block.find("\n  },").unwrap()];
+    for key in ["recalibration", "recalibration_cv", "hosmer_lemeshow"] {
+        let at_top = format!("\n    \"{key}\":");
+        assert_eq!(block.matches(&at_top).count(), 1, "{key} in {block}");
+    }
+    assert!(cli["calibration"]["recalibration_cv"]["better"].is_string());
     let seed = cli["parameters"]
         .as_array()
         .unwrap()
