@@ -24,7 +24,8 @@
 //! | `par` | rayon with a chosen thread count, order-preserving | — |
 //! | [`progress`] | progress lines of long notebook cells | labels |
 //! | [`schema`] | the data's vocabulary: columns, periods, categories, typos, feature groups | display |
-//! | [`evaluate`] | a test's analysis: campaign and outcome files, Newcombe interval, z and Fisher tests, bootstrap, the decision | above |
+//! | [`evaluate`] | a test's analysis: campaign and outcome files, Newcombe interval, z and Fisher tests, stratified adjusted estimates, Holm, the decision | above |
+//! | [`uplift`] | uplift and Qini curves, their normalised areas, uplift at k (scikit-uplift's measures) | above |
 //! | [`data`] | discovery, format sniffing, parsing, validation → [`RawData`] | above |
 //! | [`synth`] | the embedded synthetic data, same schema and quirks | above |
 //! | [`fetch`] | download + checksum check of the published originals | above |
@@ -103,6 +104,7 @@ pub mod split;
 pub mod stats;
 pub mod study;
 pub mod synth;
+pub mod uplift;
 
 pub use clean::{Cleaned, CleaningOptions, CleaningReport};
 pub use data::{Data, DataDir, RawData, Source};

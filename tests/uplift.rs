@@ -1,0 +1,123 @@
+//! The uplift measures against scikit-uplift: `tests/oracle/uplift_oracle.py` →
+//! `tests/fixtures/uplift_oracle.json` (seeded random data: a ranking with signal, the
+//! same with ties, a harmful offer, unbalanced arms), equal to 1e-9.
+
+use oneclick::uplift::{
+    Curve, perfect_qini_curve, perfect_uplift_curve, qini_auc_score, qini_curve, uplift_at_k,
+    uplift_auc_score, uplift_curve,
+};
+use serde_json::Value;
+
+fn close(a: f64, b: f64, what: &str) {
+    assert!(
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+        "{what}: {a} vs {b}"
+    );
+}
+
+fn same_curve(c: &Curve, want: &Value, what: &str) {
+    let x: Vec<f64> = serde_json::from_value(want["x"].clone()).unwrap();
+    let y: Vec<f64> = serde_json::from_value(want["y"].clone()).unwrap();
+    assert_eq!(c.x.len(), x.len(), "{what}: points");
+    for k in 0..x.len() {
+        close(c.x[k], x[k], &format!("{what} x[{k}]"));
+        close(c.y[k], y[k], &format!("{what} y[{k}]"));
+    }
+}
+
+#[test]
+fn curves_areas_and_uplift_at_k_equal_scikit_uplift() {
+    let oracle: Value = serde_json::from_str(include_str!("fixtures/uplift_oracle.json")).unwrap();
+    let cases = oracle["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let y: Vec<u8> = serde_json::from_value(c["y"].clone()).unwrap();
+        let u: Vec<f64> = serde_json::from_value(c["uplift"].clone()).unwrap();
+        let t: Vec<bool> = c["treatment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64() == Some(1))
+            .collect();
+        same_curve(
+            &uplift_curve(&y, &u, &t).unwrap(),
+            &c["uplift_curve"],
+            &format!("{name} uplift"),
+        );
+        same_curve(
+            &qini_curve(&y, &u, &t).unwrap(),
+            &c["qini_curve"],
+            &format!("{name} qini"),
+        );
+        same_curve(
+            &perfect_uplift_curve(&y, &t).unwrap(),
+            &c["perfect_uplift_curve"],
+            &format!("{name} perfect uplift"),
+        );
+        same_curve(
+            &perfect_qini_curve(&y, &t, true).unwrap(),
+            &c["perfect_qini_curve_true"],
+            &format!("{name} perfect qini"),
+        );
+        close(
+            uplift_auc_score(&y, &u, &t).unwrap(),
+            c["uplift_auc"].as_f64().unwrap(),
+            &format!("{name} uplift auc"),
+        );
+        close(
+            qini_auc_score(&y, &u, &t, true).unwrap(),
+            c["qini_auc_true"].as_f64().unwrap(),
+            &format!("{name} qini auc"),
+        );
+        match c["qini_auc_false"].as_f64() {
+            Some(want) => {
+                close(
+                    qini_auc_score(&y, &u, &t, false).unwrap(),
+                    want,
+                    &format!("{name} qini auc, no negative effects"),
+                );
+                same_curve(
+                    &perfect_qini_curve(&y, &t, false).unwrap(),
+                    &c["perfect_qini_curve_false"],
+                    &format!("{name} perfect qini, no negative effects"),
+                );
+            }
+            // scikit-uplift refuses it too: the treated respond less overall
+            None => assert!(qini_auc_score(&y, &u, &t, false).is_err(), "{name}"),
+        }
+        for k in [0.3, 0.5] {
+            for (strategy, by_group) in [("overall", false), ("by_group", true)] {
+                close(
+                    uplift_at_k(&y, &u, &t, k, by_group).unwrap(),
+                    c[format!("uplift_at_{k}_{strategy}")].as_f64().unwrap(),
+                    &format!("{name} uplift at {k} {strategy}"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_naming_it() {
+    let e = uplift_curve(&[1, 0], &[0.1], &[true, false])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("1 uplifts"), "{e}");
+    let e = qini_curve(&[1, 2], &[0.1, 0.2], &[true, false])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("outcome of row 1 = 2"), "{e}");
+    let e = qini_curve(&[1, 0], &[0.1, f64::NAN], &[true, false])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("uplift of row 1"), "{e}");
+    let e = uplift_auc_score(&[1, 0], &[0.1, 0.2], &[true, true])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("2 treated of 2"), "{e}");
+    let e = uplift_at_k(&[1, 0], &[0.1, 0.2], &[true, false], 1.0, false)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("k = 1"), "{e}");
+}
