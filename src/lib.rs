@@ -41,6 +41,7 @@
 //! | [`drift`] | population stability index against a stored reference distribution | above |
 //! | [`model`] | parameters ([`model::Fit`]) → fitted models ([`model::Classifier`]); pipelines | above |
 //! | [`search`] | grid/random search on ROC-AUC, leaderboard, [`search::ModelSelection`] | above |
+//! | [`learn`] | the cross-fitted T-learner: each customer's effect of an offer, from a randomised test | above |
 //! | [`explain`] | permutation importance, permutation SHAP → [`explain::Explanation`] | above |
 //! | [`segment`] | out-of-fold risk × profit, [`segment::SegmentKind`], profiles, offers | above |
 //! | [`offers`] | levers, per-customer reasons and offers (what-if), money, A/B plan | above |
@@ -84,6 +85,7 @@ pub mod fetch;
 pub mod frame;
 pub mod io;
 pub mod labels;
+pub mod learn;
 pub mod merge;
 pub mod metrics;
 pub mod model;
