@@ -33,12 +33,7 @@ struct Store {
 
 fn store(data: &std::path::Path) -> Store {
     use oneclick::model::{Kernel, Pipeline, Scaler, Svc};
-    let table = oneclick::Data::load(data)
-        .unwrap()
-        .clean()
-        .unwrap()
-        .merge()
-        .unwrap();
+    let table = common::table_of(data);
     let pipeline = Pipeline::new(Scaler::Standard, Svc::new(Kernel::Rbf, 1.0));
     let options = Checked::new(SegmentOptions::default()).unwrap();
     let seg = Segmentation::run(&table, &pipeline, 0.5, &options).unwrap();

@@ -486,14 +486,7 @@ fn argument_errors_exit_with_1_and_parameter_errors_name_the_key_or_flag() {
 
 #[test]
 fn the_progress_total_is_the_number_of_fits_made_under_halving() {
-    let dir = tempfile::tempdir().unwrap();
-    oneclick::synth::write(&oneclick::synth::SynthOptions::new(1800, 5), dir.path()).unwrap();
-    let table = oneclick::Data::load(dir.path())
-        .unwrap()
-        .clean()
-        .unwrap()
-        .merge()
-        .unwrap();
+    let (_dir, table) = common::synthetic_store(1800, 5);
     let mut options = oneclick::search::SelectionOptions {
         halving_rows: 1000,
         ..Default::default()

@@ -8,6 +8,8 @@ use oneclick::uplift::{
 };
 use serde_json::Value;
 
+mod common;
+
 fn close(a: f64, b: f64, what: &str) {
     assert!(
         (a - b).abs() <= 1e-9 * b.abs().max(1.0),
@@ -187,14 +189,7 @@ fn policy_values_recover_the_truth_of_a_simulated_test() {
 fn the_t_learner_finds_who_the_offer_moves() {
     use oneclick::model::{Gbdt, Pipeline, Scaler};
     use rand::{Rng, SeedableRng};
-    let dir = tempfile::tempdir().unwrap();
-    oneclick::synth::write(&oneclick::synth::SynthOptions::new(8000, 31), dir.path()).unwrap();
-    let table = oneclick::Data::load(dir.path())
-        .unwrap()
-        .clean()
-        .unwrap()
-        .merge()
-        .unwrap();
+    let (_dir, table) = common::synthetic_store(8000, 31);
     let features = table.features().unwrap();
     let pages = oneclick::frame::f64_values(&features, oneclick::schema::PAGES_PER_VISIT).unwrap();
     let median = oneclick::stats::median(&pages);

@@ -29,12 +29,30 @@ pub fn synthetic_dir() -> PathBuf {
 
 /// The model table of the embedded synthetic data.
 pub fn synthetic_table() -> oneclick::ModelTable {
-    oneclick::Data::load(synthetic_dir())
+    table_of(&synthetic_dir())
+}
+
+/// The model table of the data in `dir` (loaded, cleaned, merged).
+pub fn table_of(dir: &Path) -> oneclick::ModelTable {
+    oneclick::Data::load(dir)
         .unwrap()
         .clean()
         .unwrap()
         .merge()
         .unwrap()
+}
+
+/// A synthetic store of `customers` (seed `seed`) written to a new temporary directory,
+/// and its model table.
+pub fn synthetic_store(customers: usize, seed: u64) -> (tempfile::TempDir, oneclick::ModelTable) {
+    let dir = tempfile::tempdir().unwrap();
+    oneclick::synth::write(
+        &oneclick::synth::SynthOptions::new(customers, seed),
+        dir.path(),
+    )
+    .unwrap();
+    let table = table_of(dir.path());
+    (dir, table)
 }
 
 /// Copies the four CSV files of `from` into a new temporary directory.
