@@ -18,11 +18,26 @@ impl Evaluation {
             }
         };
         let pp = |v: f64| f(v * 100.0, 1);
+        let interval = |v: String, lo: String, hi: String| {
+            if v == "—" {
+                v
+            } else {
+                format!("{v} [{lo}; {hi}]")
+            }
+        };
         let rows = std::iter::once(&self.overall)
             .chain(&self.by_lever)
             .map(|c| {
-                let a = &c.adjusted_difference;
-                let g = &c.adjusted_net_gain;
+                // a lever below the plan's minimum is read only within all levers: its
+                // interval from a handful of customers is not shown
+                let hidden = c.decision == super::Decision::TooFew;
+                let none = super::Estimate::NONE;
+                let a = if hidden {
+                    &none
+                } else {
+                    &c.adjusted_difference
+                };
+                let g = if hidden { &none } else { &c.adjusted_net_gain };
                 vec![
                     c.lever
                         .as_deref()
@@ -40,13 +55,8 @@ impl Evaluation {
                         pp(c.control.rate)
                     ),
                     format!("{} [{}; {}]", pp(c.difference), pp(c.ci_low), pp(c.ci_high)),
-                    format!("{} [{}; {}]", pp(a.value), pp(a.ci_low), pp(a.ci_high)),
-                    format!(
-                        "{} [{}; {}]",
-                        f(g.value, 1),
-                        f(g.ci_low, 1),
-                        f(g.ci_high, 1)
-                    ),
+                    interval(pp(a.value), pp(a.ci_low), pp(a.ci_high)),
+                    interval(f(g.value, 1), f(g.ci_low, 1), f(g.ci_high, 1)),
                     if c.p_value_holm.is_nan() {
                         "—".into()
                     } else {
