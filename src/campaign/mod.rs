@@ -178,22 +178,21 @@ pub fn run_with(
     let started = std::time::Instant::now();
     let raw = crate::Data::load(data)?;
     let load = started.elapsed().as_secs_f64();
-    let mut prepared = crate::score::prepare(model, raw)?;
-    let scores = crate::score::score_prepared(model, &mut prepared)?;
-    let mut run = draw_with(model, &prepared.features, scores, options, previous)?;
+    let mut run = run_raw(model, raw, options, previous)?;
     run.timings.insert(0, ("load", load));
     Ok(run)
 }
 
-/// [`run`] on data already loaded and validated.
+/// [`run_with`] on data already loaded and validated.
 pub fn run_raw(
     model: &SavedModel,
     raw: crate::RawData,
     options: &Checked<CampaignOptions>,
+    previous: &[Campaign],
 ) -> Result<CampaignRun> {
     let mut prepared = crate::score::prepare(model, raw)?;
     let scores = crate::score::score_prepared(model, &mut prepared)?;
-    draw(model, &prepared.features, scores, options)
+    draw_with(model, &prepared.features, scores, options, previous)
 }
 
 /// Draws the campaign for a snapshot already scored by `model` (`features`: its model

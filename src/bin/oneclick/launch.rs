@@ -1,4 +1,4 @@
-//! What `evaluate` and `monitor` print, and the monitor report `campaign --monitor` reads.
+//! What `evaluate` and `monitor` print, and what `campaign --monitor` does with a report.
 
 /// The evaluation, comparison by comparison.
 pub fn print_evaluation(e: &oneclick::evaluate::Evaluation, bootstrap: usize, seed: u64) {
@@ -104,8 +104,39 @@ pub fn print_monitoring(
     }
 }
 
+/// What `campaign --monitor REPORT` does with the report: an alert stops the campaign
+/// unless `force`, a warning is printed; without a report, a note says the model's fit to
+/// the snapshot is unchecked.
+pub fn check_monitor(report: Option<&std::path::Path>, force: bool) -> oneclick::Result<()> {
+    let Some(report) = report else {
+        println!(
+            "note: no --monitor report given: whether the model still describes this snapshot is unchecked"
+        );
+        return Ok(());
+    };
+    let status = monitor_status(report)?;
+    match status.as_str() {
+        "alert" if !force => {
+            return Err(oneclick::Error::InvalidArgument(format!(
+                "the monitor report {} says \"alert\": the model may no longer describe these customers; retrain it, or draw the campaign anyway with --force",
+                report.display()
+            )));
+        }
+        "alert" => println!(
+            "warning: the monitor report {} says \"alert\"; drawing anyway (--force)",
+            report.display()
+        ),
+        "warn" => println!(
+            "warning: the monitor report {} says \"warn\": some features shifted beyond chance",
+            report.display()
+        ),
+        _ => println!("monitor report {}: {status}", report.display()),
+    }
+    Ok(())
+}
+
 /// The `status` of a `oneclick monitor --json` report (`ok`, `warn` or `alert`).
-pub fn monitor_status(path: &std::path::Path) -> oneclick::Result<String> {
+fn monitor_status(path: &std::path::Path) -> oneclick::Result<String> {
     let bytes = std::fs::read(path).map_err(|e| oneclick::Error::io(path, e))?;
     let bad = |why: String| oneclick::Error::ModelFile {
         source_name: path.display().to_string(),

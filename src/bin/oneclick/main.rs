@@ -366,48 +366,20 @@ fn run(command: Command) -> oneclick::Result<()> {
                 .iter()
                 .map(|c| oneclick::evaluate::Campaign::plan_path(c))
                 .collect();
-            {
-                let mut inputs: Vec<(&str, &std::path::Path)> = Vec::new();
-                for (c, plan) in previous.iter().zip(&previous_plans) {
-                    inputs.push(("--previous", c.as_path()));
-                    inputs.push(("--previous (its plan)", plan.as_path()));
-                }
-                let labelled: Vec<(&str, &std::path::Path)> =
-                    outputs.iter().map(|o| ("--out", o.as_path())).collect();
-                oneclick::io::check_outputs(&inputs, &labelled)?;
+            let mut inputs: Vec<(&str, &std::path::Path)> = Vec::new();
+            for (c, plan) in previous.iter().zip(&previous_plans) {
+                inputs.push(("--previous", c.as_path()));
+                inputs.push(("--previous (its plan)", plan.as_path()));
             }
+            inputs.extend(monitor.iter().map(|m| ("--monitor", m.as_path())));
+            let labelled: Vec<(&str, &std::path::Path)> =
+                outputs.iter().map(|o| ("--out", o.as_path())).collect();
+            oneclick::io::check_outputs(&inputs, &labelled)?;
             let previous = previous
                 .iter()
                 .map(|c| oneclick::evaluate::Campaign::read(c))
                 .collect::<oneclick::Result<Vec<_>>>()?;
-            match &monitor {
-                Some(report) => {
-                    let labelled: Vec<(&str, &std::path::Path)> =
-                        outputs.iter().map(|o| ("--out", o.as_path())).collect();
-                    oneclick::io::check_outputs(&[("--monitor", report.as_path())], &labelled)?;
-                    let status = launch::monitor_status(report)?;
-                    match status.as_str() {
-                        "alert" if !force => {
-                            return Err(oneclick::Error::InvalidArgument(format!(
-                                "the monitor report {} says \"alert\": the model may no longer describe these customers; retrain it, or draw the campaign anyway with --force",
-                                report.display()
-                            )));
-                        }
-                        "alert" => println!(
-                            "warning: the monitor report {} says \"alert\"; drawing anyway (--force)",
-                            report.display()
-                        ),
-                        "warn" => println!(
-                            "warning: the monitor report {} says \"warn\": some features shifted beyond chance",
-                            report.display()
-                        ),
-                        _ => println!("monitor report {}: {status}", report.display()),
-                    }
-                }
-                None => println!(
-                    "note: no --monitor report given: whether the model still describes this snapshot is unchecked"
-                ),
-            }
+            launch::check_monitor(monitor.as_deref(), force)?;
             let t = std::time::Instant::now();
             let mut m = SavedModel::load(&model)?;
             let mut p = parameters(&params, Some((&m, &model)))?;
