@@ -9,7 +9,7 @@
 //! Modules in layer order: each imports only modules above it in this table (checked by
 //! `tests/architecture.rs`), so data flows one way — schema → data → clean → merge →
 //! corr/eda → prep → split → model → search → explain → segment → offers → study →
-//! report/score → campaign/monitor → the `oneclick` binary; `evaluate` needs only the
+//! report/score → learn → campaign/monitor → the `oneclick` binary; `evaluate` needs only the
 //! statistics and the CSV layer and sits low.
 //!
 //! | module | owns | may import |
@@ -41,13 +41,14 @@
 //! | [`drift`] | population stability index against a stored reference distribution | above |
 //! | [`model`] | parameters ([`model::Fit`]) → fitted models ([`model::Classifier`]); pipelines | above |
 //! | [`search`] | grid/random search on ROC-AUC, leaderboard, [`search::ModelSelection`] | above |
-//! | [`learn`] | the cross-fitted T-learner: each customer's effect of an offer, from a randomised test | above |
 //! | [`explain`] | permutation importance, permutation SHAP → [`explain::Explanation`] | above |
 //! | [`segment`] | out-of-fold risk × profit, [`segment::SegmentKind`], profiles, offers | above |
 //! | [`offers`] | levers, per-customer reasons and offers (what-if), money, A/B plan | above |
+//! | [`causal`] | the causal synthetic store: a latent state, each lever's true heterogeneous effect, the answer file, outcomes | above |
 //! | [`study`] | the whole study in order, [`study::StudyOptions`], `results.json` | above |
 //! | [`report`] | self-contained `index.html` + SVG figures from a [`study::Study`] | above |
 //! | [`score`] | saved model, scoring of new snapshots | above |
+//! | [`learn`] | what works for whom, from an exploring test: cross-fitted T- and DR-learners per lever, average effects, Qini, policy values, the lever-effects file | above |
 //! | [`campaign`] | randomised arms over a scored snapshot, balance, the campaign's plan | above |
 //! | [`monitor`] | a new snapshot against the model's training reference: drift, at-risk share, realised quality | above |
 //! | [`params`] | the notebooks' one parameter file (`notebooks/parameters.jsonc`), `run.sh --set` changes, local overrides | above |
@@ -71,6 +72,7 @@
 
 pub mod calibration;
 pub mod campaign;
+pub mod causal;
 pub mod checked;
 pub mod clean;
 pub mod corr;

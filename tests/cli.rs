@@ -355,6 +355,7 @@ fn the_readme_cli_section_is_the_binary_short_help() {
         "study",
         "score",
         "campaign",
+        "learn",
         "evaluate",
         "monitor",
         "synth",

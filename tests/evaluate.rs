@@ -95,6 +95,9 @@ fn plan(customers: usize, test: usize, break_even: f64) -> CampaignPlan {
         test,
         control: customers - test,
         campaign_sha256: String::new(),
+        design: oneclick::evaluate::Design::Offer,
+        assignment: Vec::new(),
+        basis: Default::default(),
     }
 }
 

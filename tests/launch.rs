@@ -252,6 +252,7 @@ fn a_persistent_holdout_keeps_every_earlier_customers_arm() {
         })
         .unwrap(),
         std::slice::from_ref(&earlier),
+        None,
     )
     .unwrap();
     let arm_of: BTreeMap<i64, Arm> = next
@@ -370,7 +371,7 @@ fn simulated_outcomes_carry_the_known_effect() {
             "min_arm": 20, "expected_control_rate": 0.4, "scenario_drop": 0.05,
             "months_for_power_break_even": null, "months_for_power_scenario": null, "power": 0.8,
             "kept": 0, "previous": [], "decision_rule": "-", "model": "-", "customers": n, "test": n / 2, "control": n / 2,
-            "campaign_sha256": ""
+            "campaign_sha256": "", "design": "offer", "assignment": [], "basis": {}
         }))
         .unwrap(),
     };

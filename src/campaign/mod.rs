@@ -37,14 +37,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::checked::Checked;
 use crate::error::{Error, Result};
-use crate::evaluate::{Arm, CAMPAIGN_COLUMNS, CAMPAIGN_FORMAT, Campaign, CampaignPlan};
+use crate::evaluate::{Arm, CAMPAIGN_COLUMNS, CAMPAIGN_FORMAT, Campaign, CampaignPlan, Design};
+use crate::learn::LeverEffects;
 use crate::offers::LEVERS;
 use crate::score::{SavedModel, Scores};
 
+mod explore;
 mod strata;
 
-pub use strata::min_stratum;
 use strata::{balance, covariates, merge_thin};
+pub use strata::{min_stratum, months_for_power};
 
 /// How to draw a campaign (`launch.campaign` in the parameter file).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -62,6 +64,9 @@ pub struct CampaignOptions {
     /// Customers each arm of a lever needs for the lever to be tested on its own
     /// (recorded in the plan; fewer: the lever is read only within all levers together).
     pub min_arm: usize,
+    /// `offer` (each customer's chosen offer) or `explore` (a lever drawn at random among
+    /// those allowed for the customer: the test `oneclick learn` learns from).
+    pub design: Design,
 }
 
 impl Default for CampaignOptions {
@@ -72,6 +77,7 @@ impl Default for CampaignOptions {
             balance_limit: 0.1,
             max_draws: 1000,
             min_arm: 20,
+            design: Design::Offer,
         }
     }
 }
@@ -165,20 +171,22 @@ pub fn run(
     data: &Path,
     options: &Checked<CampaignOptions>,
 ) -> Result<CampaignRun> {
-    run_with(model, data, options, &[])
+    run_with(model, data, options, &[], None)
 }
 
-/// [`run`] keeping the arms of the `previous` campaigns' customers ([`draw_with`]).
+/// [`run`] keeping the arms of the `previous` campaigns' customers ([`draw_with`]), the
+/// offers chosen on measured `effects` when given ([`LeverEffects::choose`]).
 pub fn run_with(
     model: &SavedModel,
     data: &Path,
     options: &Checked<CampaignOptions>,
     previous: &[Campaign],
+    effects: Option<&LeverEffects>,
 ) -> Result<CampaignRun> {
     let started = std::time::Instant::now();
     let raw = crate::Data::load(data)?;
     let load = started.elapsed().as_secs_f64();
-    let mut run = run_raw(model, raw, options, previous)?;
+    let mut run = run_raw(model, raw, options, previous, effects)?;
     run.timings.insert(0, ("load", load));
     Ok(run)
 }
@@ -189,9 +197,13 @@ pub fn run_raw(
     raw: crate::RawData,
     options: &Checked<CampaignOptions>,
     previous: &[Campaign],
+    effects: Option<&LeverEffects>,
 ) -> Result<CampaignRun> {
     let mut prepared = crate::score::prepare(model, raw)?;
-    let scores = crate::score::score_prepared(model, &mut prepared)?;
+    let mut scores = crate::score::score_prepared(model, &mut prepared)?;
+    if let Some(e) = effects {
+        e.choose(&prepared.features, &mut scores)?;
+    }
     draw_with(model, &prepared.features, scores, options, previous)
 }
 
@@ -231,10 +243,16 @@ pub fn draw_with(
         .map(|r| earlier.get(&r.id).copied())
         .collect();
     let risk = model.thresholds.risk;
+    let explore = options.design == Design::Explore;
+    let assignment = if explore {
+        explore::assign(model, &mut scores, options.seed, options.test_share)
+    } else {
+        Vec::new()
+    };
     // strata of the eligible customers
     let key = |i: usize| -> Option<String> {
         let r = &scores.rows[i];
-        let lever = r.lever.filter(|_| r.expected_gain > 0.0)?;
+        let lever = r.lever.filter(|_| explore || r.expected_gain > 0.0)?;
         Some(format!(
             "{}/{}/{}",
             LEVERS[usize::from(lever)].id,
@@ -319,7 +337,7 @@ pub fn draw_with(
     for (r, a) in scores.rows.iter().zip(&arms) {
         if a.is_some() {
             p0 += r.probability;
-            if scale(r) > 0.0 {
+            if !explore && scale(r) > 0.0 {
                 drop += (r.expected_gain + r.offer_cost) / scale(r);
                 counted += 1;
             }
@@ -375,6 +393,9 @@ pub fn draw_with(
         test,
         control: eligible - test,
         campaign_sha256: String::new(),
+        design: options.design,
+        assignment,
+        basis: explore::basis_of(&scores, &arms, explore),
     };
     let mut run = CampaignRun {
         scores,
@@ -439,39 +460,6 @@ fn draw_arms(
         sizes.push(size);
     }
     (arms, sizes)
-}
-
-/// Months of a flow of `eligible` customers a month, `share` of them in the test arm, a
-/// two-sided two-proportion test at `alpha` needs for `power` against a drop `drop` of
-/// the decline rate from `p0` (normal approximation, unadjusted: the adjusted analysis
-/// needs no more). `None` for no drop.
-///
-/// ```
-/// // 40 % → 30 %, equal arms: the textbook 356 per arm, 712 in all — 7.1 months of 100
-/// let m = oneclick::campaign::months_for_power(100, 0.5, 0.4, 0.1, 0.05, 0.8).unwrap();
-/// assert!((m - 7.119).abs() < 0.01, "{m}");
-/// ```
-pub fn months_for_power(
-    eligible: usize,
-    share: f64,
-    p0: f64,
-    drop: f64,
-    alpha: f64,
-    power: f64,
-) -> Option<f64> {
-    let p1 = (p0 - drop).clamp(0.0, 1.0);
-    let d = p0 - p1;
-    if d.is_nan() || d <= 0.0 || eligible == 0 {
-        return None;
-    }
-    let (s, t) = (share, 1.0 - share);
-    let pbar = s * p1 + t * p0;
-    let za = crate::stats::norm_ppf(1.0 - alpha / 2.0);
-    let zb = crate::stats::norm_ppf(power);
-    let a = za * (pbar * (1.0 - pbar) * (1.0 / s + 1.0 / t)).sqrt();
-    let b = zb * (p1 * (1.0 - p1) / s + p0 * (1.0 - p0) / t).sqrt();
-    let total = (a + b).powi(2) / (d * d);
-    Some(total / eligible as f64)
 }
 
 impl CampaignRun {

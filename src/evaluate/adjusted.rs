@@ -13,7 +13,7 @@
 //! pool still too thin joins the largest stratum. That the interval keeps its level under
 //! the campaign's rerandomisation is checked by simulation (tests/evaluate_simulation.rs).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::{norm_cdf, norm_ppf};
 
@@ -31,7 +31,7 @@ pub(crate) struct Unit {
 }
 
 /// An estimate with its standard error and interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// The estimate.
     pub value: f64,

@@ -13,7 +13,7 @@ use crate::schema;
 /// (2: the plan records the campaign file's sha256, so a plan beside another run's file is
 /// refused; 3: each row has the customer's prior profit, the plan the minimum arm size
 /// and the net-gain rule.)
-pub const CAMPAIGN_FORMAT: &str = "oneclick-campaign/3";
+pub const CAMPAIGN_FORMAT: &str = "oneclick-campaign/4";
 
 /// The columns of a campaign file, in order.
 pub const CAMPAIGN_COLUMNS: [&str; 10] = [
@@ -149,6 +149,44 @@ pub struct CampaignPlan {
     pub control: usize,
     /// The sha256 of the campaign file written with this plan (empty until written).
     pub campaign_sha256: String,
+    /// `offer`: each customer gets the offer chosen for them (or nothing, in control);
+    /// `explore`: each customer's lever is drawn at random among the levers allowed for
+    /// them, so every lever's effect is identified for whom it may be offered.
+    pub design: Design,
+    /// For an exploring campaign, per consent group: the levers drawn among and each
+    /// arm's assignment probability (empty for `offer`).
+    pub assignment: Vec<Assignment>,
+    /// Per lever of the campaign, what its customers' offers were chosen on: `measured`
+    /// (a lever-effects file from an earlier test, `oneclick learn`), `what_if` (the
+    /// model's scenario, where no test measured the lever yet) or `random` (exploring).
+    pub basis: BTreeMap<String, String>,
+}
+
+/// How a campaign assigns levers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Design {
+    /// Each customer's chosen offer, test or control.
+    #[default]
+    Offer,
+    /// A lever drawn at random among those allowed, test or control.
+    Explore,
+}
+
+/// One consent group's assignment in an exploring campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// The group: customers who allow messages (`true`) or not.
+    pub consent: bool,
+    /// The levers drawn among (each equally likely).
+    pub levers: Vec<String>,
+    /// P(test arm with a given lever) = test share / number of levers.
+    pub test_per_lever: f64,
+    /// P(control arm) = 1 − test share.
+    pub control: f64,
+    /// Customers in the group.
+    pub customers: usize,
 }
 
 impl CampaignPlan {
@@ -221,6 +259,28 @@ impl CampaignPlan {
                 "customers",
                 self.customers.to_string(),
                 &format!("test + control = {}", self.test + self.control),
+            ));
+        }
+        for (k, a) in self.assignment.iter().enumerate() {
+            let total = a.test_per_lever * a.levers.len() as f64 + a.control;
+            if a.levers.is_empty() || !share(a.control) || (total - 1.0).abs() > 1e-9 {
+                return Err(bad(
+                    &format!("assignment[{k}]"),
+                    format!(
+                        "{} levers × {} + {}",
+                        a.levers.len(),
+                        a.test_per_lever,
+                        a.control
+                    ),
+                    "at least one lever and probabilities that add up to 1",
+                ));
+            }
+        }
+        if (self.design == Design::Explore) == self.assignment.is_empty() {
+            return Err(bad(
+                "assignment",
+                format!("{} groups", self.assignment.len()),
+                "the assignment probabilities for an exploring campaign, none for an offer campaign",
             ));
         }
         if self.campaign_sha256.len() != 64 {

@@ -47,8 +47,8 @@ mod table;
 pub use adjusted::{Estimate, holm};
 use adjusted::{Unit, stratified};
 pub use files::{
-    Arm, CAMPAIGN_COLUMNS, CAMPAIGN_FORMAT, Campaign, CampaignPlan, CampaignRow, OUTCOME_COLUMNS,
-    Outcome, outcomes_from_bytes, read_outcomes,
+    Arm, Assignment, CAMPAIGN_COLUMNS, CAMPAIGN_FORMAT, Campaign, CampaignPlan, CampaignRow,
+    Design, OUTCOME_COLUMNS, Outcome, outcomes_from_bytes, read_outcomes,
 };
 pub use proportions::{fisher_exact, newcombe_interval, z_test};
 

@@ -70,6 +70,8 @@ pub struct LaunchOptions {
     pub evaluation: EvaluateOptions,
     /// The monitor's limits.
     pub monitor: MonitorOptions,
+    /// What `learn` fits.
+    pub learn: crate::learn::LearnOptions,
 }
 
 impl crate::checked::Check for LaunchOptions {
@@ -87,6 +89,7 @@ impl crate::checked::Check for LaunchOptions {
         s.outcomes.check()?;
         self.campaign.check()?;
         self.evaluation.check()?;
+        self.learn.check()?;
         self.monitor.check()
     }
 }
@@ -104,6 +107,10 @@ impl Checked<LaunchOptions> {
     /// The monitor's limits.
     pub fn monitor(&self) -> Checked<MonitorOptions> {
         Checked::part(self.monitor)
+    }
+    /// What `learn` fits.
+    pub fn learn(&self) -> Checked<crate::learn::LearnOptions> {
+        Checked::part(self.learn)
     }
     /// How the campaign's outcomes are simulated.
     pub fn outcomes(&self) -> Checked<OutcomeOptions> {

@@ -55,6 +55,9 @@ pub struct Scored {
     pub profit: f64,
     /// Whether the customer allows messages («Разрешить сообщать» = «да»).
     pub consent: bool,
+    /// The offer was chosen on an effect measured by a test (a lever-effects file), not
+    /// on the model's what-if.
+    pub measured: bool,
 }
 
 /// The result of scoring a snapshot.
@@ -273,6 +276,7 @@ pub fn score_prepared(model: &SavedModel, prepared: &mut Prepared) -> Result<Sco
                     offer_cost,
                     profit: profit[i],
                     consent: consent[i],
+                    measured: false,
                 }
             },
         )

@@ -474,6 +474,16 @@ pub fn write_with(
     out: &Path,
 ) -> Result<SyntheticManifest> {
     let (files, _) = generate_with(options, drift)?;
+    write_files(options, &files, out)
+}
+
+/// Writes generated `files` and their `synthetic.json` into `out` (created if needed);
+/// each file is written atomically.
+pub fn write_files(
+    options: &SynthOptions,
+    files: &SynthFiles,
+    out: &Path,
+) -> Result<SyntheticManifest> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut sha256 = std::collections::BTreeMap::new();
     for file in FileId::ALL {

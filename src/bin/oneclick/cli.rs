@@ -138,6 +138,36 @@ pub enum Command {
         /// arm — a persistent holdout — and only newcomers are drawn.
         #[arg(long, value_name = "FILE")]
         previous: Vec<PathBuf>,
+        /// A lever-effects file from `oneclick learn`: offers are chosen on the measured
+        /// effects (a lever no test measured keeps the what-if); the plan records each
+        /// lever's basis. An exploring test is drawn with --set launch.campaign.design=explore.
+        #[arg(long, value_name = "FILE")]
+        effects: Option<PathBuf>,
+        #[command(flatten)]
+        params: ParamArgs,
+    },
+    /// Learn what works for whom from an exploring campaign (design explore) and its
+    /// outcomes: per lever the doubly robust average effect, T- and DR-learner effects per
+    /// customer (cross-fitted; bootstrap intervals), Qini, AUUC and uplift at k; the value
+    /// in money of the learned, what-if, single-lever, random and no-offer policies
+    /// (inverse-propensity and doubly robust). Writes OUT/effects.json (for `campaign
+    /// --effects`), OUT/learn.json and OUT/customers.csv, all or nothing.
+    Learn {
+        /// Model file written by `oneclick study --save-model` (the campaign's).
+        #[arg(long, value_name = "FILE")]
+        model: PathBuf,
+        /// Directory with the four CSV files of the snapshot the campaign was drawn on.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The exploring campaign file (its plan beside it).
+        #[arg(long, value_name = "FILE")]
+        campaign: PathBuf,
+        /// Its outcomes: `id,Покупательская активность,Прибыль`.
+        #[arg(long, value_name = "FILE")]
+        outcomes: PathBuf,
+        /// Output directory.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
         #[command(flatten)]
         params: ParamArgs,
     },
@@ -241,6 +271,15 @@ pub enum Command {
         /// Seed of the outcomes.
         #[arg(long, default_value_t = OutcomeOptions::default().seed)]
         outcome_seed: u64,
+        /// A causal store: customers respond to each lever with a true, heterogeneous
+        /// effect (data/README.md); its answer file goes to --answers. With --outcomes-for,
+        /// the outcomes are drawn from the answer file --answers instead.
+        #[arg(long)]
+        causal: bool,
+        /// The causal store's answer file (written with --causal, read with
+        /// --outcomes-for); keep it outside the data directory.
+        #[arg(long, value_name = "FILE")]
+        answers: Option<PathBuf>,
     },
     /// Download the four original files from the course's public URLs, verify their
     /// sha256 and write them atomically (offline or on a mismatch nothing is written).

@@ -14,6 +14,7 @@ use oneclick::synth::{self, Drift, OutcomeOptions, Shift, SynthOptions};
 
 mod cli;
 mod launch;
+mod learn;
 
 use cli::{Cli, Command, ParamArgs};
 
@@ -302,6 +303,8 @@ fn run(command: Command) -> oneclick::Result<()> {
             effect,
             attrition,
             outcome_seed,
+            causal,
+            answers,
         } => {
             let t = std::time::Instant::now();
             let options = SynthOptions::new(customers, seed);
@@ -315,6 +318,17 @@ fn run(command: Command) -> oneclick::Result<()> {
                         .collect::<oneclick::Result<_>>()?,
                 })
             };
+            if causal || answers.is_some() {
+                return learn::synth_causal(
+                    &options,
+                    &out,
+                    answers,
+                    outcomes_for,
+                    causal,
+                    attrition,
+                    outcome_seed,
+                );
+            }
             if let Some(campaign) = outcomes_for {
                 let campaign = oneclick::evaluate::Campaign::read(&campaign)?;
                 let (_, truth) = synth::generate_with(&options, drift.as_ref())?;
@@ -358,6 +372,7 @@ fn run(command: Command) -> oneclick::Result<()> {
             monitor,
             force,
             previous,
+            effects,
             params,
         } => {
             let outputs = oneclick::campaign::CampaignRun::outputs(&out);
@@ -372,6 +387,7 @@ fn run(command: Command) -> oneclick::Result<()> {
                 inputs.push(("--previous (its plan)", plan.as_path()));
             }
             inputs.extend(monitor.iter().map(|m| ("--monitor", m.as_path())));
+            inputs.extend(effects.iter().map(|m| ("--effects", m.as_path())));
             let labelled: Vec<(&str, &std::path::Path)> =
                 outputs.iter().map(|o| ("--out", o.as_path())).collect();
             oneclick::io::check_outputs(&inputs, &labelled)?;
@@ -400,7 +416,15 @@ fn run(command: Command) -> oneclick::Result<()> {
             use_offer_parameters(&mut m, &p);
             let options = p.launch.campaign();
             let (seed, balance_limit) = (options.seed, options.balance_limit);
-            let run = oneclick::campaign::run_with(&m, &data, &options, &previous)?;
+            let effects = effects
+                .as_deref()
+                .map(oneclick::learn::LeverEffects::read)
+                .transpose()?;
+            let run =
+                oneclick::campaign::run_with(&m, &data, &options, &previous, effects.as_ref())?;
+            if effects.is_some() || !run.plan.assignment.is_empty() {
+                println!("{}", learn::basis_line(&run));
+            }
             run.write(&out)?;
             if !previous.is_empty() {
                 println!(
@@ -474,6 +498,14 @@ fn run(command: Command) -> oneclick::Result<()> {
                 );
             }
         }
+        Command::Learn {
+            model,
+            data,
+            campaign,
+            outcomes,
+            out,
+            params,
+        } => learn::learn(&model, &data, &campaign, &outcomes, &out, &params)?,
         Command::Evaluate {
             campaign,
             outcomes,

@@ -1,5 +1,4 @@
-//! What an offer does for whom, learned from a randomised test: the cross-fitted
-//! T-learner. Customers are cut into folds (stratified by arm, seeded); for each fold one
+//! The cross-fitted T-learner on its own (one treatment, one control). Customers are cut into folds (stratified by arm, seeded); for each fold one
 //! pipeline is fitted on the other folds' treated customers and one on their controls, and
 //! each customer of the fold gets P̂(y = 1 | x, treated) − P̂(y = 1 | x, control) — an
 //! effect estimated by models that never saw the customer, so its ranking can be judged

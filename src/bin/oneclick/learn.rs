@@ -1,0 +1,168 @@
+//! What `learn`, `campaign --effects` and `synth --causal` do and print.
+
+use std::path::{Path, PathBuf};
+
+use oneclick::checked::Checked;
+use oneclick::synth::SynthOptions;
+
+use crate::cli::ParamArgs;
+
+/// `synth --causal`: a causal store and its answer file, or (with --outcomes-for) a
+/// campaign's outcomes drawn from an answer file.
+pub fn synth_causal(
+    options: &SynthOptions,
+    out: &Path,
+    answers: Option<PathBuf>,
+    outcomes_for: Option<PathBuf>,
+    causal: bool,
+    attrition: f64,
+    seed: u64,
+) -> oneclick::Result<()> {
+    let Some(answers) = answers else {
+        return Err(oneclick::Error::InvalidArgument(
+            "--causal needs --answers FILE: where the store's true effects go (outside the data directory)".into(),
+        ));
+    };
+    if let Some(campaign) = outcomes_for {
+        oneclick::io::check_outputs(
+            &[
+                ("--outcomes-for", campaign.as_path()),
+                ("--answers", answers.as_path()),
+            ],
+            &[("--out", out)],
+        )?;
+        let campaign = oneclick::evaluate::Campaign::read(&campaign)?;
+        let truth = oneclick::causal::Answers::read(&answers)?;
+        let o = Checked::new(oneclick::causal::CausalOutcomeOptions {
+            attrition,
+            seed,
+            ..Default::default()
+        })?;
+        let outcomes = oneclick::causal::outcomes(&truth, &campaign, &o)?;
+        oneclick::io::write_creating_dir(
+            out,
+            &oneclick::synth::outcomes_csv(&campaign, &outcomes),
+        )?;
+        let missing = outcomes.iter().filter(|o| o.is_none()).count();
+        println!(
+            "outcomes of {} campaign customers drawn from the causal store's answers ({missing} without one, seed {seed}) → {}",
+            campaign.rows.len(),
+            out.display()
+        );
+        return Ok(());
+    }
+    if !causal {
+        return Err(oneclick::Error::InvalidArgument(
+            "--answers without --causal or --outcomes-for: say whether to write a causal store or to draw a campaign's outcomes".into(),
+        ));
+    }
+    let t = std::time::Instant::now();
+    let truth = oneclick::causal::write(options, out, &answers)?;
+    println!(
+        "wrote a causal store of {} customers (seed {}) to {} and its answers ({} customers the cleaning keeps) to {} in {:.2} s",
+        options.customers,
+        options.seed,
+        out.display(),
+        truth.rows.len(),
+        answers.display(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// One line: what each lever's customers were chosen on.
+pub fn basis_line(run: &oneclick::campaign::CampaignRun) -> String {
+    let parts: Vec<String> = run
+        .plan
+        .basis
+        .iter()
+        .map(|(lever, basis)| format!("{lever} {basis}"))
+        .collect();
+    format!("offers chosen on: {}", parts.join(", "))
+}
+
+/// `learn`.
+pub fn learn(
+    model: &Path,
+    data: &Path,
+    campaign: &Path,
+    outcomes: &Path,
+    out: &Path,
+    params: &ParamArgs,
+) -> oneclick::Result<()> {
+    let outputs = oneclick::learn::Learned::outputs(out);
+    crate::check_model_command(model, data, params, "--out", &outputs)?;
+    let plan = oneclick::evaluate::Campaign::plan_path(campaign);
+    let labelled: Vec<(&str, &Path)> = outputs.iter().map(|o| ("--out", o.as_path())).collect();
+    oneclick::io::check_outputs(
+        &[
+            ("--campaign", campaign),
+            ("--campaign (its plan)", plan.as_path()),
+            ("--outcomes", outcomes),
+        ],
+        &labelled,
+    )?;
+    let t = std::time::Instant::now();
+    let mut m = oneclick::score::SavedModel::load(model)?;
+    let p = crate::parameters(params, Some((&m, &model.to_path_buf())))?;
+    println!("{}", p.describe());
+    crate::use_offer_parameters(&mut m, &p);
+    let c = oneclick::evaluate::Campaign::read(campaign)?;
+    let o = oneclick::evaluate::read_outcomes(outcomes, &c)?;
+    let raw = oneclick::Data::load(data)?;
+    let learned = oneclick::learn::learn(&m, raw, &c, &o, &p.launch.learn())?;
+    learned.write(out)?;
+    println!(
+        "{} customers with an outcome ({} without, left out); a decline costs {:.1} % of the monthly profit (measured on the control arm)",
+        learned.with_outcome,
+        learned.missing,
+        learned.loss_share * 100.0
+    );
+    for r in &learned.levers {
+        let a = r.average;
+        println!(
+            "{}: average effect {:+.1} p.p. [{:+.1}, {:+.1}] on the probability of decline ({} test, {} control); Qini {:.4}, AUUC {:.4}, uplift at k {:+.4}",
+            r.lever,
+            a.value * 100.0,
+            a.ci_low * 100.0,
+            a.ci_high * 100.0,
+            r.treated,
+            r.control,
+            r.qini,
+            r.auuc,
+            r.uplift_at_k
+        );
+    }
+    for p in &learned.policies {
+        let g = p.gain;
+        println!(
+            "policy {}: {} customers get an offer; value per customer {:.3} (DR), {:.3} (IPW); gain over no offers {:+.3} [{:+.3}, {:+.3}]",
+            p.policy,
+            p.treated,
+            p.value.doubly_robust.value,
+            p.value.ipw.value,
+            g.value,
+            g.ci_low,
+            g.ci_high
+        );
+    }
+    let not_offered: Vec<&str> = learned
+        .effects
+        .levers
+        .iter()
+        .filter(|l| !l.offered)
+        .map(|l| l.lever.as_str())
+        .collect();
+    println!(
+        "learner {:?}; not offered (did not pay on the test): {}; wrote {} in {:.2} s",
+        learned.effects.learner,
+        if not_offered.is_empty() {
+            "none".to_string()
+        } else {
+            not_offered.join(", ")
+        },
+        out.display(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
