@@ -349,6 +349,86 @@ impl Answers {
     }
 }
 
+/// The true value of offers, from the answer file: what the store knows only because it
+/// is simulated.
+impl Answers {
+    /// The true gain of each customer's offer `(id, lever id)` (customers not in the
+    /// answers are an error), costs and horizon from `offers`.
+    pub fn value_of(&self, offers: &[(i64, &str)], o: &crate::offers::OfferOptions) -> Result<f64> {
+        let mut total = 0.0;
+        for (id, lever) in offers {
+            let a = self.get(*id).ok_or_else(|| {
+                Error::InvalidArgument(format!("customer {id} is not in the answer file"))
+            })?;
+            let j = TESTED.iter().position(|l| l == lever).ok_or_else(|| {
+                Error::parameter("lever", *lever, format!("one of {}", TESTED.join(", ")))
+            })?;
+            total += Self::gain(a, j, o.lever(lever)?.cost_for(a.profit), o.horizon_months);
+        }
+        Ok(total)
+    }
+
+    /// The levers customer `a` may get (consent respected) among those `o` offers.
+    fn allowed<'a>(a: &Answer, o: &'a crate::offers::OfferOptions) -> Vec<(usize, &'a str, f64)> {
+        TESTED
+            .iter()
+            .enumerate()
+            .filter_map(|(j, l)| {
+                let lever = crate::offers::lever(l)?;
+                let cost = o.lever(l).ok()?.cost_for(a.profit);
+                (a.consent || !lever.needs_consent).then_some((j, lever.id, cost))
+            })
+            .collect()
+    }
+
+    /// The oracle's true value over customers `ids`: each gets their truly best allowed
+    /// offer when it gains, else nothing.
+    pub fn oracle_value(&self, ids: &[i64], o: &crate::offers::OfferOptions) -> f64 {
+        ids.iter()
+            .filter_map(|id| self.get(*id))
+            .map(|a| {
+                Self::allowed(a, o)
+                    .into_iter()
+                    .map(|(j, _, c)| Self::gain(a, j, c, o.horizon_months))
+                    .fold(0.0, f64::max)
+            })
+            .sum()
+    }
+
+    /// The true value over customers `ids` of giving `lever` to everyone it may go to.
+    pub fn single_lever_value(
+        &self,
+        ids: &[i64],
+        lever: &str,
+        o: &crate::offers::OfferOptions,
+    ) -> f64 {
+        ids.iter()
+            .filter_map(|id| self.get(*id))
+            .filter_map(|a| {
+                Self::allowed(a, o)
+                    .into_iter()
+                    .find(|(_, l, _)| *l == lever)
+                    .map(|(j, _, c)| Self::gain(a, j, c, o.horizon_months))
+            })
+            .sum()
+    }
+
+    /// The true average effect of `lever` over the customers `ids` it may go to.
+    pub fn average_effect(&self, ids: &[i64], lever: &str) -> f64 {
+        let needs = crate::offers::lever(lever).is_some_and(|l| l.needs_consent);
+        let Some(j) = TESTED.iter().position(|l| *l == lever) else {
+            return f64::NAN;
+        };
+        let v: Vec<f64> = ids
+            .iter()
+            .filter_map(|id| self.get(*id))
+            .filter(|a| a.consent || !needs)
+            .map(|a| a.effect[j])
+            .collect();
+        crate::stats::mean(&v)
+    }
+}
+
 /// How a campaign's outcomes on a causal store are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -403,7 +483,6 @@ pub fn outcomes(
     options: &Checked<CausalOutcomeOptions>,
 ) -> Result<Vec<Option<Outcome>>> {
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    let s = options.profit_noise;
     campaign
         .rows
         .iter()
@@ -416,12 +495,6 @@ pub fn outcomes(
                 value: r.id.to_string(),
                 expected: "a customer of the causal store the answers describe".into(),
             })?;
-            let u: f64 = rng.r#gen();
-            let z: f64 = rng.sample(StandardNormal);
-            let gone: f64 = rng.r#gen();
-            if gone < options.attrition {
-                return Ok(None);
-            }
             let mut p = a.p_control;
             if r.arm == Arm::Test {
                 let j = TESTED
@@ -436,13 +509,14 @@ pub fn outcomes(
                     })?;
                 p += a.effect[j];
             }
-            let declined = u < p;
-            let keep = if declined { 1.0 - a.loss_share } else { 1.0 };
-            let profit = a.profit * keep * (s * z - s * s / 2.0).exp();
-            Ok(Some(Outcome {
-                declined,
-                profit: (profit * 100.0).round() / 100.0,
-            }))
+            Ok(crate::synth::draw_outcome(
+                &mut rng,
+                p,
+                a.profit,
+                a.loss_share,
+                options.profit_noise,
+                options.attrition,
+            ))
         })
         .collect()
 }

@@ -2,6 +2,7 @@
 
 pub use crate::calibration::{self, Calibration, PlattMap};
 pub use crate::campaign::{self, CampaignOptions, CampaignRun};
+pub use crate::causal::{self, Answers, CausalOutcomeOptions};
 pub use crate::checked::{Check, Checked};
 pub use crate::clean::{Cleaned, CleaningOptions, CleaningReport, Rule};
 pub use crate::corr::{PhikMatrix, PhikOptions, Significance};
@@ -12,11 +13,12 @@ pub use crate::eda::{
     rows_of_customers, value_counts,
 };
 pub use crate::error::{Error, Result};
-pub use crate::evaluate::{self, Campaign, CampaignPlan, Decision, EvaluateOptions};
+pub use crate::evaluate::{self, Campaign, CampaignPlan, Decision, Design, EvaluateOptions};
 pub use crate::explain::{
     self, Explanation, ImportanceOptions, PermutationImportance, ShapOptions,
 };
 pub use crate::labels::{self, Noun};
+pub use crate::learn::{self, LearnOptions, Learned, LeverEffects};
 pub use crate::merge::ModelTable;
 pub use crate::metrics::{Confusion, roc_auc};
 pub use crate::model::{

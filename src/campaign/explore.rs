@@ -96,3 +96,44 @@ pub(super) fn basis_of(
     }
     out
 }
+
+impl super::CampaignRun {
+    /// An exploring campaign's assignment: per consent group, the levers drawn among, each
+    /// lever's and the control arm's probability, the customers (empty for an offer
+    /// campaign).
+    pub fn assignment_table(&self) -> crate::display::Table {
+        let pct = |v: f64| crate::labels::decimal_comma(&format!("{:.1} %", v * 100.0));
+        let rows = self
+            .plan
+            .assignment
+            .iter()
+            .map(|a| {
+                vec![
+                    if a.consent { "да" } else { "нет" }.to_string(),
+                    a.customers.to_string(),
+                    a.levers
+                        .iter()
+                        .map(|l| crate::offers::lever(l).map_or(l.as_str(), |x| x.title))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    pct(a.test_per_lever),
+                    pct(a.control),
+                ]
+            })
+            .collect();
+        let mut t = crate::display::Table::from_rows(
+            [
+                "согласие на сообщения",
+                "покупателей",
+                "рычаги жребия",
+                "вероятность каждого рычага",
+                "вероятность контроля",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows,
+        );
+        t.title = Some("Исследующая кампания: рычаг по жребию среди разрешённых покупателю".into());
+        t
+    }
+}

@@ -155,7 +155,30 @@ pub(super) fn fit_lever(
             .collect();
         crate::stats::mean(&v)
     };
+    let chosen: Vec<f64> = pair
+        .iter()
+        .filter(|i| t.what_if[**i] == k)
+        .map(|i| phi[*i])
+        .collect();
+    let what_if: Vec<f64> = (0..t.units.len())
+        .filter(|i| t.what_if[*i] == k)
+        .map(|i| t.promised[i])
+        .collect();
+    let what_if_measured = if chosen.len() >= 2 {
+        let m = crate::stats::mean(&chosen);
+        let se = crate::stats::sample_std(&chosen, m) / (chosen.len() as f64).sqrt();
+        Estimate::normal(m, se, t.options.alpha)
+    } else {
+        Estimate::NONE
+    };
     let result = LeverResult {
+        what_if_customers: what_if.len(),
+        what_if_promised: if what_if.is_empty() {
+            f64::NAN
+        } else {
+            crate::stats::mean(&what_if)
+        },
+        what_if_measured,
         lever: t.levers[k - 1].id.to_string(),
         allowed: allowed.len(),
         treated: treated.iter().filter(|x| **x).count(),

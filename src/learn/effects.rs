@@ -89,6 +89,16 @@ impl LeverEffects {
         Ok(e)
     }
 
+    /// The levers the learned policy no longer offers (their offers did not pay on the
+    /// test).
+    pub fn not_offered(&self) -> Vec<&str> {
+        self.levers
+            .iter()
+            .filter(|l| !l.offered)
+            .map(|l| l.lever.as_str())
+            .collect()
+    }
+
     /// Per lever of the file, every row's estimated effect on the probability of
     /// decline (negative helps).
     pub fn effects(&self, features: &DataFrame) -> Result<Vec<Vec<f64>>> {

@@ -54,6 +54,7 @@ use crate::uplift::PolicyValue;
 mod dr;
 mod effects;
 mod policy;
+mod report;
 mod ridge;
 mod tlearner;
 
@@ -74,6 +75,7 @@ const PENALTIES: [f64; 25] = {
 
 /// Random groups of customers the DR-learner's bootstrap resamples.
 const GROUPS: usize = 200;
+pub use report::{lever_title, policy_title};
 pub use tlearner::t_learner;
 
 /// How to learn (`launch.learn` in the parameter file).
@@ -210,6 +212,13 @@ pub struct LeverResult {
     pub uplift_at_k: f64,
     /// The Qini curve of the DR-learner's ranking with its bootstrap band.
     pub qini_curve: Band,
+    /// Customers of the test whose what-if offer was this lever.
+    pub what_if_customers: usize,
+    /// The mean drop of their probability of decline the what-if promised (a scenario).
+    pub what_if_promised: f64,
+    /// The doubly robust average effect measured among them (negative helps; not
+    /// estimable with fewer than two of them in the lever's arms).
+    pub what_if_measured: Estimate,
 }
 
 /// One policy's value.
@@ -272,6 +281,10 @@ struct Test<'a> {
     fold: Vec<usize>,
     levers: Vec<&'static Lever>,
     options: &'a LearnOptions,
+    /// Per customer, the action the what-if chose (0: no offer that pays).
+    what_if: Vec<usize>,
+    /// Per customer, the drop of the probability of decline the what-if's offer promised.
+    promised: Vec<f64>,
 }
 
 /// One customer of the test with an outcome.
@@ -282,6 +295,26 @@ struct Unit {
     declined: u8,
     money: f64,
     prior: f64,
+}
+
+/// [`learn`] on the snapshot in the directory `data`, its campaign file and its outcomes
+/// file (what `oneclick learn` does).
+pub fn learn_files(
+    model: &SavedModel,
+    data: &std::path::Path,
+    campaign: &std::path::Path,
+    outcomes: &std::path::Path,
+    options: &Checked<LearnOptions>,
+) -> Result<Learned> {
+    let campaign = Campaign::read(campaign)?;
+    let outcomes = crate::evaluate::read_outcomes(outcomes, &campaign)?;
+    learn(
+        model,
+        crate::Data::load(data)?,
+        &campaign,
+        &outcomes,
+        options,
+    )
 }
 
 /// Learns from an exploring campaign on the snapshot `raw` (the one the campaign was
@@ -474,30 +507,6 @@ pub fn learn(
     let mut t_effect = vec![vec![f64::NAN; n]; actions];
     let mut dr_effect = vec![vec![f64::NAN; n]; actions];
     let mut ridges = Vec::new();
-    let test = Test {
-        units,
-        e: Vec::new(),
-        fold,
-        levers: levers.clone(),
-        options,
-    };
-    let test = Test {
-        e: test.units.iter().map(|u| propensity(u.consent)).collect(),
-        ..test
-    };
-    let units = &test.units;
-    for k in 1..actions {
-        let fit = dr::fit_lever(&test, k, &p, &design, &prepared.ids, &mut rng)?;
-        levers_out.push(fit.result);
-        ridges.push(fit.ridge);
-        customers.extend(fit.customers);
-        t_effect[k] = fit.t;
-        dr_effect[k] = fit.dr;
-    }
-    timings.push(("dr_learner", clock.elapsed().as_secs_f64()));
-
-    // policies
-    let clock = std::time::Instant::now();
     let what_if: Vec<usize> = units
         .iter()
         .map(|u| {
@@ -512,12 +521,49 @@ pub fn learn(
                 .map_or(0, |k| k + 1)
         })
         .collect();
+    let promised: Vec<f64> = units
+        .iter()
+        .map(|u| {
+            let s = &scores.rows[u.row];
+            let stake = crate::offers::money_at_stake(s.profit, &model.assumptions);
+            if stake > 0.0 {
+                (s.expected_gain + s.offer_cost) / stake
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let test = Test {
+        units,
+        e: Vec::new(),
+        fold,
+        levers: levers.clone(),
+        options,
+        what_if,
+        promised,
+    };
+    let test = Test {
+        e: test.units.iter().map(|u| propensity(u.consent)).collect(),
+        ..test
+    };
+    for k in 1..actions {
+        let fit = dr::fit_lever(&test, k, &p, &design, &prepared.ids, &mut rng)?;
+        levers_out.push(fit.result);
+        ridges.push(fit.ridge);
+        customers.extend(fit.customers);
+        t_effect[k] = fit.t;
+        dr_effect[k] = fit.dr;
+    }
+    timings.push(("dr_learner", clock.elapsed().as_secs_f64()));
+
+    // policies
+    let clock = std::time::Instant::now();
     let money = policy::Money {
         horizon,
         loss_share,
         costs: &costs,
     };
-    let valued = policy::value(&test, &p, &t_effect, &dr_effect, what_if, &money)?;
+    let valued = policy::value(&test, &p, &t_effect, &dr_effect, &money)?;
     let (policies, learner, excluded) = (valued.results, valued.learner, valued.excluded);
     timings.push(("policies", clock.elapsed().as_secs_f64()));
     let mut finals = finals.into_iter();
@@ -577,66 +623,5 @@ fn measured_loss_share(units: &[Unit]) -> Result<f64> {
         _ => Err(Error::InvalidArgument(
             "the control arm needs customers whose activity declined and customers whose activity held, with a positive prior profit, to measure what a decline costs".into(),
         )),
-    }
-}
-
-impl Learned {
-    /// `learn.json`: the levers, the policies, the measured loss share, the learner and
-    /// the levers the learned policy no longer offers.
-    pub fn report_json(&self) -> Result<Vec<u8>> {
-        let not_offered: Vec<&str> = self
-            .effects
-            .levers
-            .iter()
-            .filter(|l| !l.offered)
-            .map(|l| l.lever.as_str())
-            .collect();
-        let mut bytes = serde_json::to_vec_pretty(&serde_json::json!({
-            "learner": self.effects.learner,
-            "loss_share": self.loss_share,
-            "with_outcome": self.with_outcome,
-            "missing": self.missing,
-            "not_offered": not_offered,
-            "campaign_sha256": self.effects.campaign_sha256,
-            "levers": self.levers,
-            "policies": self.policies,
-        }))?;
-        bytes.push(b'\n');
-        Ok(bytes)
-    }
-
-    /// `customers.csv`: `id,lever,t_learner,dr_learner,dr_low,dr_high`, one row per
-    /// customer and lever they may get.
-    pub fn customers_csv(&self) -> Vec<u8> {
-        let mut out = String::from("id,lever,t_learner,dr_learner,dr_low,dr_high\n");
-        for c in &self.customers {
-            out.push_str(&format!(
-                "{},{},{:.6},{:.6},{:.6},{:.6}\n",
-                c.id, c.lever, c.t_learner, c.dr_learner, c.dr_low, c.dr_high
-            ));
-        }
-        out.into_bytes()
-    }
-
-    /// The three files `oneclick learn` writes into `dir`: `effects.json` (for `campaign
-    /// --effects`), `learn.json`, `customers.csv`.
-    pub fn outputs(dir: &std::path::Path) -> [std::path::PathBuf; 3] {
-        [
-            dir.join("effects.json"),
-            dir.join("learn.json"),
-            dir.join("customers.csv"),
-        ]
-    }
-
-    /// Writes [`outputs`](Self::outputs) as one set (all or nothing).
-    pub fn write(&self, dir: &std::path::Path) -> Result<()> {
-        let [effects, report, customers] = Self::outputs(dir);
-        let mut e = serde_json::to_vec(&self.effects)?;
-        e.push(b'\n');
-        crate::io::write_set(&[
-            (effects, e),
-            (report, self.report_json()?),
-            (customers, self.customers_csv()),
-        ])
     }
 }

@@ -37,14 +37,12 @@ pub(super) struct Valued {
 }
 
 /// Values every policy on the test (`p`: cross-fitted probabilities of decline per action;
-/// `t_effect`, `dr_effect`: each learner's cross-fitted effects per action; `what_if`: the
-/// what-if's action per customer).
+/// `t_effect`, `dr_effect`: each learner's cross-fitted effects per action).
 pub(super) fn value(
     t: &Test,
     p: &[Vec<f64>],
     t_effect: &[Vec<f64>],
     dr_effect: &[Vec<f64>],
-    what_if: Vec<usize>,
     money: &Money,
 ) -> Result<Valued> {
     let units = &t.units;
@@ -135,7 +133,7 @@ pub(super) fn value(
     let mut named: Vec<(String, Vec<usize>)> = vec![
         ("nobody".into(), vec![0; n]),
         ("random".into(), random),
-        ("what_if".into(), what_if),
+        ("what_if".into(), t.what_if.clone()),
     ];
     for (k, l) in t.levers.iter().enumerate() {
         named.push((

@@ -43,6 +43,35 @@ pub struct SimulationOptions {
     pub drift: Drift,
     /// How the campaign's outcomes are simulated.
     pub outcomes: OutcomeOptions,
+    /// The causal store notebook 11 learns on.
+    pub causal: CausalStore,
+}
+
+/// The causal store's months (notebook 11): an exploring campaign on one, the learned
+/// offers checked on the next.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CausalStore {
+    /// Customers of each month.
+    pub customers: usize,
+    /// Seed of the month of the exploring campaign.
+    pub seed: u64,
+    /// Seed of the next month, where the learned offers are checked.
+    pub next_month_seed: u64,
+    /// Share of each stratum the exploring campaign gives an offer (all levers together;
+    /// the control arm, shared by every lever, gets the rest).
+    pub test_share: f64,
+}
+
+impl Default for CausalStore {
+    fn default() -> Self {
+        CausalStore {
+            customers: 20_000,
+            seed: 2031,
+            next_month_seed: 2032,
+            test_share: 0.7,
+        }
+    }
 }
 
 impl Default for SimulationOptions {
@@ -53,6 +82,7 @@ impl Default for SimulationOptions {
             next_month_seed: 2027,
             drift: Drift::default(),
             outcomes: OutcomeOptions::default(),
+            causal: CausalStore::default(),
         }
     }
 }
@@ -83,6 +113,20 @@ impl crate::checked::Check for LaunchOptions {
                 "launch.simulation.customers",
                 s.customers,
                 "between 100 and 10000000 customers",
+            ));
+        }
+        if !(100..=10_000_000).contains(&s.causal.customers) {
+            return Err(Error::parameter(
+                "launch.simulation.causal.customers",
+                s.causal.customers,
+                "between 100 and 10000000 customers",
+            ));
+        }
+        if !(s.causal.test_share > 0.0 && s.causal.test_share < 1.0) {
+            return Err(Error::parameter(
+                "launch.simulation.causal.test_share",
+                s.causal.test_share,
+                "a share strictly between 0 and 1",
             ));
         }
         s.drift.check()?;

@@ -215,7 +215,6 @@ pub fn outcomes(
     options: &Checked<OutcomeOptions>,
 ) -> Result<Vec<Option<Outcome>>> {
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    let s = options.profit_noise;
     campaign
         .rows
         .iter()
@@ -234,25 +233,44 @@ pub fn outcomes(
                         FIRST_ID + truth.declined.len() as i64 - 1
                     ),
                 })?;
-            let u: f64 = rng.r#gen();
-            let z: f64 = rng.sample(StandardNormal);
-            let gone: f64 = rng.r#gen();
-            if gone < options.attrition {
-                return Ok(None);
-            }
-            let declined = u < options.probability(truth.declined[i], r.arm);
-            let keep = if declined {
-                1.0 - options.profit_loss
-            } else {
-                1.0
-            };
-            let profit = truth.profit[i] * keep * (s * z - s * s / 2.0).exp();
-            Ok(Some(Outcome {
-                declined,
-                profit: (profit * 100.0).round() / 100.0,
-            }))
+            Ok(draw_outcome(
+                &mut rng,
+                options.probability(truth.declined[i], r.arm),
+                truth.profit[i],
+                options.profit_loss,
+                options.profit_noise,
+                options.attrition,
+            ))
         })
         .collect()
+}
+
+/// One customer's simulated outcome from three draws of `rng` (in this order: the
+/// decline, the profit's noise, the attrition): `None` with probability `attrition`, else
+/// a decline with probability `p` and the monthly `profit` less the share `loss` on a
+/// decline, times a log-normal noise of mean 1 (`noise`: its standard deviation on the log
+/// scale), to the cent.
+pub fn draw_outcome(
+    rng: &mut ChaCha8Rng,
+    p: f64,
+    profit: f64,
+    loss: f64,
+    noise: f64,
+    attrition: f64,
+) -> Option<Outcome> {
+    let u: f64 = rng.r#gen();
+    let z: f64 = rng.sample(StandardNormal);
+    let gone: f64 = rng.r#gen();
+    if gone < attrition {
+        return None;
+    }
+    let declined = u < p;
+    let keep = if declined { 1.0 - loss } else { 1.0 };
+    let profit = profit * keep * (noise * z - noise * noise / 2.0).exp();
+    Some(Outcome {
+        declined,
+        profit: (profit * 100.0).round() / 100.0,
+    })
 }
 
 /// An outcomes file (`id,Покупательская активность,Прибыль`, the label values as in the

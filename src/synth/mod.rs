@@ -33,7 +33,7 @@ mod ahead;
 #[allow(clippy::approx_constant, clippy::excessive_precision)]
 mod calibration;
 
-pub use ahead::{Drift, OutcomeOptions, Shift, Truth, outcomes, outcomes_csv};
+pub use ahead::{Drift, OutcomeOptions, Shift, Truth, draw_outcome, outcomes, outcomes_csv};
 
 /// Seed of the embedded default data in `data/synthetic/`.
 pub const DEFAULT_SEED: u64 = 42;

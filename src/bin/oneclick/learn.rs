@@ -107,10 +107,7 @@ pub fn learn(
     let p = crate::parameters(params, Some((&m, &model.to_path_buf())))?;
     println!("{}", p.describe());
     crate::use_offer_parameters(&mut m, &p);
-    let c = oneclick::evaluate::Campaign::read(campaign)?;
-    let o = oneclick::evaluate::read_outcomes(outcomes, &c)?;
-    let raw = oneclick::Data::load(data)?;
-    let learned = oneclick::learn::learn(&m, raw, &c, &o, &p.launch.learn())?;
+    let learned = oneclick::learn::learn_files(&m, data, campaign, outcomes, &p.launch.learn())?;
     learned.write(out)?;
     println!(
         "{} customers with an outcome ({} without, left out); a decline costs {:.1} % of the monthly profit (measured on the control arm)",
@@ -146,13 +143,7 @@ pub fn learn(
             g.ci_high
         );
     }
-    let not_offered: Vec<&str> = learned
-        .effects
-        .levers
-        .iter()
-        .filter(|l| !l.offered)
-        .map(|l| l.lever.as_str())
-        .collect();
+    let not_offered = learned.effects.not_offered();
     println!(
         "learner {:?}; not offered (did not pay on the test): {}; wrote {} in {:.2} s",
         learned.effects.learner,
