@@ -130,6 +130,44 @@ fn the_loop_learns_what_works_and_beats_the_what_if() {
             assert!(a.ci_low <= 0.0 && 0.0 <= a.ci_high, "the symptom lever");
         }
     }
+    // the policies' estimated values against their true expected values on the same
+    // customers (the answer file's probabilities, loss shares and profits)
+    let o = &model.assumptions;
+    let mut missed = Vec::new();
+    for p in &learned.policies {
+        let truth: f64 = learned
+            .ids
+            .iter()
+            .zip(&p.choice)
+            .map(|(id, lever)| {
+                let a = answers.get(*id).unwrap();
+                let base = o.horizon_months * a.profit * (1.0 - a.loss_share * a.p_control);
+                base + lever.map_or(0.0, |l| {
+                    let j = TESTED.iter().position(|x| *x == l).unwrap();
+                    Answers::gain(
+                        a,
+                        j,
+                        o.lever(l).unwrap().cost_for(a.profit),
+                        o.horizon_months,
+                    )
+                })
+            })
+            .sum::<f64>()
+            / learned.ids.len() as f64;
+        let v = p.value.doubly_robust;
+        eprintln!(
+            "{:24} true {truth:8.3} DR {:8.3} [{:8.3}; {:8.3}]",
+            p.policy, v.value, v.ci_low, v.ci_high
+        );
+        if !(v.ci_low <= truth && truth <= v.ci_high) {
+            missed.push(p.policy.clone());
+        }
+    }
+    // 12 intervals at 95 %: two misses would be rare by chance (p ≈ 0.12)
+    assert!(
+        missed.len() <= 1,
+        "DR intervals missing the truth: {missed:?}"
+    );
     for p in &learned.policies {
         eprintln!(
             "{:24} treated {:6} value DR {:8.3} IPW {:8.3} gain {:+.3} [{:+.3}; {:+.3}]",
@@ -153,7 +191,6 @@ fn the_loop_learns_what_works_and_beats_the_what_if() {
         .effects
         .choose(&prepared.features, &mut chosen)
         .unwrap();
-    let o = &model.assumptions;
     let gain = |id: i64, lever: &str| {
         let a = truth.get(id).unwrap();
         let j = TESTED.iter().position(|l| *l == lever).unwrap();

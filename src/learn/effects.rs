@@ -31,8 +31,8 @@ pub enum Learner {
 pub struct LeverModel {
     /// Lever id.
     pub lever: String,
-    /// Offered by the learned policy (false: its offers did not pay on the test, and the
-    /// lever is not offered at all).
+    /// Offered (`learn` writes true; set it to false by hand to stop offering the lever
+    /// whatever its measured effect).
     pub offered: bool,
     /// Offered only to customers who allow messages.
     pub needs_consent: bool,
@@ -89,8 +89,7 @@ impl LeverEffects {
         Ok(e)
     }
 
-    /// The levers the learned policy no longer offers (their offers did not pay on the
-    /// test).
+    /// The levers the file says not to offer.
     pub fn not_offered(&self) -> Vec<&str> {
         self.levers
             .iter()

@@ -143,14 +143,11 @@ pub fn learn(
             g.ci_high
         );
     }
-    let not_offered = learned.effects.not_offered();
     println!(
-        "learner {:?}; not offered (did not pay on the test): {}; wrote {} in {:.2} s",
-        learned.effects.learner,
-        if not_offered.is_empty() {
-            "none".to_string()
-        } else {
-            not_offered.join(", ")
+        "offers are chosen on the {}-learner's effects; wrote {} in {:.2} s",
+        match learned.effects.learner {
+            oneclick::learn::Learner::T => "T",
+            oneclick::learn::Learner::Dr => "DR",
         },
         out.display(),
         t.elapsed().as_secs_f64()

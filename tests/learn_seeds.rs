@@ -1,0 +1,109 @@
+//! How the learned offers fare across causal stores: `cargo test --release --test
+//! learn_seeds -- --ignored --nocapture` prints, per pair of seeds (the exploring month,
+//! the next month), the share of the oracle's true gain kept by the offers of each learner
+//! (DR, which `learn` uses, and T). Asserts nothing: a figure to read (README).
+
+use oneclick::causal::{self, Answers, CausalOutcomeOptions};
+use oneclick::checked::Checked;
+use oneclick::evaluate::Design;
+use oneclick::learn::{LearnOptions, Learner};
+use oneclick::model::{LogisticRegression, Pipeline, Scaler};
+use oneclick::synth::SynthOptions;
+
+mod common;
+
+#[test]
+#[ignore = "an experiment of several minutes; prints figures"]
+fn learned_offers_across_seeds() {
+    let customers: usize = std::env::var("LEARN_SEEDS_CUSTOMERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let model = {
+        let dir = tempfile::tempdir().unwrap();
+        let a = tempfile::tempdir().unwrap();
+        causal::write(
+            &SynthOptions::new(1300, 41_001),
+            dir.path(),
+            &a.path().join("a.csv"),
+        )
+        .unwrap();
+        let table = common::table_of(dir.path());
+        let fitted = Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0))
+            .with_probability(1)
+            .fit(&table.features().unwrap(), &table.target().unwrap())
+            .unwrap();
+        common::saved_model(&table, fitted)
+    };
+    for seed in [41_101u64, 41_201, 41_301, 41_401] {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let answers = causal::write(
+            &SynthOptions::new(customers, seed),
+            &data,
+            &dir.path().join("a.csv"),
+        )
+        .unwrap();
+        let options = Checked::new(oneclick::campaign::CampaignOptions {
+            design: Design::Explore,
+            test_share: 0.7,
+            max_draws: 20,
+            ..Default::default()
+        })
+        .unwrap();
+        let run = oneclick::campaign::run(&model, &data, &options).unwrap();
+        let path = dir.path().join("campaign.csv");
+        run.write(&path).unwrap();
+        let campaign = oneclick::evaluate::Campaign::read(&path).unwrap();
+        let outcomes = causal::outcomes(
+            &answers,
+            &campaign,
+            &Checked::new(CausalOutcomeOptions::default()).unwrap(),
+        )
+        .unwrap();
+        let learned = oneclick::learn::learn(
+            &model,
+            oneclick::Data::load(&data).unwrap(),
+            &campaign,
+            &outcomes,
+            &Checked::new(LearnOptions::default()).unwrap(),
+        )
+        .unwrap();
+        let next_dir = tempfile::tempdir().unwrap();
+        let next_data = next_dir.path().join("data");
+        let truth = causal::write(
+            &SynthOptions::new(customers, seed + 1),
+            &next_data,
+            &next_dir.path().join("a.csv"),
+        )
+        .unwrap();
+        let mut prepared =
+            oneclick::score::prepare(&model, oneclick::Data::load(&next_data).unwrap()).unwrap();
+        let scores = oneclick::score::score_prepared(&model, &mut prepared).unwrap();
+        let ids: Vec<i64> = scores.rows.iter().map(|r| r.id).collect();
+        let o = &model.assumptions;
+        let oracle = truth.oracle_value(&ids, o);
+        let value = |learner: Learner| {
+            let mut e = learned.effects.clone();
+            e.learner = learner;
+            let mut s = scores.clone();
+            e.choose(&prepared.features, &mut s).unwrap();
+            let offers: Vec<(i64, &str)> = s
+                .rows
+                .iter()
+                .filter(|r| r.expected_gain > 0.0)
+                .filter_map(|r| {
+                    r.lever
+                        .map(|l| (r.id, oneclick::offers::LEVERS[usize::from(l)].id))
+                })
+                .collect();
+            Answers::value_of(&truth, &offers, o).unwrap() / oracle * 100.0
+        };
+        eprintln!(
+            "seeds {seed}/{}: DR {:.1} %, T {:.1} %",
+            seed + 1,
+            value(Learner::Dr),
+            value(Learner::T),
+        );
+    }
+}
