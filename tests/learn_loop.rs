@@ -163,7 +163,7 @@ fn the_loop_learns_what_works_and_beats_the_what_if() {
             missed.push(p.policy.clone());
         }
     }
-    // 12 intervals at 95 %: two misses would be rare by chance (p ≈ 0.12)
+    // 11 intervals at 95 %: two misses would be rare by chance (p ≈ 0.10)
     assert!(
         missed.len() <= 1,
         "DR intervals missing the truth: {missed:?}"
