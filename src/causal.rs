@@ -194,20 +194,26 @@ pub fn generate(options: &SynthOptions) -> Result<(SynthFiles, Answers)> {
 /// (as [`crate::synth::write`] does) and the answers to `answers` (atomically); the
 /// answer file may not lie inside `out`, where the methods read their data.
 pub fn write(options: &SynthOptions, out: &Path, answers: &Path) -> Result<Answers> {
-    let inside = answers
-        .parent()
-        .map(|p| {
-            let p = if p.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                p
-            };
-            match (p.canonicalize(), out.canonicalize()) {
-                (Ok(a), Ok(b)) => a.starts_with(b),
-                _ => false,
+    // compared as absolute paths with `.` and `..` resolved: `out` may not exist yet
+    let resolved = |p: &Path| {
+        std::path::absolute(p).map(|p| {
+            let mut out = std::path::PathBuf::new();
+            for c in p.components() {
+                match c {
+                    std::path::Component::CurDir => {}
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    c => out.push(c),
+                }
             }
+            out
         })
-        .unwrap_or(false);
+    };
+    let inside = match (resolved(answers), resolved(out)) {
+        (Ok(a), Ok(o)) => a.starts_with(o),
+        _ => false,
+    };
     if inside {
         return Err(Error::InvalidArgument(format!(
             "the answer file {} lies inside the data directory {}: keep the truth apart from what the methods read",

@@ -9,43 +9,9 @@ use oneclick::causal::{self, Answers, CausalOutcomeOptions, TESTED};
 use oneclick::checked::Checked;
 use oneclick::evaluate::Design;
 use oneclick::learn::{LearnOptions, Learned};
-use oneclick::model::{LogisticRegression, Pipeline, Scaler};
 use oneclick::score::SavedModel;
-use oneclick::synth::SynthOptions;
 
 mod common;
-
-/// The store's model: a logistic regression saved with its segments and offers, trained
-/// on a 1 300-customer causal store of its own seed.
-fn store_model() -> SavedModel {
-    let dir = tempfile::tempdir().unwrap();
-    let answers = tempfile::tempdir().unwrap();
-    causal::write(
-        &SynthOptions::new(1300, 31_001),
-        dir.path(),
-        &answers.path().join("answers.csv"),
-    )
-    .unwrap();
-    let table = common::table_of(dir.path());
-    let pipeline = Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0));
-    let fitted = pipeline
-        .with_probability(1)
-        .fit(&table.features().unwrap(), &table.target().unwrap())
-        .unwrap();
-    common::saved_model(&table, fitted)
-}
-
-fn month(customers: usize, seed: u64) -> (tempfile::TempDir, Answers) {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let answers = causal::write(
-        &SynthOptions::new(customers, seed),
-        &data,
-        &dir.path().join("answers.csv"),
-    )
-    .unwrap();
-    (dir, answers)
-}
 
 fn learn_month(model: &SavedModel, dir: &Path, answers: &Answers) -> Learned {
     let options = Checked::new(oneclick::campaign::CampaignOptions {
@@ -71,19 +37,15 @@ fn learn_month(model: &SavedModel, dir: &Path, answers: &Answers) -> Learned {
         raw,
         &campaign,
         &outcomes,
-        &Checked::new(LearnOptions {
-            family: oneclick::model::Family::GradientBoosting,
-            ..Default::default()
-        })
-        .unwrap(),
+        &Checked::new(LearnOptions::default()).unwrap(),
     )
     .unwrap()
 }
 
 #[test]
 fn the_loop_learns_what_works_and_beats_the_what_if() {
-    let model = store_model();
-    let (dir, answers) = month(20_000, 31_101);
+    let model = common::causal_model(31_001);
+    let (dir, answers) = common::causal_month(20_000, 31_101);
     let learned = learn_month(&model, dir.path(), &answers);
     eprintln!(
         "timings {:?}, loss share {:.3}",
@@ -93,16 +55,8 @@ fn the_loop_learns_what_works_and_beats_the_what_if() {
     // 1. every lever's average effect against the truth over the same customers
     let campaign = oneclick::evaluate::Campaign::read(&dir.path().join("campaign.csv")).unwrap();
     for r in &learned.levers {
-        let j = TESTED.iter().position(|l| *l == r.lever).unwrap();
-        let needs = oneclick::offers::lever(&r.lever).unwrap().needs_consent;
-        let truth: Vec<f64> = campaign
-            .rows
-            .iter()
-            .filter_map(|c| answers.get(c.id))
-            .filter(|a| a.consent || !needs)
-            .map(|a| a.effect[j])
-            .collect();
-        let truth = truth.iter().sum::<f64>() / truth.len() as f64;
+        let ids: Vec<i64> = campaign.rows.iter().map(|c| c.id).collect();
+        let truth = answers.average_effect(&ids, &r.lever);
         let a = r.average;
         eprintln!(
             "{:16} truth {:+.4} learned {:+.4} [{:+.4}; {:+.4}] naive {:+.4} qini {:.4} auuc {:.4} u@k {:.4} n {} / {}",
@@ -182,7 +136,7 @@ fn the_loop_learns_what_works_and_beats_the_what_if() {
     }
 
     // 2. next month: customers the learner never saw, valued on the answer file
-    let (next, truth) = month(20_000, 31_102);
+    let (next, truth) = common::causal_month(20_000, 31_102);
     let raw = oneclick::Data::load(next.path().join("data")).unwrap();
     let mut prepared = oneclick::score::prepare(&model, raw).unwrap();
     let what_if = oneclick::score::score_prepared(&model, &mut prepared).unwrap();
@@ -191,85 +145,34 @@ fn the_loop_learns_what_works_and_beats_the_what_if() {
         .effects
         .choose(&prepared.features, &mut chosen)
         .unwrap();
-    let gain = |id: i64, lever: &str| {
-        let a = truth.get(id).unwrap();
-        let j = TESTED.iter().position(|l| *l == lever).unwrap();
-        Answers::gain(
-            a,
-            j,
-            o.lever(lever).unwrap().cost_for(a.profit),
-            o.horizon_months,
-        )
-    };
     let value = |s: &oneclick::score::Scores| -> f64 {
-        s.rows
+        let offers: Vec<(i64, &str)> = s
+            .rows
             .iter()
             .filter(|r| r.expected_gain > 0.0)
             .filter_map(|r| {
                 r.lever
-                    .map(|l| gain(r.id, oneclick::offers::LEVERS[usize::from(l)].id))
+                    .map(|l| (r.id, oneclick::offers::LEVERS[usize::from(l)].id))
             })
-            .sum()
-    };
-    let allowed = |id: i64, lever: &str| {
-        truth.get(id).unwrap().consent || !oneclick::offers::lever(lever).unwrap().needs_consent
+            .collect();
+        truth.value_of(&offers, o).unwrap()
     };
     let ids: Vec<i64> = what_if.rows.iter().map(|r| r.id).collect();
-    let oracle: f64 = ids
+    let oracle = truth.oracle_value(&ids, o);
+    let single: Vec<(&str, f64)> = TESTED
         .iter()
-        .map(|id| {
-            TESTED
-                .iter()
-                .filter(|l| allowed(*id, l))
-                .map(|l| gain(*id, l))
-                .fold(0.0, f64::max)
-        })
-        .sum();
-    let single: Vec<(String, f64)> = TESTED
-        .iter()
-        .map(|l| {
-            (
-                l.to_string(),
-                ids.iter()
-                    .filter(|id| allowed(**id, l))
-                    .map(|id| gain(*id, l))
-                    .sum(),
-            )
-        })
+        .map(|l| (*l, truth.single_lever_value(&ids, l, o)))
         .collect();
     let best_single = single.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
-    {
-        let mut by: std::collections::BTreeMap<String, (usize, f64, usize, f64)> =
-            Default::default();
-        for r in chosen.rows.iter().filter(|r| r.expected_gain > 0.0) {
-            let l = oneclick::offers::LEVERS[usize::from(r.lever.unwrap())].id;
-            let e = by.entry(l.to_string()).or_default();
-            e.0 += 1;
-            e.1 += gain(r.id, l);
-        }
-        for id in &ids {
-            let best = TESTED
-                .iter()
-                .filter(|l| allowed(*id, l))
-                .map(|l| (l, gain(*id, l)))
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .unwrap();
-            if best.1 > 0.0 {
-                let e = by.entry(best.0.to_string()).or_default();
-                e.2 += 1;
-                e.3 += best.1;
-            }
-        }
-        eprintln!("by lever (learned n, value, oracle n, value): {by:?}");
-    }
     let (learned_value, what_if_value) = (value(&chosen), value(&what_if));
     eprintln!(
         "next month: oracle {oracle:.1}, learned {learned_value:.1} ({:.1} %), what-if {what_if_value:.1}, single {single:?}; learner {:?}",
         100.0 * learned_value / oracle,
         learned.effects.learner
     );
-    // Issue 31 asks for 80 % of the oracle; this learner reaches 74.5 % here (the closing
-    // note of session 12 says why). The bound guards what is reached.
+    // Issue 31 asks for 80 % of the oracle; this learner keeps 75.8 % here and 75–85 % on
+    // four other stores (tests/learn_seeds.rs; README, «Learning what works», says why).
+    // The bound guards what is reached.
     assert!(
         learned_value >= 0.7 * oracle,
         "learned {learned_value} vs oracle {oracle}"

@@ -7,8 +7,6 @@ use oneclick::causal::{self, Answers, CausalOutcomeOptions};
 use oneclick::checked::Checked;
 use oneclick::evaluate::Design;
 use oneclick::learn::{LearnOptions, Learner};
-use oneclick::model::{LogisticRegression, Pipeline, Scaler};
-use oneclick::synth::SynthOptions;
 
 mod common;
 
@@ -19,31 +17,10 @@ fn learned_offers_across_seeds() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
-    let model = {
-        let dir = tempfile::tempdir().unwrap();
-        let a = tempfile::tempdir().unwrap();
-        causal::write(
-            &SynthOptions::new(1300, 41_001),
-            dir.path(),
-            &a.path().join("a.csv"),
-        )
-        .unwrap();
-        let table = common::table_of(dir.path());
-        let fitted = Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0))
-            .with_probability(1)
-            .fit(&table.features().unwrap(), &table.target().unwrap())
-            .unwrap();
-        common::saved_model(&table, fitted)
-    };
+    let model = common::causal_model(41_001);
     for seed in [41_101u64, 41_201, 41_301, 41_401] {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, answers) = common::causal_month(customers, seed);
         let data = dir.path().join("data");
-        let answers = causal::write(
-            &SynthOptions::new(customers, seed),
-            &data,
-            &dir.path().join("a.csv"),
-        )
-        .unwrap();
         let options = Checked::new(oneclick::campaign::CampaignOptions {
             design: Design::Explore,
             test_share: 0.7,
@@ -69,14 +46,8 @@ fn learned_offers_across_seeds() {
             &Checked::new(LearnOptions::default()).unwrap(),
         )
         .unwrap();
-        let next_dir = tempfile::tempdir().unwrap();
+        let (next_dir, truth) = common::causal_month(customers, seed + 1);
         let next_data = next_dir.path().join("data");
-        let truth = causal::write(
-            &SynthOptions::new(customers, seed + 1),
-            &next_data,
-            &next_dir.path().join("a.csv"),
-        )
-        .unwrap();
         let mut prepared =
             oneclick::score::prepare(&model, oneclick::Data::load(&next_data).unwrap()).unwrap();
         let scores = oneclick::score::score_prepared(&model, &mut prepared).unwrap();

@@ -545,17 +545,13 @@ pub fn learn(
         .collect();
     let ids: Vec<i64> = units.iter().map(|u| prepared.ids[u.row]).collect();
     let test = Test {
+        e: units.iter().map(|u| propensity(u.consent)).collect(),
         units,
-        e: Vec::new(),
         fold,
         levers: levers.clone(),
         options,
         what_if,
         promised,
-    };
-    let test = Test {
-        e: test.units.iter().map(|u| propensity(u.consent)).collect(),
-        ..test
     };
     for k in 1..actions {
         let fit = dr::fit_lever(&test, k, &p, &design, &prepared.ids, &mut rng)?;

@@ -126,3 +126,35 @@ pub fn synthetic_svc_model() -> oneclick::score::SavedModel {
     .unwrap();
     saved_model(&table, fitted)
 }
+
+/// The model of a causal store's tests: a logistic regression saved with its segments and
+/// offers, trained on a 1 300-customer causal store of `seed`.
+pub fn causal_model(seed: u64) -> oneclick::score::SavedModel {
+    use oneclick::model::{LogisticRegression, Pipeline, Scaler};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let answers = tempfile::tempdir().expect("tempdir");
+    oneclick::causal::write(
+        &oneclick::synth::SynthOptions::new(1300, seed),
+        dir.path(),
+        &answers.path().join("answers.csv"),
+    )
+    .expect("causal store");
+    let table = table_of(dir.path());
+    let fitted = Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0))
+        .with_probability(1)
+        .fit(&table.features().unwrap(), &table.target().unwrap())
+        .expect("fit");
+    saved_model(&table, fitted)
+}
+
+/// A month of a causal store: `DIR/data` holds its files, `DIR/answers.csv` its truth.
+pub fn causal_month(customers: usize, seed: u64) -> (tempfile::TempDir, oneclick::causal::Answers) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let answers = oneclick::causal::write(
+        &oneclick::synth::SynthOptions::new(customers, seed),
+        &dir.path().join("data"),
+        &dir.path().join("answers.csv"),
+    )
+    .expect("causal store");
+    (dir, answers)
+}
