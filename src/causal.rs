@@ -134,7 +134,17 @@ pub fn log_odds_effects(
 /// plain generator writes them for the seed) and the answers for every customer the
 /// cleaning keeps.
 pub fn generate(options: &SynthOptions) -> Result<(SynthFiles, Answers)> {
-    let (files, truth) = crate::synth::generate_with(options, None)?;
+    generate_with(options, None)
+}
+
+/// [`generate`] with the features shifted by `drift` (as [`crate::synth::generate_with`]
+/// shifts them): the lever effects follow the shifted features, the latent state does
+/// not move.
+pub fn generate_with(
+    options: &SynthOptions,
+    drift: Option<&crate::synth::Drift>,
+) -> Result<(SynthFiles, Answers)> {
+    let (files, truth) = crate::synth::generate_with(options, drift)?;
     let raw = crate::Data::from_bytes([
         files.bytes(schema::FileId::MarketFile),
         files.bytes(schema::FileId::MarketMoney),
@@ -194,6 +204,16 @@ pub fn generate(options: &SynthOptions) -> Result<(SynthFiles, Answers)> {
 /// (as [`crate::synth::write`] does) and the answers to `answers` (atomically); the
 /// answer file may not lie inside `out`, where the methods read their data.
 pub fn write(options: &SynthOptions, out: &Path, answers: &Path) -> Result<Answers> {
+    write_with(options, None, out, answers)
+}
+
+/// [`write`] with the features shifted by `drift` (a month whose customers changed).
+pub fn write_with(
+    options: &SynthOptions,
+    drift: Option<&crate::synth::Drift>,
+    out: &Path,
+    answers: &Path,
+) -> Result<Answers> {
     // compared as absolute paths with `.` and `..` resolved: `out` may not exist yet
     let resolved = |p: &Path| {
         std::path::absolute(p).map(|p| {
@@ -221,7 +241,7 @@ pub fn write(options: &SynthOptions, out: &Path, answers: &Path) -> Result<Answe
             out.display()
         )));
     }
-    let (files, truth) = generate(options)?;
+    let (files, truth) = generate_with(options, drift)?;
     crate::synth::write_files(options, &files, out)?;
     crate::io::write_creating_dir(answers, &truth.csv_bytes())?;
     Ok(truth)
@@ -551,6 +571,39 @@ mod tests {
         for (j, lever) in TESTED.iter().enumerate().skip(1) {
             assert!(mean(j) > -0.10 && mean(j) < 0.0, "{lever}: {}", mean(j));
         }
+    }
+
+    #[test]
+    fn a_drifted_month_keeps_the_plain_files_and_moves_the_effects() {
+        let options = SynthOptions::new(800, 11);
+        let drift = crate::synth::Drift::default();
+        let (files, shifted) = generate_with(&options, Some(&drift)).unwrap();
+        let (plain, _) = crate::synth::generate_with(&options, Some(&drift)).unwrap();
+        for f in schema::FileId::ALL {
+            assert_eq!(files.bytes(f), plain.bytes(f));
+        }
+        let (_, before) = generate(&options).unwrap();
+        let promo = TESTED.iter().position(|l| *l == "promo").unwrap();
+        let mean =
+            |a: &Answers| a.rows.iter().map(|r| r.effect[promo]).sum::<f64>() / a.rows.len() as f64;
+        // more promo purchases: the promo code helps more customers, and more
+        assert!(
+            mean(&shifted) < mean(&before) - 0.005,
+            "{} {}",
+            mean(&shifted),
+            mean(&before)
+        );
+        // the latent state does not move
+        let same = before
+            .rows
+            .iter()
+            .filter(|r| {
+                shifted
+                    .get(r.id)
+                    .is_some_and(|s| s.disengaged == r.disengaged)
+            })
+            .count();
+        assert_eq!(same, before.rows.len());
     }
 
     #[test]

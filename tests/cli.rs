@@ -699,3 +699,123 @@ fn campaign_outcomes_evaluate_and_monitor_close_the_loop_or_write_nothing() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_learning_loop_runs_through_the_binary_and_keeps_the_truth_apart() {
+    let model = common::synthetic_svc_model();
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    model.save(&p("model.json")).unwrap();
+    let run = |args: &[&str]| {
+        let o = oneclick()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let store = [
+        "synth",
+        "--causal",
+        "--customers",
+        "3000",
+        "--seed",
+        "77",
+        "--month-ahead",
+        "--out",
+        "month",
+    ];
+
+    // the answer file may not lie where the methods read their data
+    let (ok, _, stderr) = run(&[&store[..], &["--answers", "month/answers.csv"]].concat());
+    assert!(!ok && stderr.contains("inside the data directory"), "{stderr}");
+    assert!(!p("month/answers.csv").exists());
+
+    let (ok, stdout, stderr) = run(&[&store[..], &["--answers", "answers.csv"]].concat());
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("wrote a causal store of 3000 customers"), "{stdout}");
+    assert!(
+        stdout.contains("month-ahead drift: Акционные_покупки +0.15"),
+        "{stdout}"
+    );
+    assert!(p("answers.csv").is_file() && p("month/market_file.csv").is_file());
+
+    let (ok, stdout, stderr) = run(&[
+        "campaign",
+        "--model",
+        "model.json",
+        "--data",
+        "month",
+        "--out",
+        "explore/campaign.csv",
+        "--set",
+        "launch.campaign.design=explore",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("offers chosen on:"), "{stdout}");
+    let (ok, _, stderr) = run(&[
+        "synth",
+        "--outcomes-for",
+        "explore/campaign.csv",
+        "--answers",
+        "answers.csv",
+        "--out",
+        "explore/outcomes.csv",
+    ]);
+    assert!(ok, "{stderr}");
+
+    let (ok, stdout, stderr) = run(&[
+        "learn",
+        "--model",
+        "model.json",
+        "--data",
+        "month",
+        "--campaign",
+        "explore/campaign.csv",
+        "--outcomes",
+        "explore/outcomes.csv",
+        "--out",
+        "learned",
+    ]);
+    assert!(ok, "{stderr}");
+    for lever in oneclick::causal::TESTED {
+        assert!(stdout.contains(&format!("{lever}: average effect")), "{stdout}");
+    }
+    assert!(stdout.contains("policy learned_dr:"), "{stdout}");
+    for f in ["effects.json", "learn.json", "customers.csv"] {
+        assert!(p("learned").join(f).is_file(), "{f}");
+    }
+    // learn may not write over what it reads
+    let (ok, _, stderr) = run(&[
+        "learn",
+        "--model",
+        "model.json",
+        "--data",
+        "month",
+        "--campaign",
+        "explore/campaign.csv",
+        "--outcomes",
+        "learned/customers.csv",
+        "--out",
+        "learned",
+    ]);
+    assert!(!ok && stderr.contains("--outcomes"), "{stderr}");
+
+    let (ok, stdout, stderr) = run(&[
+        "campaign",
+        "--model",
+        "model.json",
+        "--data",
+        "month",
+        "--out",
+        "next/campaign.csv",
+        "--effects",
+        "learned/effects.json",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("measured"), "{stdout}");
+}

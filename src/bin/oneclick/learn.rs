@@ -8,9 +8,11 @@ use oneclick::synth::SynthOptions;
 use crate::cli::ParamArgs;
 
 /// `synth --causal`: a causal store and its answer file, or (with --outcomes-for) a
-/// campaign's outcomes drawn from an answer file.
+/// campaign's outcomes drawn from an answer file; `drift` shifts the store's features.
+#[allow(clippy::too_many_arguments)]
 pub fn synth_causal(
     options: &SynthOptions,
+    drift: Option<&oneclick::synth::Drift>,
     out: &Path,
     answers: Option<PathBuf>,
     outcomes_for: Option<PathBuf>,
@@ -57,7 +59,7 @@ pub fn synth_causal(
         ));
     }
     let t = std::time::Instant::now();
-    let truth = oneclick::causal::write(options, out, &answers)?;
+    let truth = oneclick::causal::write_with(options, drift, out, &answers)?;
     println!(
         "wrote a causal store of {} customers (seed {}) to {} and its answers ({} customers the cleaning keeps) to {} in {:.2} s",
         options.customers,
@@ -67,6 +69,9 @@ pub fn synth_causal(
         answers.display(),
         t.elapsed().as_secs_f64()
     );
+    for s in drift.iter().flat_map(|d| &d.shifts) {
+        println!("  month-ahead drift: {} {:+}", s.feature, s.change);
+    }
     Ok(())
 }
 

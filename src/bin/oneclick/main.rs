@@ -321,6 +321,7 @@ fn run(command: Command) -> oneclick::Result<()> {
             if causal || answers.is_some() {
                 return learn::synth_causal(
                     &options,
+                    drift.as_ref(),
                     &out,
                     answers,
                     outcomes_for,
