@@ -732,12 +732,18 @@ fn the_learning_loop_runs_through_the_binary_and_keeps_the_truth_apart() {
 
     // the answer file may not lie where the methods read their data
     let (ok, _, stderr) = run(&[&store[..], &["--answers", "month/answers.csv"]].concat());
-    assert!(!ok && stderr.contains("inside the data directory"), "{stderr}");
+    assert!(
+        !ok && stderr.contains("inside the data directory"),
+        "{stderr}"
+    );
     assert!(!p("month/answers.csv").exists());
 
     let (ok, stdout, stderr) = run(&[&store[..], &["--answers", "answers.csv"]].concat());
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("wrote a causal store of 3000 customers"), "{stdout}");
+    assert!(
+        stdout.contains("wrote a causal store of 3000 customers"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("month-ahead drift: Акционные_покупки +0.15"),
         "{stdout}"
@@ -783,7 +789,10 @@ fn the_learning_loop_runs_through_the_binary_and_keeps_the_truth_apart() {
     ]);
     assert!(ok, "{stderr}");
     for lever in oneclick::causal::TESTED {
-        assert!(stdout.contains(&format!("{lever}: average effect")), "{stdout}");
+        assert!(
+            stdout.contains(&format!("{lever}: average effect")),
+            "{stdout}"
+        );
     }
     assert!(stdout.contains("policy learned_dr:"), "{stdout}");
     for f in ["effects.json", "learn.json", "customers.csv"] {

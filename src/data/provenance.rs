@@ -37,9 +37,7 @@ impl Source {
     /// A Russian sentence on the data's origin, for the notebooks.
     pub fn describe_ru(&self) -> String {
         match self {
-            Source::Original => {
-                "оригинальные данные: контрольные суммы совпадают с опубликованными".into()
-            }
+            Source::Original => "оригинальные данные (контрольные суммы совпали)".into(),
             Source::Synthetic { seed, customers } => {
                 format!("синтетические данные: зерно {seed}, покупателей {customers}")
             }

@@ -239,7 +239,7 @@ pub const PROSE_DESCRIBES_ORIGINALS: &str = "Текст этого блокно�
 /// The model table's size: «таблица для модели: 1296 покупателей × 18 столбцов …».
 pub fn model_table_summary(rows: usize, columns: usize) -> String {
     format!(
-        "таблица для модели: {} × {} (id, целевой признак и {}); Прибыль — рядом, не признак",
+        "{} × {}: id, цель и {}",
         CUSTOMER.count(rows as u64),
         COLUMN.count(columns as u64),
         FEATURE.count(columns.saturating_sub(2) as u64)

@@ -557,6 +557,16 @@ fn env_path() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+impl Parameters {
+    /// Prints what this run changed against the file (nothing when it changed nothing):
+    /// the notebooks' «Параметры» cell, whose table already names the file.
+    pub fn print_changes(&self) {
+        if !self.changes.is_empty() {
+            crate::println_ru!("{self}");
+        }
+    }
+}
+
 impl fmt::Display for Parameters {
     /// «параметры: notebooks/parameters.jsonc» and one line per change.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
