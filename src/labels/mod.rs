@@ -301,6 +301,45 @@ pub fn decimal_comma(text: &str) -> String {
     out
 }
 
+/// `x` as a reader of the notebooks sees a number: `decimals` decimals after a decimal
+/// comma, digits grouped by three with a no-break space from 10 000 on (`23 119`, but
+/// `2274,5`), and a true minus (`−0,9`, never `-0,9`; no sign on a value that rounds to
+/// zero).
+pub fn number(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "—".to_string();
+    }
+    let text = format!("{:.*}", decimals, x.abs());
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) => (w.to_string(), Some(f.to_string())),
+        None => (text.clone(), None),
+    };
+    let whole = if whole.len() >= 5 {
+        let digits: Vec<char> = whole.chars().collect();
+        let mut out = String::new();
+        for (i, c) in digits.iter().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push('\u{a0}');
+            }
+            out.push(*c);
+        }
+        out
+    } else {
+        whole
+    };
+    let zero = text.chars().all(|c| c == '0' || c == '.');
+    let sign = if x < 0.0 && !zero { "−" } else { "" };
+    match fraction {
+        Some(f) => format!("{sign}{whole},{f}"),
+        None => format!("{sign}{whole}"),
+    }
+}
+
+/// A share as a percentage with [`number`]: `0.381` → `38,1 %`.
+pub fn percent(share: f64, decimals: usize) -> String {
+    format!("{} %", number(share * 100.0, decimals))
+}
+
 /// `println!` for Russian text: the same arguments, printed with decimal commas
 /// ([`labels::decimal_comma`](crate::labels::decimal_comma)).
 #[macro_export]
@@ -355,6 +394,18 @@ pub const RELIABILITY_DIAGONAL: &str = "идеальная калибровка"
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_grouped_from_ten_thousand_with_a_true_minus() {
+        use super::{number, percent};
+        assert_eq!(number(23119.0, 0), "23\u{a0}119");
+        assert_eq!(number(2274.54, 1), "2274,5");
+        assert_eq!(number(-1234567.25, 2), "−1\u{a0}234\u{a0}567,25");
+        assert_eq!(number(-0.9, 1), "−0,9");
+        assert_eq!(number(-0.04, 1), "0,0");
+        assert_eq!(number(f64::NAN, 1), "—");
+        assert_eq!(percent(0.3812, 1), "38,1 %");
+    }
+
     #[test]
     fn fractions_take_the_genitive_singular() {
         use super::{CUSTOMER, MONTH};
