@@ -205,9 +205,10 @@ impl Table {
         h
     }
 
-    /// evcxr's display hook: HTML with a plain-text alternative.
+    /// evcxr's display hook: HTML only (every notebook viewer renders it; a plain-text
+    /// copy would double the committed notebooks' tables — `println!("{table}")` prints
+    /// one where text is wanted).
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
         println!(
             "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
             self.to_html()
@@ -409,7 +410,118 @@ fn compact_svg(svg: &str) -> String {
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);
-    merge_lines(&out)
+    compact_elements(&merge_lines(&out))
+}
+
+/// The attribute `name='…'` of one tag.
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}='");
+    let from = tag.find(&key)? + key.len();
+    let len = tag[from..].find('\'')?;
+    Some(&tag[from..from + len])
+}
+
+/// The element-level savings, each with the same picture: one element per line no more
+/// (the notebook file stores every line as a JSON string), text's font family once on the
+/// root and its default black fill dropped, runs of opaque dots of one size and colour as
+/// one path of round-capped zero-length strokes, and runs of two-point lines of one style
+/// as one path.
+fn compact_elements(svg: &str) -> String {
+    enum Run {
+        Dots(String, String),
+        Segments(String, String),
+    }
+    fn flush(out: &mut String, run: &mut Option<Run>) {
+        match run.take() {
+            Some(Run::Dots(style, d)) => out.push_str(&format!("<path{style} d='{d}'/>")),
+            Some(Run::Segments(style, d)) => {
+                out.push_str(&format!("<path{style} fill='none' d='{d}'/>"))
+            }
+            None => {}
+        }
+    }
+    let mut out = String::with_capacity(svg.len());
+    let mut run: Option<Run> = None;
+    let mut rest = svg;
+    let mut in_text = false;
+    while let Some(start) = rest.find('<') {
+        let between = &rest[..start];
+        if in_text {
+            out.push_str(between.trim());
+        }
+        let Some(len) = rest[start..].find('>') else {
+            break;
+        };
+        let tag = &rest[start..=start + len];
+        rest = &rest[start + len + 1..];
+        let dot = tag.starts_with("<circle ").then(|| {
+            let (cx, cy, r, fill) = (
+                attribute(tag, "cx")?,
+                attribute(tag, "cy")?,
+                attribute(tag, "r")?.parse::<f64>().ok()?,
+                attribute(tag, "fill")?,
+            );
+            // only a filled dot without a stroke: four attributes, or five with an
+            // opacity — which the path then takes as a whole (overlapping dots of one run
+            // no longer darken each other; dots of other runs still show through)
+            let opacity = attribute(tag, "opacity");
+            (tag.matches('=').count() == 4 + usize::from(opacity.is_some())).then(|| {
+                (
+                    format!(
+                        " stroke='{fill}'{} stroke-width='{}' stroke-linecap='round'",
+                        opacity.map_or(String::new(), |o| format!(" opacity='{o}'")),
+                        format_real(2.0 * r)
+                    ),
+                    format!("M{cx} {cy}h0"),
+                )
+            })
+        });
+        let segment = tag.starts_with("<polyline ").then(|| {
+            let points = attribute(tag, "points")?;
+            let p: Vec<&str> = points.split_whitespace().collect();
+            let style = tag[9..tag.find(" points=")?].replace(" fill='none'", "");
+            (p.len() == 2 && tag.contains(" fill='none'") && !style.contains("fill")).then(|| {
+                (
+                    style,
+                    format!("M{}L{}", p[0].replace(',', " "), p[1].replace(',', " ")),
+                )
+            })
+        });
+        match (dot.flatten(), segment.flatten()) {
+            (Some((style, d)), _) => match &mut run {
+                Some(Run::Dots(s, path)) if *s == style => path.push_str(&d),
+                _ => {
+                    flush(&mut out, &mut run);
+                    run = Some(Run::Dots(style, d));
+                }
+            },
+            (_, Some((style, d))) => match &mut run {
+                Some(Run::Segments(s, path)) if *s == style => path.push_str(&d),
+                _ => {
+                    flush(&mut out, &mut run);
+                    run = Some(Run::Segments(style, d));
+                }
+            },
+            _ => {
+                flush(&mut out, &mut run);
+                if tag.starts_with("<svg ") {
+                    out.push_str(&tag.replacen('>', " font-family='sans-serif'>", 1));
+                } else if tag.starts_with("<text ") {
+                    out.push_str(
+                        &tag.replace(" font-family='sans-serif'", "")
+                            .replace(" fill='#000000'", ""),
+                    );
+                } else {
+                    out.push_str(tag);
+                }
+            }
+        }
+        in_text = tag.starts_with("<text ");
+    }
+    flush(&mut out, &mut run);
+    out.push_str(rest.trim());
+    out.push('\n');
+    out
 }
 
 /// Consecutive `<line …/>` elements with the same style (a chart's grid: dozens of them)
@@ -500,6 +612,39 @@ impl FrameDisplay for DataFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dots_and_segments_of_one_style_become_one_path_and_text_keeps_its_words() {
+        let svg = "<svg width='10' height='10' xmlns='http://www.w3.org/2000/svg'>\n\
+<circle cx='1' cy='2' r='2' fill='#C44660'/>\n<circle cx='3' cy='4' r='2' fill='#C44660'/>\n\
+<circle cx='5' cy='6' r='2' fill='#000000' opacity='0.6'/>\n\
+<polyline fill='none' stroke='#000000' stroke-width='1' points='1,2 3,4 '/>\n\
+<polyline fill='none' stroke='#000000' stroke-width='1' points='5,6 7,8 '/>\n\
+<text x='1' y='2' font-family='sans-serif' font-size='9.68' fill='#000000'>\nДоля, %\n</text>\n</svg>\n";
+        let c = compact_elements(svg);
+        assert!(c.starts_with("<svg width='10' height='10' xmlns='http://www.w3.org/2000/svg' font-family='sans-serif'>"), "{c}");
+        assert!(
+            c.contains(
+                "<path stroke='#C44660' stroke-width='4' stroke-linecap='round' d='M1 2h0M3 4h0'/>"
+            ),
+            "{c}"
+        );
+        assert!(
+            c.contains("<path stroke='#000000' opacity='0.6' stroke-width='4' stroke-linecap='round' d='M5 6h0'/>"),
+            "{c}"
+        );
+        assert!(
+            c.contains(
+                "<path stroke='#000000' stroke-width='1' fill='none' d='M1 2L3 4M5 6L7 8'/>"
+            ),
+            "{c}"
+        );
+        assert!(
+            c.contains("<text x='1' y='2' font-size='9.68'>Доля, %</text></svg>"),
+            "{c}"
+        );
+        assert_eq!(c.lines().count(), 1);
+    }
 
     #[test]
     fn reals_are_trimmed() {

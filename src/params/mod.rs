@@ -503,6 +503,11 @@ impl Parameters {
                         .any(|p| k == p || k.starts_with(&format!("{p}.")))
             })
             .map(|(k, v)| {
+                // a real as a reader reads it: at most four decimals (1/6 → 0,1667)
+                let v = match v.parse::<f64>() {
+                    Ok(x) if v.contains(['.', 'e']) => crate::display::format_real(x),
+                    _ => v,
+                };
                 let from = match self.changes.iter().find(|c| c.key == k) {
                     Some(c) if c.by == ChangedBy::Set => {
                         format!("run.sh --set (в файле {})", c.was)

@@ -44,6 +44,7 @@ pub fn boxplot_by_class(values: &[f64], target: &[u8], column: &str) -> Result<F
             .build_cartesian_2d(lo - pad..hi + pad, -0.5f64..1.5f64)?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .disable_y_mesh()
             .y_labels(2)
             .y_label_formatter(&|y| {

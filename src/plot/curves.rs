@@ -88,6 +88,7 @@ pub fn validation_curves(
             .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .x_desc(if log_x {
                 format!("{x_label} (логарифмическая шкала)")
             } else {

@@ -51,6 +51,7 @@ pub fn drift_bins(bins: &[(String, f64, f64)], feature: &str, psi: f64) -> Resul
             .build_cartesian_2d(0.0..top, -0.5f64..(k as f64 - 0.5))?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .disable_y_mesh()
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(&labels, *y))

@@ -10,6 +10,8 @@ use crate::error::Result;
 /// A square matrix with its labels on both axes and each value written in its cell.
 /// Values are expected in `[lo, hi]`; colour runs from white (lo) to dark blue (hi), with
 /// a colour bar on the right.
+/// A symmetric matrix (a correlation matrix) shows its lower triangle and diagonal only:
+/// each pair once.
 pub fn heatmap(
     matrix: &[Vec<f64>],
     labels: &[String],
@@ -28,8 +30,19 @@ pub fn heatmap(
     Figure::draw(width, height, |root| {
         root.draw(&Text::new(title.to_string(), (left, 12), (style::FONT, 18)))?;
         let span = (hi - lo).max(1e-12);
+        let symmetric = matrix.iter().enumerate().all(|(i, row)| {
+            row.iter().enumerate().all(|(j, v)| {
+                matrix
+                    .get(j)
+                    .and_then(|r| r.get(i))
+                    .is_some_and(|w| v == w || (v.is_nan() && w.is_nan()))
+            })
+        });
         for (i, row) in matrix.iter().enumerate() {
             for (j, &v) in row.iter().enumerate() {
+                if symmetric && j > i {
+                    continue;
+                }
                 let x = left + j as i32 * cell;
                 let y = top + i as i32 * cell;
                 let t = if v.is_finite() {
@@ -41,10 +54,6 @@ pub fn heatmap(
                 root.draw(&Rectangle::new(
                     [(x, y), (x + cell, y + cell)],
                     color.filled(),
-                ))?;
-                root.draw(&Rectangle::new(
-                    [(x, y), (x + cell, y + cell)],
-                    WHITE.stroke_width(1),
                 ))?;
                 let text_color = if t > 0.55 { WHITE } else { BLACK };
                 let text = if v.is_finite() {
@@ -68,6 +77,27 @@ pub fn heatmap(
                     .into_font()
                     .color(&BLACK)
                     .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
+        }
+        // the cells' white borders: one line per row and column boundary
+        let n = k as i32;
+        for b in 0..=n {
+            let (from, to) = if symmetric { (b.max(1) - 1, n) } else { (0, n) };
+            // row boundary b: the cells of rows b − 1 and b (columns up to row b in a triangle)
+            let row_end = if symmetric { b.min(n) } else { n };
+            root.draw(&PathElement::new(
+                vec![
+                    (left, top + b * cell),
+                    (left + row_end * cell, top + b * cell),
+                ],
+                WHITE.stroke_width(1),
+            ))?;
+            root.draw(&PathElement::new(
+                vec![
+                    (left + b * cell, top + from * cell),
+                    (left + b * cell, top + to * cell),
+                ],
+                WHITE.stroke_width(1),
             ))?;
         }
         for (j, l) in labels.iter().enumerate() {

@@ -68,6 +68,7 @@ pub fn histogram_with_cut(
             .build_cartesian_2d(min..max, 0.0..top)?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .disable_x_mesh()
             .x_desc(super::axis_title(column))
             .y_desc(labels::CLASS_SHARE_AXIS)

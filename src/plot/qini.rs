@@ -33,6 +33,7 @@ pub fn qini_curves(panels: &[QiniPanel], title: &str) -> Result<Figure> {
                 .build_cartesian_2d(0.0..1.0, (y0 - pad)..(y1 + pad))?;
             chart
                 .configure_mesh()
+                .max_light_lines(0)
                 .x_labels(5)
                 .y_labels(5)
                 .x_label_formatter(&|v| format!("{:.0} %", v * 100.0))

@@ -21,6 +21,7 @@ pub fn reliability_diagram(bins: &[(f64, f64, f64, f64, usize)], title: &str) ->
             .build_cartesian_2d(0.0..1.0f64, 0.0..1.0f64)?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .x_desc(labels::RELIABILITY_AXIS_X)
             .y_desc(labels::RELIABILITY_AXIS_Y)
             .label_style((style::FONT, 12))

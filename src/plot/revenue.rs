@@ -119,6 +119,7 @@ pub fn revenue_by_period(
                 .build_cartesian_2d(-0.5f64..2.5f64, (lo - pad)..(marked_max + pad))?;
             chart
                 .configure_mesh()
+                .max_light_lines(0)
                 .disable_x_mesh()
                 .disable_x_axis()
                 .y_labels(2)
@@ -142,6 +143,7 @@ pub fn revenue_by_period(
             .build_cartesian_2d(-0.5f64..2.5f64, -top_max * 0.04..top_max)?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .disable_x_mesh()
             .x_labels(3)
             .x_label_formatter(&x_label)

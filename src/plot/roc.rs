@@ -27,6 +27,7 @@ pub fn roc_curves(curves: &[Curve], title: &str) -> Result<Figure> {
             .build_cartesian_2d(0.0..1.0f64, 0.0..1.0f64)?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .x_desc(labels::ROC_AXIS_X)
             .y_desc(labels::ROC_AXIS_Y)
             .label_style((style::FONT, 12))

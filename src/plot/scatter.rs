@@ -68,6 +68,7 @@ pub fn scatter_by_class(
             .build_cartesian_2d(x0..x1, y0..y1)?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .x_desc(super::axis_title(x_label))
             .y_desc(super::axis_title(y_label))
             .x_label_formatter(&|v| style::thousands(*v))
@@ -119,6 +120,7 @@ pub fn threshold_scatter(
             .build_cartesian_2d(x0..x1, y0..y1)?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .x_desc(x_label)
             .y_desc(y_label)
             .label_style((style::FONT, 12))

@@ -29,6 +29,7 @@ pub fn importance_bars(items: &[(String, f64, f64)], title: &str, x_label: &str)
             .build_cartesian_2d((lo - pad)..(hi + pad), -0.5f64..(k as f64 - 0.5))?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .disable_y_mesh()
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(&labels, *y))
@@ -92,6 +93,7 @@ pub fn beeswarm(features: &[(String, Vec<f64>, Vec<f64>)], title: &str) -> Resul
             .build_cartesian_2d((lo - pad)..(hi + pad), -0.5f64..(k as f64 - 0.5))?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .disable_y_mesh()
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(&labels, *y))
@@ -131,7 +133,7 @@ pub fn beeswarm(features: &[(String, Vec<f64>, Vec<f64>)], title: &str) -> Resul
             // 12 colour steps) are drawn once: the same picture with far fewer SVG nodes
             let pixel = (hi - lo + 2.0 * pad).max(1e-12) / 250.0;
             let mut drawn = std::collections::HashSet::new();
-            let dots: Vec<(f64, f64, RGBColor)> = order
+            let mut dots: Vec<(f64, f64, RGBColor)> = order
                 .iter()
                 .filter_map(|&r| {
                     let bin = (((shap[r] - lo) / width) as usize).min(bins);
@@ -150,6 +152,8 @@ pub fn beeswarm(features: &[(String, Vec<f64>, Vec<f64>)], title: &str) -> Resul
                     })
                 })
                 .collect();
+            // one colour after another: each colour's dots become one SVG path
+            dots.sort_by_key(|(_, _, c)| (c.0, c.1, c.2));
             chart.draw_series(
                 dots.into_iter()
                     .map(|(x, y, c)| Circle::new((x, y), 2, c.filled())),
@@ -209,6 +213,7 @@ pub fn waterfall(items: &[(String, f64)], base: f64, title: &str, output: &str) 
             .build_cartesian_2d((lo - pad)..(hi + pad), -0.5f64..(k as f64 - 0.5))?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .disable_y_mesh()
             .y_labels(k)
             .y_label_formatter(&|y| super::row_label(&labels, *y))
