@@ -366,6 +366,27 @@ impl Figure {
         })
     }
 
+    /// The figures one under another, as one figure (each keeps its own titles and
+    /// axes: a nested `<svg>` at its offset).
+    pub fn stack(figures: &[Figure]) -> Figure {
+        let width = figures.iter().map(|f| f.width).max().unwrap_or(0);
+        let height: u32 = figures.iter().map(|f| f.height).sum();
+        let mut svg = format!(
+            "<svg width='{width}' height='{height}' viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg'>"
+        );
+        let mut y = 0;
+        for f in figures {
+            svg.push_str(
+                &f.svg
+                    .trim_end()
+                    .replacen("<svg ", &format!("<svg x='0' y='{y}' "), 1),
+            );
+            y += f.height;
+        }
+        svg.push_str("</svg>\n");
+        Figure { svg, width, height }
+    }
+
     /// Writes the SVG to `path` (parent directories are created).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();

@@ -146,6 +146,16 @@ pub fn feature_by_class(table: &ModelTable, column: &str) -> Result<Figure> {
     }
 }
 
+/// [`feature_by_class`] of every column of `columns`, one under another: a feature group
+/// in one figure.
+pub fn group_by_class(table: &ModelTable, columns: &[&str]) -> Result<Figure> {
+    let figures = columns
+        .iter()
+        .map(|c| feature_by_class(table, c))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Figure::stack(&figures))
+}
+
 /// A numeric column of the model table as `f64`.
 pub fn numeric(table: &ModelTable, column: &str) -> Result<Vec<f64>> {
     crate::frame::f64_values(&table.frame, column)
