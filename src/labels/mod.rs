@@ -318,7 +318,7 @@ pub fn number(x: f64, decimals: usize) -> String {
         let digits: Vec<char> = whole.chars().collect();
         let mut out = String::new();
         for (i, c) in digits.iter().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push('\u{a0}');
             }
             out.push(*c);

@@ -567,7 +567,7 @@ impl Parameters {
     /// the notebooks' «Параметры» cell, whose table already names the file.
     pub fn print_changes(&self) {
         if !self.changes.is_empty() {
-            crate::println_ru!("{self}");
+            println!("{}", crate::labels::decimal_comma(&self.to_string()));
         }
     }
 }
