@@ -26,6 +26,21 @@ fn the_file_holds_the_documented_defaults_with_a_description_for_every_value() {
         oneclick::params::LaunchOptions::default(),
         "the launch section of notebooks/parameters.jsonc differs from LaunchOptions::default()"
     );
+    assert_eq!(
+        *p.notebooks,
+        oneclick::params::NotebookOptions::default(),
+        "the notebooks section of notebooks/parameters.jsonc differs from NotebookOptions::default()"
+    );
+    let e = p
+        .clone()
+        .set("notebooks.eda.bins", "1")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("notebooks.eda.bins") && e.contains("2 to 200"),
+        "{e}"
+    );
     for (key, _) in p.leaves() {
         assert!(
             p.descriptions()

@@ -658,13 +658,13 @@ impl CampaignRun {
     /// The strata with their arms' sizes, as a Russian table.
     pub fn strata_table(&self) -> crate::display::Table {
         crate::display::Table::from_rows(
-            ["страта (рычаг/согласие/риск)", "опытная", "контрольная"]
+            ["страта (рычаг / согласие / риск)", "опытная", "контрольная"]
                 .map(String::from)
                 .to_vec(),
             self.strata
                 .iter()
                 .zip(&self.sizes)
-                .map(|(s, (t, c))| vec![s.clone(), t.to_string(), c.to_string()])
+                .map(|(s, (t, c))| vec![strata::stratum_ru(s), t.to_string(), c.to_string()])
                 .collect(),
         )
         .title("Страты рандомизации")

@@ -187,3 +187,24 @@ pub fn months_for_power(
     let total = (a + b).powi(2) / (d * d);
     Some(total / eligible as f64)
 }
+
+/// A stratum code (`promo/no_consent/at_risk`, `cart/merged`) as a reader reads it:
+/// «Зависимость от акций / без согласия / под риском».
+pub(super) fn stratum_ru(code: &str) -> String {
+    code.split('/')
+        .enumerate()
+        .map(|(i, part)| match (i, part) {
+            (0, "small_levers") => "мелкие рычаги".into(),
+            (0, lever) => {
+                crate::offers::lever(lever).map_or(lever.to_string(), |l| l.title.to_string())
+            }
+            (_, "consent") => "согласие".into(),
+            (_, "no_consent") => "без согласия".into(),
+            (_, "at_risk") => "под риском".into(),
+            (_, "below_risk") => "ниже порога риска".into(),
+            (_, "merged") => "объединённая".into(),
+            (_, other) => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}

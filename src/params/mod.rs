@@ -214,6 +214,8 @@ pub struct Parameters {
     pub options: Checked<StudyOptions>,
     /// After the study (`launch`), checked.
     pub launch: Checked<LaunchOptions>,
+    /// What only the notebooks read (`notebooks`), checked.
+    pub notebooks: Checked<NotebookOptions>,
     /// Where they come from (a path relative to the project when it lies inside it, `the
     /// built-in defaults`, or `model file PATH`).
     pub source: String,
@@ -277,12 +279,12 @@ impl Parameters {
             return Err(Error::parameter(
                 source,
                 short(&file),
-                "a parameter file: a JSON object with the sections cleaning, correlation, selection, importance, segments, offers, launch",
+                "a parameter file: a JSON object with the sections cleaning, correlation, selection, importance, segments, offers, launch, notebooks",
             ));
         }
         let mut json: Value = serde_json::from_str(&strip_comments(DEFAULT_FILE))?;
         merge(&mut json, &file);
-        let (options, launch) = options_of(&json, source)?;
+        let (options, launch, notebooks) = options_of(&json, source)?;
         let mut descriptions = descriptions(DEFAULT_FILE);
         for (k, d) in crate::params::descriptions(text) {
             match descriptions.iter_mut().find(|(key, _)| *key == k) {
@@ -297,6 +299,7 @@ impl Parameters {
         let mut p = Parameters {
             options,
             launch,
+            notebooks,
             source: source.to_string(),
             changes: Vec::new(),
             json,
@@ -319,12 +322,14 @@ impl Parameters {
             })?;
             *slot = r.value.clone();
         }
-        let (options, launch) = options_of(&json, source).map_err(|e| Error::ModelFile {
-            source_name: source.to_string(),
-            reason: format!("its parameters: {e}"),
-        })?;
+        let (options, launch, notebooks) =
+            options_of(&json, source).map_err(|e| Error::ModelFile {
+                source_name: source.to_string(),
+                reason: format!("its parameters: {e}"),
+            })?;
         p.options = options;
         p.launch = launch;
+        p.notebooks = notebooks;
         p.json = json;
         p.source = format!("model file {source}");
         p.base_sources = record
@@ -405,7 +410,7 @@ impl Parameters {
         }
         let was = slot.to_string();
         *slot = parsed.clone();
-        let (options, launch) = options_of(&json, key).map_err(|e| match e {
+        let (options, launch, notebooks) = options_of(&json, key).map_err(|e| match e {
             Error::InvalidParameter { name, rule, .. } if name == key => {
                 Error::parameter(key, value, rule)
             }
@@ -413,6 +418,7 @@ impl Parameters {
         })?;
         self.options = options;
         self.launch = launch;
+        self.notebooks = notebooks;
         self.json = json;
         self.changes.retain(|c| c.key != key);
         self.changes.push(Change {
@@ -591,15 +597,23 @@ impl fmt::Display for Parameters {
     }
 }
 
-fn options_of(
-    json: &Value,
-    source: &str,
-) -> Result<(Checked<StudyOptions>, Checked<LaunchOptions>)> {
+/// The three checked parts of a parameter JSON: the study, `launch` and `notebooks`.
+type Parts = (
+    Checked<StudyOptions>,
+    Checked<LaunchOptions>,
+    Checked<NotebookOptions>,
+);
+
+fn options_of(json: &Value, source: &str) -> Result<Parts> {
     let mut study = json.clone();
-    let launch = study
-        .as_object_mut()
-        .and_then(|m| m.remove("launch"))
-        .unwrap_or(Value::Null);
+    let mut section = |name: &str| {
+        study
+            .as_object_mut()
+            .and_then(|m| m.remove(name))
+            .unwrap_or(Value::Null)
+    };
+    let launch = section("launch");
+    let notebooks = section("notebooks");
     let options: StudyOptions = serde_json::from_value(study)
         .map_err(|e| Error::parameter(source, "…", format!("parameters of the study ({e})")))?;
     let options = Checked::new(options)?;
@@ -614,12 +628,25 @@ fn options_of(
             )
         })?
     };
-    Ok((options, Checked::new(launch)?))
+    let notebooks: NotebookOptions = if notebooks.is_null() {
+        NotebookOptions::default()
+    } else {
+        serde_json::from_value(notebooks).map_err(|e| {
+            Error::parameter(
+                source,
+                "…",
+                format!("the notebooks' own parameters, notebooks ({e})"),
+            )
+        })?
+    };
+    Ok((options, Checked::new(launch)?, Checked::new(notebooks)?))
 }
 
 mod file;
+mod notebooks;
 
 use file::{children, descriptions, lookup_mut, merge, short, strip_comments};
+pub use notebooks::{Correlation, Eda, Importance, NotebookOptions, Pipelines, Preprocessing};
 
 #[cfg(test)]
 mod tests {
