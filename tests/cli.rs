@@ -774,19 +774,22 @@ fn the_learning_loop_runs_through_the_binary_and_keeps_the_truth_apart() {
     ]);
     assert!(ok, "{stderr}");
 
-    let (ok, stdout, stderr) = run(&[
-        "learn",
-        "--model",
-        "model.json",
-        "--data",
-        "month",
-        "--campaign",
-        "explore/campaign.csv",
-        "--outcomes",
-        "explore/outcomes.csv",
-        "--out",
-        "learned",
-    ]);
+    let learn = |outcomes: &str| {
+        run(&[
+            "learn",
+            "--model",
+            "model.json",
+            "--data",
+            "month",
+            "--campaign",
+            "explore/campaign.csv",
+            "--outcomes",
+            outcomes,
+            "--out",
+            "learned",
+        ])
+    };
+    let (ok, stdout, stderr) = learn("explore/outcomes.csv");
     assert!(ok, "{stderr}");
     for lever in oneclick::causal::TESTED {
         assert!(
@@ -799,19 +802,7 @@ fn the_learning_loop_runs_through_the_binary_and_keeps_the_truth_apart() {
         assert!(p("learned").join(f).is_file(), "{f}");
     }
     // learn may not write over what it reads
-    let (ok, _, stderr) = run(&[
-        "learn",
-        "--model",
-        "model.json",
-        "--data",
-        "month",
-        "--campaign",
-        "explore/campaign.csv",
-        "--outcomes",
-        "learned/customers.csv",
-        "--out",
-        "learned",
-    ]);
+    let (ok, _, stderr) = learn("learned/customers.csv");
     assert!(!ok && stderr.contains("--outcomes"), "{stderr}");
 
     let (ok, stdout, stderr) = run(&[
