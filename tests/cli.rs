@@ -750,17 +750,22 @@ fn the_learning_loop_runs_through_the_binary_and_keeps_the_truth_apart() {
     );
     assert!(p("answers.csv").is_file() && p("month/market_file.csv").is_file());
 
-    let (ok, stdout, stderr) = run(&[
-        "campaign",
-        "--model",
-        "model.json",
-        "--data",
-        "month",
-        "--out",
+    let campaign = |out: &str, extra: &[&str]| {
+        let head = [
+            "campaign",
+            "--model",
+            "model.json",
+            "--data",
+            "month",
+            "--out",
+            out,
+        ];
+        run(&[&head[..], extra].concat())
+    };
+    let (ok, stdout, stderr) = campaign(
         "explore/campaign.csv",
-        "--set",
-        "launch.campaign.design=explore",
-    ]);
+        &["--set", "launch.campaign.design=explore"],
+    );
     assert!(ok, "{stderr}");
     assert!(stdout.contains("offers chosen on:"), "{stdout}");
     let (ok, _, stderr) = run(&[
@@ -805,17 +810,8 @@ fn the_learning_loop_runs_through_the_binary_and_keeps_the_truth_apart() {
     let (ok, _, stderr) = learn("learned/customers.csv");
     assert!(!ok && stderr.contains("--outcomes"), "{stderr}");
 
-    let (ok, stdout, stderr) = run(&[
-        "campaign",
-        "--model",
-        "model.json",
-        "--data",
-        "month",
-        "--out",
-        "next/campaign.csv",
-        "--effects",
-        "learned/effects.json",
-    ]);
+    let (ok, stdout, stderr) =
+        campaign("next/campaign.csv", &["--effects", "learned/effects.json"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("measured"), "{stdout}");
 }
