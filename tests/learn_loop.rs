@@ -145,18 +145,7 @@ fn the_loop_learns_what_works_and_beats_the_what_if() {
         .effects
         .choose(&prepared.features, &mut chosen)
         .unwrap();
-    let value = |s: &oneclick::score::Scores| -> f64 {
-        let offers: Vec<(i64, &str)> = s
-            .rows
-            .iter()
-            .filter(|r| r.expected_gain > 0.0)
-            .filter_map(|r| {
-                r.lever
-                    .map(|l| (r.id, oneclick::offers::LEVERS[usize::from(l)].id))
-            })
-            .collect();
-        truth.value_of(&offers, o).unwrap()
-    };
+    let value = |s: &oneclick::score::Scores| -> f64 { truth.value_of(&s.offers(), o).unwrap() };
     let ids: Vec<i64> = what_if.rows.iter().map(|r| r.id).collect();
     let oracle = truth.oracle_value(&ids, o);
     let single: Vec<(&str, f64)> = TESTED

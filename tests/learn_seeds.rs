@@ -59,16 +59,7 @@ fn learned_offers_across_seeds() {
             e.learner = learner;
             let mut s = scores.clone();
             e.choose(&prepared.features, &mut s).unwrap();
-            let offers: Vec<(i64, &str)> = s
-                .rows
-                .iter()
-                .filter(|r| r.expected_gain > 0.0)
-                .filter_map(|r| {
-                    r.lever
-                        .map(|l| (r.id, oneclick::offers::LEVERS[usize::from(l)].id))
-                })
-                .collect();
-            Answers::value_of(&truth, &offers, o).unwrap() / oracle * 100.0
+            Answers::value_of(&truth, &s.offers(), o).unwrap() / oracle * 100.0
         };
         eprintln!(
             "seeds {seed}/{}: DR {:.1} %, T {:.1} %",

@@ -29,7 +29,7 @@ pub(super) fn compact(svg: &str) -> String {
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);
-    compact_elements(&merge_lines(&out))
+    compact_elements(&out)
 }
 
 /// The attribute `name='…'` of one tag.
@@ -95,18 +95,8 @@ fn compact_elements(svg: &str) -> String {
                 )
             })
         });
-        let segment = tag.starts_with("<polyline ").then(|| {
-            let points = attribute(tag, "points")?;
-            let p: Vec<&str> = points.split_whitespace().collect();
-            let style = tag[9..tag.find(" points=")?].replace(" fill='none'", "");
-            (p.len() == 2 && tag.contains(" fill='none'") && !style.contains("fill")).then(|| {
-                (
-                    style,
-                    format!("M{}L{}", p[0].replace(',', " "), p[1].replace(',', " ")),
-                )
-            })
-        });
-        match (dot.flatten(), segment.flatten()) {
+        let segment = segment_of(tag);
+        match (dot.flatten(), segment) {
             (Some((style, d)), _) => match &mut run {
                 Some(Run::Dots(s, path)) if *s == style => path.push_str(&d),
                 _ => {
@@ -143,52 +133,25 @@ fn compact_elements(svg: &str) -> String {
     out
 }
 
-/// Consecutive `<line …/>` elements with the same style (a chart's grid: dozens of them)
-/// become one `<path>`: the same strokes, a fraction of the markup.
-fn merge_lines(svg: &str) -> String {
-    let mut out = String::with_capacity(svg.len());
-    let mut rest = svg;
-    let mut run: Option<(String, String)> = None; // (style, path data)
-    let flush = |out: &mut String, run: &mut Option<(String, String)>| {
-        if let Some((style, d)) = run.take() {
-            out.push_str(&format!("<path{style} fill='none' d='{}'/>", d.trim_end()));
-        }
-    };
-    while let Some(start) = rest.find("<line ") {
-        let before = &rest[..start];
-        if !before.trim().is_empty() {
-            flush(&mut out, &mut run);
-        }
-        let Some(len) = rest[start..].find("/>") else {
-            break;
-        };
-        let tag = &rest[start..start + len + 2];
-        let parsed = tag.find(" x1=").and_then(|i| {
-            let coords: Vec<&str> = tag[i..].split('\'').skip(1).step_by(2).take(4).collect();
-            (coords.len() == 4).then(|| (tag[5..i].to_string(), coords))
-        });
-        match parsed {
-            Some((style, c)) => {
-                if run.as_ref().is_some_and(|(s, _)| *s != style) {
-                    flush(&mut out, &mut run);
-                }
-                if run.is_none() {
-                    out.push_str(before);
-                }
-                let (_, d) = run.get_or_insert_with(|| (style, String::new()));
-                d.push_str(&format!("M{} {}L{} {}", c[0], c[1], c[2], c[3]));
-            }
-            None => {
-                flush(&mut out, &mut run);
-                out.push_str(before);
-                out.push_str(tag);
-            }
-        }
-        rest = &rest[start + len + 2..];
+/// A two-point line as `(style, path data)`: a `<line …/>` (a chart's grid: dozens of
+/// them) or a `<polyline>` of two points without fill (ticks, whiskers).
+fn segment_of(tag: &str) -> Option<(String, String)> {
+    if tag.starts_with("<line ") {
+        let style = tag[5..tag.find(" x1=")?].to_string();
+        let [x1, y1, x2, y2] = ["x1", "y1", "x2", "y2"].map(|k| attribute(tag, k));
+        return Some((style, format!("M{} {}L{} {}", x1?, y1?, x2?, y2?)));
     }
-    flush(&mut out, &mut run);
-    out.push_str(rest);
-    out
+    if !tag.starts_with("<polyline ") || !tag.contains(" fill='none'") {
+        return None;
+    }
+    let p: Vec<&str> = attribute(tag, "points")?.split_whitespace().collect();
+    let style = tag[9..tag.find(" points=")?].replace(" fill='none'", "");
+    (p.len() == 2 && !style.contains("fill")).then(|| {
+        (
+            style,
+            format!("M{}L{}", p[0].replace(',', " "), p[1].replace(',', " ")),
+        )
+    })
 }
 
 /// `font-size="16.129032258064516"` → `font-size="16.13"` inside one tag.

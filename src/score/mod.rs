@@ -290,6 +290,16 @@ pub fn score_prepared(model: &SavedModel, prepared: &mut Prepared) -> Result<Sco
 }
 
 impl Scores {
+    /// The offers made: every customer with an offer that pays for itself, as `(id,
+    /// lever id)` (what [`crate::causal::Answers::value_of`] values).
+    pub fn offers(&self) -> Vec<(i64, &'static str)> {
+        self.rows
+            .iter()
+            .filter(|r| r.expected_gain > 0.0)
+            .filter_map(|r| r.lever.map(|l| (r.id, LEVERS[usize::from(l)].id)))
+            .collect()
+    }
+
     /// Customers per segment, largest first (ties by name), with how many have an offer
     /// that pays for itself.
     pub fn segments(&self) -> Vec<(Arc<str>, usize, usize)> {
