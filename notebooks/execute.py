@@ -19,7 +19,7 @@ notebook (prose_check.py); --compare asks for both explicitly.
 
 --expect-data-error TEXT runs the notebooks on a broken data directory: each must stop at
 its data cell (the first that loads the discovered data; a notebook that reads none, as
-10_launch on its synthetic store, must simply run) with an error that contains TEXT (the data
+11_launch on its synthetic store, must simply run) with an error that contains TEXT (the data
 layer's message), not later with a cascade. Nothing is written over the notebooks.
 """
 
@@ -288,7 +288,7 @@ def data_sums(d: Path) -> str:
 def data_cell(nb) -> int | None:
     """The 1-based number of the first code cell that loads the discovered data. A cell
     that names its own data directory (`options.with_data(…)` or `data: Some(…)`, as
-    10_launch does with its synthetic store) does not count: it does not read the
+    11_launch does with its synthetic store) does not count: it does not read the
     discovered data."""
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for i, cell in enumerate(code_cells, 1):

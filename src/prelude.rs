@@ -25,7 +25,7 @@ pub use crate::model::{
     Classifier, Family, Fit, FittedModel, FittedPipeline, Kernel, Model, Pipeline, Scaler,
 };
 pub use crate::monitor::{self, MonitorOptions, Monitoring};
-pub use crate::offers::{self, OfferOptions, OfferPlan};
+pub use crate::offers::{self, OfferOptions, OfferPlan, Unseen};
 pub use crate::params::{LaunchOptions, Parameters};
 pub use crate::plot;
 pub use crate::polars;

@@ -9,7 +9,7 @@ mod common;
 use oneclick::calibration::PlattMap;
 use oneclick::checked::{Check, Checked};
 use oneclick::model::{Fit, LogisticRegression, Pipeline, Scaler};
-use oneclick::offers::{LEVERS, OfferOptions, OfferPlan, Typical, TypicalValue, what_if};
+use oneclick::offers::{LEVERS, OfferOptions, OfferPlan, Typical, TypicalValue, Unseen, what_if};
 use oneclick::segment::Segmentation;
 use polars::prelude::*;
 
@@ -276,6 +276,65 @@ fn offers_need_the_fold_models() {
     let p = vec![0.5; table.height()];
     let seg = Segmentation::from_probabilities(&table, &p, 0.5, &Checked::default()).unwrap();
     let e = OfferPlan::build(&table, &seg, &Checked::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no fold models"), "{e}");
+}
+
+#[test]
+fn one_customer_redone_by_hand_through_unseen_equals_the_plan() {
+    let table = common::synthetic_table();
+    let seg = Segmentation::run(
+        &table,
+        &Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0)),
+        0.5,
+        &Checked::default(),
+    )
+    .unwrap();
+    let options = Checked::<OfferOptions>::default();
+    let plan = OfferPlan::build(&table, &seg, &options).unwrap();
+    let mut redone = 0;
+    for c in plan.all.iter().filter(|c| c.lever.is_some()).take(20) {
+        let u = Unseen::of(&table, &seg, c.id).unwrap();
+        assert!((u.probability(&u.features).unwrap() - c.probability).abs() < 1e-12);
+        let a = options.lever(c.lever.unwrap()).unwrap();
+        if a.effect.is_empty() {
+            continue; // a categorical lever's offer is a switch, not a step
+        }
+        // the offer's step towards the typical level, never past it
+        let mut moved = u.features.clone();
+        for e in &a.effect {
+            let (x, t) = (
+                u.value(&e.feature).unwrap(),
+                u.typical_value(&e.feature).unwrap(),
+            );
+            let x2 = if e.change > 0.0 && x < t {
+                (x + e.change).min(t)
+            } else if e.change < 0.0 && x > t {
+                (x + e.change).max(t)
+            } else {
+                x
+            };
+            moved
+                .with_column(Column::new(e.feature.as_str().into(), [x2]))
+                .unwrap();
+        }
+        let effect = c.probability - u.probability(&moved).unwrap();
+        assert!(
+            (effect - c.effect).abs() < 1e-12,
+            "{}: {effect} vs {}",
+            c.id,
+            c.effect
+        );
+        redone += 1;
+    }
+    assert!(redone >= 5, "{redone}");
+    // an id outside the table and a segmentation without fold models are errors
+    let e = Unseen::of(&table, &seg, -1).unwrap_err().to_string();
+    assert!(e.contains("id") && e.contains("-1"), "{e}");
+    let p = vec![0.5; table.height()];
+    let flat = Segmentation::from_probabilities(&table, &p, 0.5, &Checked::default()).unwrap();
+    let e = Unseen::of(&table, &flat, plan.all[0].id)
         .unwrap_err()
         .to_string();
     assert!(e.contains("no fold models"), "{e}");

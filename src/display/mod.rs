@@ -118,15 +118,31 @@ impl Table {
         self
     }
 
-    /// The same table in Russian number notation (decimal commas in the caption, headers
-    /// and cells): what both renderings show.
+    /// The same table in Russian number notation ([`labels::decimal_comma`] on the caption,
+    /// headers and cells but the `id` column's): what both renderings show.
     fn russian(&self) -> Table {
         let ru = |v: &[String]| v.iter().map(|c| labels::decimal_comma(c)).collect();
         Table {
             title: self.title.as_deref().map(labels::decimal_comma),
             columns: ru(&self.columns),
             dtypes: self.dtypes.clone(),
-            rows: self.rows.iter().map(|r| ru(r)).collect(),
+            // identifiers are not numbers: the `id` column is shown as it is
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .zip(&self.columns)
+                        .map(|(c, name)| {
+                            if name == "id" {
+                                c.clone()
+                            } else {
+                                labels::decimal_comma(c)
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
             numeric: self.numeric.clone(),
             gap: self.gap,
             shape: self.shape,

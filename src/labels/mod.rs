@@ -274,32 +274,107 @@ pub use model::*;
 
 // --- calibration ---
 
-/// `text` in Russian number notation: a decimal point between two digits becomes a
-/// decimal comma (`0.510` → `0,510`, `93.2 %` → `93,2 %`); everything else stays (ids,
-/// file names such as `money.csv`, words). The one convention for everything a reader
-/// sees: tables, chart text and the sentences notebooks print ([`crate::println_ru`]).
+/// `text` in Russian number notation, the one convention for everything a reader sees
+/// (tables, chart text and the sentences notebooks print, [`crate::println_ru`]):
+/// - a decimal point between two digits becomes a decimal comma (`0.510` → `0,510`);
+/// - a hyphen right before a number becomes a true minus (`-0.9` → `−0,9`; not inside a
+///   word, a date or a range such as `2026-12` or `1-2`);
+/// - the integer part of a number of five digits or more is grouped by three with a
+///   no-break space (`23119` → `23 119`), like [`number`];
+///
+/// and everything else stays: versions and dotted paths (`0.22.0`), file names
+/// (`money.csv`), words, digits inside words or paths, and customers' ids — a number right
+/// after one of [`ID_CONTEXTS`] (`id 215348`, `покупатель 215667`; a table's `id` column
+/// is not converted at all).
 pub fn decimal_comma(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in chars.iter().enumerate() {
-        let between_digits = *c == '.'
-            && i > 0
-            && chars[i - 1].is_ascii_digit()
-            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
-            // not a version or a dotted path such as 0.22.0 or 1.2.3
-            && !chars[i + 1..]
+    // a character that makes the digits after it part of a word, path, date or range
+    let glued = |p: char| p.is_alphanumeric() || "_./\\#".contains(p);
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let prev = i.checked_sub(1).map(|k| chars[k]);
+        // a sign: free when the character before it is free
+        let signed = (c == '-' || c == '−') && !prev.is_some_and(|p| glued(p) || p == '-');
+        let start = if signed { i + 1 } else { i };
+        let free = if signed {
+            true
+        } else {
+            !prev.is_some_and(|p| glued(p) || p == '-' || p == '−')
+        };
+        let after_comma = prev == Some(',') && i >= 2 && chars[i - 2].is_ascii_digit();
+        if !free || after_comma || !chars.get(start).is_some_and(char::is_ascii_digit) {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let end = start
+            + chars[start..]
                 .iter()
-                .take_while(|c| c.is_ascii_digit() || **c == '.')
-                .any(|c| *c == '.')
-            && !chars[..i]
-                .iter()
-                .rev()
-                .take_while(|c| c.is_ascii_digit() || **c == '.')
-                .any(|c| *c == '.');
-        out.push(if between_digits { ',' } else { *c });
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+        let after = chars.get(end).copied();
+        let word = after.is_some_and(|a| a.is_alphabetic() || a == '_');
+        let point = after == Some('.') && chars.get(end + 1).is_some_and(char::is_ascii_digit);
+        let frac_end = if point {
+            end + 1
+                + chars[end + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_digit())
+                    .count()
+        } else {
+            end
+        };
+        // a version or dotted path such as 0.22.0 or 1.2.3 keeps its points
+        let dotted = point
+            && chars.get(frac_end) == Some(&'.')
+            && chars.get(frac_end + 1).is_some_and(char::is_ascii_digit);
+        if word || dotted {
+            out.extend(&chars[i..end]);
+            i = end;
+            continue;
+        }
+        if signed {
+            out.push('−');
+        }
+        let digits = &chars[start..end];
+        let id = is_identifier(&chars, i);
+        for (k, d) in digits.iter().enumerate() {
+            if digits.len() >= 5 && !id && k > 0 && (digits.len() - k).is_multiple_of(3) {
+                out.push('\u{a0}');
+            }
+            out.push(*d);
+        }
+        if point {
+            out.push(',');
+            out.extend(&chars[end + 1..frac_end]);
+        }
+        i = frac_end;
     }
     out
 }
+
+/// Whether the number at position `i` names a customer: right after «id » or after
+/// «покупатель» in the singular («покупатель 215667», «у покупателя 215380»).
+fn is_identifier(chars: &[char], i: usize) -> bool {
+    let before = chars[i.saturating_sub(12)..i]
+        .iter()
+        .collect::<String>()
+        .to_lowercase();
+    ID_CONTEXTS.iter().any(|c| before.ends_with(c))
+}
+
+/// What comes right before a customer's id in the text a reader sees; the notebooks'
+/// format check (notebooks/edit_check.py) knows the same list.
+pub const ID_CONTEXTS: [&str; 6] = [
+    "id ",
+    "покупатель ",
+    "покупателя ",
+    "покупателю ",
+    "покупателем ",
+    "покупателе ",
+];
 
 /// `x` as a reader of the notebooks sees a number: `decimals` decimals after a decimal
 /// comma, digits grouped by three with a no-break space from 10 000 on (`23 119`, but
@@ -426,7 +501,40 @@ mod tests {
             "money.csv, id 215401, C=1,0"
         );
         assert_eq!(decimal_comma("evcxr 0.22.0; 1.2.3"), "evcxr 0.22.0; 1.2.3");
-        assert_eq!(decimal_comma("-0.25 и 1e-12"), "-0,25 и 1e-12");
+        assert_eq!(decimal_comma("-0.25 и 1e-12"), "−0,25 и 1e-12");
+    }
+
+    #[test]
+    fn true_minus_and_grouping_for_numbers_only() {
+        use super::decimal_comma;
+        // a hyphen before a number is a minus; inside a date, a range or a word it stays
+        assert_eq!(
+            decimal_comma("от -7.7 до 0.5 (-0.187…0.227), Z = -0.5"),
+            "от −7,7 до 0,5 (−0,187…0,227), Z = −0,5"
+        );
+        assert_eq!(
+            decimal_comma("2026-12-07, 1-2, top-15, --set"),
+            "2026-12-07, 1-2, top-15, --set"
+        );
+        // five digits and more are grouped, with their sign and fraction; four are not
+        assert_eq!(
+            decimal_comma("23119 и 23118.3, -106862.2, 4472 и 1296"),
+            "23\u{a0}119 и 23\u{a0}118,3, −106\u{a0}862,2, 4472 и 1296"
+        );
+        assert_eq!(
+            decimal_comma("100000 покупателей"),
+            "100\u{a0}000 покупателей"
+        );
+        // identifiers, hashes, paths and decimals that are already written stay
+        assert_eq!(
+            decimal_comma(
+                "id 215348; покупатель 215667; sha 12345678ab; /tmp/12345; 0,12345; x12345"
+            ),
+            "id 215348; покупатель 215667; sha 12345678ab; /tmp/12345; 0,12345; x12345"
+        );
+        // the result is stable: converting twice changes nothing
+        let once = decimal_comma("-23119.5 и 0.22.0");
+        assert_eq!(decimal_comma(&once), once);
     }
 
     use super::*;

@@ -9,7 +9,7 @@ fn num(v: f64, d: usize) -> String {
     if v.is_nan() {
         "—".to_string()
     } else {
-        crate::labels::decimal_comma(&format!("{v:.d$}")).replace('-', "−")
+        crate::labels::decimal_comma(&format!("{v:.d$}"))
     }
 }
 

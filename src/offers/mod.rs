@@ -27,6 +27,7 @@
 //! |---|---|
 //! | `levers.rs` | the catalogue [`LEVERS`] |
 //! | `whatif.rs` | typical levels, the what-if scoring ([`what_if`]) |
+//! | `unseen.rs` | one customer with the fold model that did not see them ([`Unseen`]) |
 //! | `choice.rs` | one customer: reasons, allowed offers with their net gains, the chosen offer |
 //! | `plan.rs` | every customer from their own fold model, money, segments → [`OfferPlan`] |
 //! | `options.rs` | [`OfferOptions`], [`LeverAssumption`]: every assumption, checked |
@@ -37,6 +38,7 @@ mod choice;
 mod levers;
 mod plan;
 mod tables;
+mod unseen;
 mod whatif;
 
 mod options;
@@ -52,5 +54,6 @@ pub use plan::{
     Candidate, CustomerOffer, LeverCount, Money, OfferPlan, Reason, SegmentMoney, Sensitivity,
     TopReason,
 };
+pub use unseen::Unseen;
 pub(crate) use whatif::consent;
 pub use whatif::{Typical, TypicalValue, WhatIf, single_features, what_if, what_if_matrix};

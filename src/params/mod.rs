@@ -28,7 +28,7 @@ use crate::monitor::MonitorOptions;
 use crate::study::{DEFAULT_SOURCE, ParameterValue, StudyOptions, parameter_leaves};
 use crate::synth::{Drift, OutcomeOptions};
 
-/// The synthetic store of the loop after the study (notebook 10): this month's snapshot
+/// The synthetic store of the loop after the study (notebook 11): this month's snapshot
 /// the model learns from, next month's with a stated drift, and simulated outcomes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -43,11 +43,11 @@ pub struct SimulationOptions {
     pub drift: Drift,
     /// How the campaign's outcomes are simulated.
     pub outcomes: OutcomeOptions,
-    /// The causal store notebook 11 learns on.
+    /// The causal store notebook 12 learns on.
     pub causal: CausalStore,
 }
 
-/// The causal store's months (notebook 11): an exploring campaign on one, the learned
+/// The causal store's months (notebook 12): an exploring campaign on one, the learned
 /// offers checked on the next.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -88,7 +88,7 @@ impl Default for SimulationOptions {
 }
 
 /// After the study: the campaign, the test's analysis, the monitor, and the synthetic
-/// store notebook 10 shows them on (`launch` in the parameter file).
+/// store notebook 11 shows them on (`launch` in the parameter file).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LaunchOptions {

@@ -37,9 +37,7 @@ pub fn qini_curves(panels: &[QiniPanel], title: &str) -> Result<Figure> {
                 .x_labels(5)
                 .y_labels(5)
                 .x_label_formatter(&|v| format!("{:.0} %", v * 100.0))
-                .y_label_formatter(&|v| {
-                    crate::labels::decimal_comma(&format!("{v:.3}")).replace('-', "−")
-                })
+                .y_label_formatter(&|v| crate::labels::decimal_comma(&format!("{v:.3}")))
                 .label_style((style::FONT, 10))
                 .draw()?;
             let mut band: Vec<(f64, f64)> =

@@ -38,9 +38,9 @@ pub struct FoldModel {
 /// Everything needed to score, explain and segment a new snapshot.
 ///
 /// **The deployed model is the one whose probabilities the study reports**: the
-/// cross-fitted fold models of the segmentation (06's calibration, 08's segments and
+/// cross-fitted fold models of the segmentation (06's calibration, 08's segments, 09's
 /// offers). A customer of the study is scored by the fold model that never saw them — so
-/// `campaign` on the study's own snapshot reproduces 08 and `results.json` exactly — and
+/// `campaign` on the study's own snapshot reproduces 09 and `results.json` exactly — and
 /// any other customer by the average of the fold models' probabilities (and what-ifs),
 /// an ensemble whose every member is out of sample for them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
