@@ -10,7 +10,8 @@ use crate::error::Result;
 use crate::labels;
 use crate::schema;
 
-/// Frequency of each value of a column, most frequent first (ties by value), with shares.
+/// Frequency of each value of a column, most frequent first (ties by value), with shares
+/// in per cent to one decimal.
 ///
 /// Works for text and integer columns; reals are counted by their exact value.
 pub fn value_counts(df: &DataFrame, column: &str) -> Result<DataFrame> {
@@ -25,7 +26,10 @@ pub fn value_counts(df: &DataFrame, column: &str) -> Result<DataFrame> {
     let n = col.len().max(1) as f64;
     let values: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let count: Vec<u64> = rows.iter().map(|r| r.1 as u64).collect();
-    let share: Vec<f64> = rows.iter().map(|r| r.1 as f64 / n).collect();
+    let share: Vec<f64> = rows
+        .iter()
+        .map(|r| (r.1 as f64 / n * 1000.0).round() / 10.0)
+        .collect();
     Ok(DataFrame::new(
         rows.len(),
         vec![
@@ -270,8 +274,9 @@ mod tests {
             .flatten()
             .collect();
         assert_eq!(values, vec!["б", "а", "в"]);
-        let share = vc.column("доля").unwrap().f64().unwrap();
-        assert_eq!(share.get(0), Some(0.5));
+        let share = vc.column("доля, %").unwrap().f64().unwrap();
+        assert_eq!(share.get(0), Some(50.0));
+        assert_eq!(share.get(1), Some(33.3));
     }
 
     #[test]

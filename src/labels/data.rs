@@ -173,8 +173,8 @@ pub fn merged_table_title(profit: &str) -> String {
 
 /// Column of value counts: how many.
 pub const VALUE_COUNT: &str = "количество";
-/// Column of value counts: share.
-pub const VALUE_SHARE: &str = "доля";
+/// Column of value counts: share in per cent (one decimal), as every share a reader sees.
+pub const VALUE_SHARE: &str = "доля, %";
 
 /// Column of the missing-values frame: the table.
 pub const MISSING_TABLE: &str = "таблица";
