@@ -441,15 +441,35 @@ impl Answers {
 
     /// The true average effect of `lever` over the customers `ids` it may go to.
     pub fn average_effect(&self, ids: &[i64], lever: &str) -> f64 {
+        if !TESTED.contains(&lever) {
+            return f64::NAN;
+        }
+        crate::stats::mean(&self.effects(ids, lever))
+    }
+
+    /// The true effects of `lever` on the customers `ids` it may go to (empty for a lever
+    /// the store does not test).
+    pub fn effects(&self, ids: &[i64], lever: &str) -> Vec<f64> {
         let needs = crate::offers::lever(lever).is_some_and(|l| l.needs_consent);
         let Some(j) = TESTED.iter().position(|l| *l == lever) else {
-            return f64::NAN;
+            return Vec::new();
         };
-        let v: Vec<f64> = ids
-            .iter()
+        ids.iter()
             .filter_map(|id| self.get(*id))
             .filter(|a| a.consent || !needs)
             .map(|a| a.effect[j])
+            .collect()
+    }
+
+    /// The true average effect of `lever` over several months' customers it may go to,
+    /// each month's `ids` looked up in that month's answers: what pooled tests measure.
+    pub fn pooled_average_effect(months: &[(&Answers, &[i64])], lever: &str) -> f64 {
+        if !TESTED.contains(&lever) {
+            return f64::NAN;
+        }
+        let v: Vec<f64> = months
+            .iter()
+            .flat_map(|(answers, ids)| answers.effects(ids, lever))
             .collect();
         crate::stats::mean(&v)
     }

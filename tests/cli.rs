@@ -815,3 +815,31 @@ fn the_learning_loop_runs_through_the_binary_and_keeps_the_truth_apart() {
     assert!(ok, "{stderr}");
     assert!(stdout.contains("measured"), "{stdout}");
 }
+
+#[test]
+fn learn_needs_one_snapshot_and_one_outcomes_file_per_campaign() {
+    let o = oneclick()
+        .args([
+            "learn",
+            "--model",
+            "model.json",
+            "--data",
+            "month_1",
+            "--data",
+            "month_2",
+            "--campaign",
+            "campaign_2.csv",
+            "--outcomes",
+            "outcomes_2.csv",
+            "--out",
+            "learned",
+        ])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("2 --data directories, 1 --campaign files and 1 --outcomes files"),
+        "{stderr}"
+    );
+}

@@ -1,19 +1,26 @@
 //! Issue 31's "done when", on a causal store of 20 000 customers whose seeds no other test
 //! uses: an exploring campaign, its outcomes drawn from the store's true effects,
 //! `learn`, then next month's store (customers the learner never saw) where the learned
-//! offers are valued against the answer file.
+//! offers are valued against the answer file — from one month's test, and from two
+//! months' tests pooled (which keeps the 80 % of the oracle's gain one month does not).
 
 use std::path::Path;
 
 use oneclick::causal::{self, Answers, CausalOutcomeOptions, TESTED};
 use oneclick::checked::Checked;
-use oneclick::evaluate::Design;
-use oneclick::learn::{LearnOptions, Learned};
+use oneclick::evaluate::{Campaign, Design, Outcome};
+use oneclick::learn::{LearnOptions, Learned, Month};
 use oneclick::score::SavedModel;
 
 mod common;
 
-fn learn_month(model: &SavedModel, dir: &Path, answers: &Answers) -> Learned {
+/// An exploring campaign on the month in `dir` and its outcomes drawn from `answers`.
+fn explore(
+    model: &SavedModel,
+    dir: &Path,
+    answers: &Answers,
+    outcome_seed: u64,
+) -> (Campaign, Vec<Option<Outcome>>) {
     let options = Checked::new(oneclick::campaign::CampaignOptions {
         design: Design::Explore,
         max_draws: 20,
@@ -24,13 +31,22 @@ fn learn_month(model: &SavedModel, dir: &Path, answers: &Answers) -> Learned {
     let run = oneclick::campaign::run(model, &dir.join("data"), &options).unwrap();
     let path = dir.join("campaign.csv");
     run.write(&path).unwrap();
-    let campaign = oneclick::evaluate::Campaign::read(&path).unwrap();
+    let campaign = Campaign::read(&path).unwrap();
     let outcomes = causal::outcomes(
         answers,
         &campaign,
-        &Checked::new(CausalOutcomeOptions::default()).unwrap(),
+        &Checked::new(CausalOutcomeOptions {
+            seed: outcome_seed,
+            ..Default::default()
+        })
+        .unwrap(),
     )
     .unwrap();
+    (campaign, outcomes)
+}
+
+fn learn_month(model: &SavedModel, dir: &Path, answers: &Answers) -> Learned {
+    let (campaign, outcomes) = explore(model, dir, answers, 7);
     let raw = oneclick::Data::load(dir.join("data")).unwrap();
     oneclick::learn::learn(
         model,
@@ -159,11 +175,113 @@ fn the_loop_learns_what_works_and_beats_the_what_if() {
         100.0 * learned_value / oracle,
         learned.effects.learner
     );
-    // Issue 31 asks for 80 % of the oracle; this learner keeps 75.8 % here and 75–85 % on
-    // four other stores (tests/learn_seeds.rs; README, «Learning what works», says why).
-    // The bound guards what is reached.
+    // One month's test keeps 75.8 % here; two months pooled reach issue 31's 80 % (the
+    // next test). The bound guards what one month reaches.
     assert!(
         learned_value >= 0.7 * oracle,
+        "learned {learned_value} vs oracle {oracle}"
+    );
+    assert!(learned_value > what_if_value);
+    assert!(learned_value > best_single);
+}
+
+#[test]
+fn two_months_pooled_keep_four_fifths_of_the_oracle_and_months_must_match() {
+    let model = common::causal_model(31_001);
+    let (this_dir, this_answers) = common::causal_month(20_000, 31_101);
+    let (before_dir, before_answers) = common::causal_month(20_000, 31_151);
+    let (this_campaign, this_outcomes) = explore(&model, this_dir.path(), &this_answers, 7);
+    let (before_campaign, before_outcomes) = explore(&model, before_dir.path(), &before_answers, 8);
+    let load = |dir: &tempfile::TempDir| oneclick::Data::load(dir.path().join("data")).unwrap();
+    let options = Checked::new(LearnOptions::default()).unwrap();
+    // months must test the same levers over the same horizon
+    let mut other = before_campaign.clone();
+    other.plan.horizon_months += 1.0;
+    let e = oneclick::learn::learn_months(
+        &model,
+        vec![
+            Month {
+                raw: load(&before_dir),
+                campaign: other,
+                outcomes: before_outcomes.clone(),
+            },
+            Month {
+                raw: load(&this_dir),
+                campaign: this_campaign.clone(),
+                outcomes: this_outcomes.clone(),
+            },
+        ],
+        &options,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("same levers over the same horizon"), "{e}");
+    let with = |o: &[Option<Outcome>]| o.iter().filter(|o| o.is_some()).count();
+    let expected = with(&this_outcomes) + with(&before_outcomes);
+    let ids = |c: &Campaign| c.rows.iter().map(|r| r.id).collect::<Vec<_>>();
+    let (this_ids, before_ids) = (ids(&this_campaign), ids(&before_campaign));
+    let learned = oneclick::learn::learn_months(
+        &model,
+        vec![
+            Month {
+                raw: load(&before_dir),
+                campaign: before_campaign,
+                outcomes: before_outcomes,
+            },
+            Month {
+                raw: load(&this_dir),
+                campaign: this_campaign,
+                outcomes: this_outcomes,
+            },
+        ],
+        &options,
+    )
+    .unwrap();
+    assert_eq!(learned.with_outcome, expected);
+    // every lever's pooled interval covers the true average over both months' customers
+    let months = [
+        (&before_answers, before_ids.as_slice()),
+        (&this_answers, this_ids.as_slice()),
+    ];
+    for r in &learned.levers {
+        let truth = Answers::pooled_average_effect(&months, &r.lever);
+        let a = r.average;
+        eprintln!(
+            "{:16} truth {:+.4} learned {:+.4} [{:+.4}; {:+.4}]",
+            r.lever, truth, a.value, a.ci_low, a.ci_high
+        );
+        assert!(a.ci_low <= truth && truth <= a.ci_high, "{}", r.lever);
+        if truth.abs() >= 0.03 {
+            assert!(a.ci_high < 0.0, "{}: the interval includes zero", r.lever);
+        }
+        if r.lever == "engagement" {
+            assert!(a.ci_low <= 0.0 && 0.0 <= a.ci_high, "the symptom lever");
+        }
+    }
+    // next month: customers the learner never saw
+    let (next, truth) = common::causal_month(20_000, 31_102);
+    let mut prepared = oneclick::score::prepare(&model, load(&next)).unwrap();
+    let what_if = oneclick::score::score_prepared(&model, &mut prepared).unwrap();
+    let mut chosen = what_if.clone();
+    learned
+        .effects
+        .choose(&prepared.features, &mut chosen)
+        .unwrap();
+    let o = &model.assumptions;
+    let value = |s: &oneclick::score::Scores| -> f64 { truth.value_of(&s.offers(), o).unwrap() };
+    let ids: Vec<i64> = what_if.rows.iter().map(|r| r.id).collect();
+    let oracle = truth.oracle_value(&ids, o);
+    let best_single = TESTED
+        .iter()
+        .map(|l| truth.single_lever_value(&ids, l, o))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (learned_value, what_if_value) = (value(&chosen), value(&what_if));
+    eprintln!(
+        "next month, two months pooled: oracle {oracle:.1}, learned {learned_value:.1} ({:.1} %), what-if {what_if_value:.1}, best single {best_single:.1}",
+        100.0 * learned_value / oracle
+    );
+    assert!(
+        learned_value >= 0.8 * oracle,
         "learned {learned_value} vs oracle {oracle}"
     );
     assert!(learned_value > what_if_value);

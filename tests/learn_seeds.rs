@@ -1,12 +1,13 @@
 //! How the learned offers fare across causal stores: `cargo test --release --test
-//! learn_seeds -- --ignored --nocapture` prints, per pair of seeds (the exploring month,
-//! the next month), the share of the oracle's true gain kept by the offers of each learner
-//! (DR, which `learn` uses, and T). Asserts nothing: a figure to read (README).
+//! learn_seeds -- --ignored --nocapture` prints, per store (two exploring months of other
+//! customers, then the next month), the share of the oracle's true gain kept by the offers
+//! of each learner (DR, which `learn` uses, and T), learned from both months' tests pooled
+//! and from the later month's alone. Asserts nothing: a figure to read (README).
 
 use oneclick::causal::{self, Answers, CausalOutcomeOptions};
 use oneclick::checked::Checked;
 use oneclick::evaluate::Design;
-use oneclick::learn::{LearnOptions, Learner};
+use oneclick::learn::{LearnOptions, Learner, Month};
 
 mod common;
 
@@ -19,33 +20,53 @@ fn learned_offers_across_seeds() {
         .unwrap_or(20_000);
     let model = common::causal_model(41_001);
     for seed in [41_101u64, 41_201, 41_301, 41_401] {
-        let (dir, answers) = common::causal_month(customers, seed);
-        let data = dir.path().join("data");
-        let options = Checked::new(oneclick::campaign::CampaignOptions {
-            design: Design::Explore,
-            test_share: 0.7,
-            max_draws: 20,
-            ..Default::default()
-        })
-        .unwrap();
-        let run = oneclick::campaign::run(&model, &data, &options).unwrap();
-        let path = dir.path().join("campaign.csv");
-        run.write(&path).unwrap();
-        let campaign = oneclick::evaluate::Campaign::read(&path).unwrap();
-        let outcomes = causal::outcomes(
-            &answers,
-            &campaign,
-            &Checked::new(CausalOutcomeOptions::default()).unwrap(),
-        )
-        .unwrap();
-        let learned = oneclick::learn::learn(
+        // two exploring months (this one and one before it, other customers) and the next
+        let explore_month = |seed: u64, outcome_seed: u64| {
+            let (dir, answers) = common::causal_month(customers, seed);
+            let data = dir.path().join("data");
+            let options = Checked::new(oneclick::campaign::CampaignOptions {
+                design: Design::Explore,
+                test_share: 0.7,
+                max_draws: 20,
+                ..Default::default()
+            })
+            .unwrap();
+            let run = oneclick::campaign::run(&model, &data, &options).unwrap();
+            let path = dir.path().join("campaign.csv");
+            run.write(&path).unwrap();
+            let campaign = oneclick::evaluate::Campaign::read(&path).unwrap();
+            let outcomes = causal::outcomes(
+                &answers,
+                &campaign,
+                &Checked::new(CausalOutcomeOptions {
+                    seed: outcome_seed,
+                    ..Default::default()
+                })
+                .unwrap(),
+            )
+            .unwrap();
+            let raw = oneclick::Data::load(&data).unwrap();
+            (
+                dir,
+                Month {
+                    raw,
+                    campaign,
+                    outcomes,
+                },
+            )
+        };
+        let (this_dir, this) = explore_month(seed, 7);
+        let (_before_dir, before) = explore_month(seed + 50, 8);
+        let options = Checked::new(LearnOptions::default()).unwrap();
+        let one = oneclick::learn::learn(
             &model,
-            oneclick::Data::load(&data).unwrap(),
-            &campaign,
-            &outcomes,
-            &Checked::new(LearnOptions::default()).unwrap(),
+            oneclick::Data::load(this_dir.path().join("data")).unwrap(),
+            &this.campaign,
+            &this.outcomes,
+            &options,
         )
         .unwrap();
+        let pooled = oneclick::learn::learn_months(&model, vec![before, this], &options).unwrap();
         let (next_dir, truth) = common::causal_month(customers, seed + 1);
         let next_data = next_dir.path().join("data");
         let mut prepared =
@@ -54,7 +75,7 @@ fn learned_offers_across_seeds() {
         let ids: Vec<i64> = scores.rows.iter().map(|r| r.id).collect();
         let o = &model.assumptions;
         let oracle = truth.oracle_value(&ids, o);
-        let value = |learner: Learner| {
+        let value = |learned: &oneclick::learn::Learned, learner: Learner| {
             let mut e = learned.effects.clone();
             e.learner = learner;
             let mut s = scores.clone();
@@ -62,10 +83,13 @@ fn learned_offers_across_seeds() {
             Answers::value_of(&truth, &s.offers(), o).unwrap() / oracle * 100.0
         };
         eprintln!(
-            "seeds {seed}/{}: DR {:.1} %, T {:.1} %",
+            "seeds {}+{seed}/{}: two months DR {:.1} %, T {:.1} %; one month DR {:.1} %, T {:.1} %",
+            seed + 50,
             seed + 1,
-            value(Learner::Dr),
-            value(Learner::T),
+            value(&pooled, Learner::Dr),
+            value(&pooled, Learner::T),
+            value(&one, Learner::Dr),
+            value(&one, Learner::T),
         );
     }
 }

@@ -36,6 +36,13 @@
 //! of the oracle's gain than the T-learner's on every causal store tried,
 //! `tests/learn_seeds.rs`).
 //!
+//! **Several months pooled.** [`learn_months`] takes several months' exploring tests of
+//! the same levers: every customer with an outcome is one unit whatever the month, with
+//! their own month's assignment probabilities (`oneclick learn` with `--data`,
+//! `--campaign` and `--outcomes` repeated). Effects are learned from all the tests; on
+//! the causal stores tried, twice the test customers kept clearly more of the oracle's
+//! gain (CHANGELOG, 2026-12-07).
+//!
 //! Customers without an outcome are left out and counted (assumed missing at random; the
 //! exploring test's arms make that checkable: `oneclick evaluate` reports attrition by
 //! arm).
@@ -45,24 +52,25 @@ use std::collections::HashMap;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::checked::Checked;
 use crate::error::{Error, Result};
 use crate::evaluate::{Arm, Campaign, Design, Estimate, Outcome};
-use crate::model::{Family, Gbdt, LogisticRegression, Pipeline, Scaler};
 use crate::offers::{LEVERS, Lever};
 use crate::score::SavedModel;
 use crate::uplift::PolicyValue;
 
 mod dr;
 mod effects;
+mod options;
 mod policy;
 mod report;
 mod ridge;
 mod tlearner;
 
 pub use effects::{EFFECTS_FORMAT, Learner, LeverEffects, LeverModel};
+pub use options::LearnOptions;
 pub use ridge::{Basis, Moments, Ridge};
 
 /// The DR-learner's candidate ridge penalties (1 to 10⁶, four per decade); each lever's is
@@ -81,102 +89,6 @@ const PENALTIES: [f64; 25] = {
 const GROUPS: usize = 200;
 pub use report::{lever_title, policy_title};
 pub use tlearner::t_learner;
-
-/// How to learn (`launch.learn` in the parameter file).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LearnOptions {
-    /// The nuisance models' family: `logistic_regression` or `gradient_boosting`.
-    pub family: Family,
-    /// Inverse regularisation C of the logistic regression.
-    pub c: f64,
-    /// Cross-fitting folds.
-    pub folds: usize,
-    /// Bootstrap resamples (the DR effects' intervals and the Qini bands).
-    pub bootstrap: usize,
-    /// Share of customers uplift at k reads (sklift's `k`).
-    pub top_share: f64,
-    /// Level of the intervals (1 − alpha).
-    pub alpha: f64,
-    /// Seed of the folds, the bootstrap and the random policy.
-    pub seed: u64,
-}
-
-impl Default for LearnOptions {
-    fn default() -> Self {
-        LearnOptions {
-            family: Family::LogisticRegression,
-            c: 1.0,
-            folds: 5,
-            bootstrap: 50,
-            top_share: 0.3,
-            alpha: 0.05,
-            seed: 42,
-        }
-    }
-}
-
-impl crate::checked::Check for LearnOptions {
-    /// Checks the options, naming the key of a wrong one.
-    fn check(&self) -> Result<()> {
-        if !matches!(
-            self.family,
-            Family::LogisticRegression | Family::GradientBoosting
-        ) {
-            return Err(Error::parameter(
-                "launch.learn.family",
-                self.family,
-                "logistic_regression or gradient_boosting",
-            ));
-        }
-        if !(self.c > 0.0 && self.c.is_finite()) {
-            return Err(Error::parameter(
-                "launch.learn.c",
-                self.c,
-                "a positive number",
-            ));
-        }
-        if !(2..=20).contains(&self.folds) {
-            return Err(Error::parameter(
-                "launch.learn.folds",
-                self.folds,
-                "2 to 20 folds",
-            ));
-        }
-        if !(10..=10_000).contains(&self.bootstrap) {
-            return Err(Error::parameter(
-                "launch.learn.bootstrap",
-                self.bootstrap,
-                "10 to 10000 resamples",
-            ));
-        }
-        if !(self.top_share > 0.0 && self.top_share < 1.0) {
-            return Err(Error::parameter(
-                "launch.learn.top_share",
-                self.top_share,
-                "a share strictly between 0 and 1",
-            ));
-        }
-        if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            return Err(Error::parameter(
-                "launch.learn.alpha",
-                self.alpha,
-                "a level strictly between 0 and 1",
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl LearnOptions {
-    /// The nuisance pipeline.
-    pub fn pipeline(&self) -> Pipeline {
-        match self.family {
-            Family::GradientBoosting => Pipeline::new(Scaler::Standard, Gbdt::new(0.1, 100, 15)),
-            _ => Pipeline::new(Scaler::Standard, LogisticRegression::new(self.c)),
-        }
-    }
-}
 
 /// A curve at fixed shares of customers with a bootstrap band.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -301,7 +213,6 @@ struct Test<'a> {
 struct Unit {
     row: usize,
     action: usize,
-    consent: bool,
     declined: u8,
     money: f64,
     prior: f64,
@@ -316,15 +227,44 @@ pub fn learn_files(
     outcomes: &std::path::Path,
     options: &Checked<LearnOptions>,
 ) -> Result<Learned> {
-    let campaign = Campaign::read(campaign)?;
-    let outcomes = crate::evaluate::read_outcomes(outcomes, &campaign)?;
-    learn(
+    learn_months_files(model, &[(data, campaign, outcomes)], options)
+}
+
+/// [`learn_months`] on several months, each `(data directory, campaign file, outcomes
+/// file)` (what `oneclick learn` does with repeated `--data`, `--campaign`, `--outcomes`).
+pub fn learn_months_files(
+    model: &SavedModel,
+    months: &[(&std::path::Path, &std::path::Path, &std::path::Path)],
+    options: &Checked<LearnOptions>,
+) -> Result<Learned> {
+    let mut read = Vec::with_capacity(months.len());
+    for (data, campaign, outcomes) in months {
+        let campaign = Campaign::read(campaign)?;
+        let outcomes = crate::evaluate::read_outcomes(outcomes, &campaign)?;
+        read.push((crate::Data::load(data)?, campaign, outcomes));
+    }
+    learn_months(
         model,
-        crate::Data::load(data)?,
-        &campaign,
-        &outcomes,
+        read.into_iter()
+            .map(|(raw, campaign, outcomes)| Month {
+                raw,
+                campaign,
+                outcomes,
+            })
+            .collect(),
         options,
     )
+}
+
+/// One month's exploring test: the snapshot the campaign was drawn on, the campaign and
+/// its outcomes (row for row with the campaign).
+pub struct Month {
+    /// The snapshot the campaign was drawn on.
+    pub raw: crate::RawData,
+    /// The exploring campaign.
+    pub campaign: Campaign,
+    /// One outcome per campaign row (`None`: the customer left).
+    pub outcomes: Vec<Option<Outcome>>,
 }
 
 /// Learns from an exploring campaign on the snapshot `raw` (the one the campaign was
@@ -336,26 +276,71 @@ pub fn learn(
     outcomes: &[Option<Outcome>],
     options: &Checked<LearnOptions>,
 ) -> Result<Learned> {
+    learn_months(
+        model,
+        vec![Month {
+            raw,
+            campaign: campaign.clone(),
+            outcomes: outcomes.to_vec(),
+        }],
+        options,
+    )
+}
+
+/// [`learn`] on several months' exploring tests pooled: every customer with an outcome is
+/// one unit, whatever the month (months are independent draws of customers; each unit
+/// keeps its own month's assignment probabilities), so effects are learned from all the
+/// tests together. The months' plans must test the same levers over the same horizon.
+pub fn learn_months(
+    model: &SavedModel,
+    months: Vec<Month>,
+    options: &Checked<LearnOptions>,
+) -> Result<Learned> {
     let started = std::time::Instant::now();
     let mut timings = Vec::new();
-    let plan = &campaign.plan;
-    let source = campaign.path.display().to_string();
-    if plan.design != Design::Explore {
-        return Err(Error::InvalidArgument(format!(
-            "{source} is an offer campaign: each lever went only to the customers its what-if chose, so what a lever does for the others is not identified; learn from a campaign drawn with design explore (`oneclick campaign --design explore`)"
-        )));
-    }
-    if outcomes.len() != campaign.rows.len() {
-        return Err(Error::shape(
-            "outcomes of the campaign",
-            format!("{} (one per campaign row)", campaign.rows.len()),
-            outcomes.len().to_string(),
+    let Some(first) = months.first() else {
+        return Err(Error::InvalidArgument(
+            "learn needs at least one month: a campaign, its outcomes and its snapshot".into(),
         ));
+    };
+    let plan = first.campaign.plan.clone();
+    let source = first.campaign.path.display().to_string();
+    let lever_set = |p: &crate::evaluate::CampaignPlan| {
+        let mut v: Vec<String> = p
+            .assignment
+            .iter()
+            .flat_map(|g| g.levers.iter().cloned())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for m in &months {
+        let source = m.campaign.path.display().to_string();
+        if m.campaign.plan.design != Design::Explore {
+            return Err(Error::InvalidArgument(format!(
+                "{source} is an offer campaign: each lever went only to the customers its what-if chose, so what a lever does for the others is not identified; learn from a campaign drawn with design explore (`oneclick campaign --design explore`)"
+            )));
+        }
+        if m.outcomes.len() != m.campaign.rows.len() {
+            return Err(Error::shape(
+                format!("outcomes of the campaign {source}"),
+                format!("{} (one per campaign row)", m.campaign.rows.len()),
+                m.outcomes.len().to_string(),
+            ));
+        }
+        if m.campaign.plan.horizon_months != plan.horizon_months
+            || lever_set(&m.campaign.plan) != lever_set(&plan)
+        {
+            return Err(Error::InvalidArgument(format!(
+                "{source} tests the levers {:?} over {} months, the first campaign {:?} over {}: pooled months must test the same levers over the same horizon",
+                lever_set(&m.campaign.plan),
+                m.campaign.plan.horizon_months,
+                lever_set(&plan),
+                plan.horizon_months
+            )));
+        }
     }
-    let mut prepared = crate::score::prepare(model, raw)?;
-    let scores = crate::score::score_prepared(model, &mut prepared)?;
-    let features = prepared.features;
-    let consent = crate::offers::consent(&features)?;
     let levers: Vec<&'static Lever> = LEVERS
         .iter()
         .filter(|l| {
@@ -365,76 +350,111 @@ pub fn learn(
         })
         .collect();
     let actions = levers.len() + 1;
-    let propensity = |consent: bool| -> Vec<f64> {
-        let mut p = vec![0.0; actions];
-        if let Some(g) = plan.assignment.iter().find(|g| g.consent == consent) {
-            p[0] = g.control;
-            for (k, l) in levers.iter().enumerate() {
-                if g.levers.iter().any(|x| x == l.id) {
-                    p[k + 1] = g.test_per_lever;
+    let horizon = plan.horizon_months;
+    let sha: Vec<String> = months
+        .iter()
+        .map(|m| m.campaign.plan.campaign_sha256.clone())
+        .collect();
+    // every month's customers stacked: features, ids and scores; units index them
+    let mut frames = Vec::with_capacity(months.len());
+    let mut ids_all: Vec<i64> = Vec::new();
+    let mut scored = Vec::new();
+    let mut units = Vec::new();
+    let mut e = Vec::new();
+    let mut missing = 0;
+    for m in months {
+        let (campaign, outcomes) = (&m.campaign, &m.outcomes);
+        let source = campaign.path.display().to_string();
+        let mut prepared = crate::score::prepare(model, m.raw)?;
+        let scores = crate::score::score_prepared(model, &mut prepared)?;
+        let month_consent = crate::offers::consent(&prepared.features)?;
+        let offset = ids_all.len();
+        let propensity = |consent: bool| -> Vec<f64> {
+            let mut p = vec![0.0; actions];
+            if let Some(g) = campaign
+                .plan
+                .assignment
+                .iter()
+                .find(|g| g.consent == consent)
+            {
+                p[0] = g.control;
+                for (k, l) in levers.iter().enumerate() {
+                    if g.levers.iter().any(|x| x == l.id) {
+                        p[k + 1] = g.test_per_lever;
+                    }
                 }
             }
-        }
-        p
-    };
-    let position: HashMap<i64, usize> = prepared
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (*id, i))
-        .collect();
-    let horizon = plan.horizon_months;
-    let mut units = Vec::new();
-    let mut missing = 0;
-    for (k, (r, o)) in campaign.rows.iter().zip(outcomes).enumerate() {
-        let bad = |column: &str, value: String, expected: String| Error::Value {
-            file: source.clone(),
-            line: k + 2,
-            column: column.into(),
-            value,
-            expected,
+            p
         };
-        let row = *position.get(&r.id).ok_or_else(|| {
-            bad(
-                "id",
-                r.id.to_string(),
-                format!("a customer of the snapshot {}", prepared.data.display()),
-            )
-        })?;
-        let Some(o) = o else {
-            missing += 1;
-            continue;
-        };
-        let action = match r.arm {
-            Arm::Control => 0,
-            Arm::Test => {
-                1 + levers.iter().position(|l| l.id == r.lever).ok_or_else(|| {
-                    bad(
-                        "lever",
-                        r.lever.clone(),
-                        "a lever of the plan's assignment".into(),
-                    )
-                })?
+        let position: HashMap<i64, usize> = prepared
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
+        for (k, (r, o)) in campaign.rows.iter().zip(outcomes).enumerate() {
+            let bad = |column: &str, value: String, expected: String| Error::Value {
+                file: source.clone(),
+                line: k + 2,
+                column: column.into(),
+                value,
+                expected,
+            };
+            let row = *position.get(&r.id).ok_or_else(|| {
+                bad(
+                    "id",
+                    r.id.to_string(),
+                    format!("a customer of the snapshot {}", prepared.data.display()),
+                )
+            })?;
+            let Some(o) = o else {
+                missing += 1;
+                continue;
+            };
+            let action = match r.arm {
+                Arm::Control => 0,
+                Arm::Test => {
+                    1 + levers.iter().position(|l| l.id == r.lever).ok_or_else(|| {
+                        bad(
+                            "lever",
+                            r.lever.clone(),
+                            "a lever of the plan's assignment".into(),
+                        )
+                    })?
+                }
+            };
+            let p = propensity(month_consent[row]);
+            if p[action] <= 0.0 {
+                return Err(bad(
+                    "lever",
+                    r.lever.clone(),
+                    format!(
+                        "a lever the plan allows for a customer {} consent",
+                        if month_consent[row] {
+                            "with"
+                        } else {
+                            "without"
+                        }
+                    ),
+                ));
             }
-        };
-        if propensity(consent[row])[action] <= 0.0 {
-            return Err(bad(
-                "lever",
-                r.lever.clone(),
-                format!(
-                    "a lever the plan allows for a customer {} consent",
-                    if consent[row] { "with" } else { "without" }
-                ),
-            ));
+            e.push(p);
+            units.push(Unit {
+                row: offset + row,
+                action,
+                declined: u8::from(o.declined),
+                money: horizon * o.profit,
+                prior: r.prior_profit,
+            });
         }
-        units.push(Unit {
-            row,
-            action,
-            consent: consent[row],
-            declined: u8::from(o.declined),
-            money: horizon * o.profit,
-            prior: r.prior_profit,
-        });
+        ids_all.extend(&prepared.ids);
+        scored.extend(scores.rows);
+        frames.push(prepared.features);
+    }
+    let mut frames = frames.into_iter();
+    let mut features = frames.next().expect("one month at least");
+    for f in frames {
+        features.vstack_mut(&f)?;
     }
     let n = units.len();
     for a in 0..actions {
@@ -520,7 +540,7 @@ pub fn learn(
     let what_if: Vec<usize> = units
         .iter()
         .map(|u| {
-            let s = &scores.rows[u.row];
+            let s = &scored[u.row];
             s.lever
                 .filter(|_| s.expected_gain > 0.0)
                 .and_then(|l| {
@@ -534,7 +554,7 @@ pub fn learn(
     let promised: Vec<f64> = units
         .iter()
         .map(|u| {
-            let s = &scores.rows[u.row];
+            let s = &scored[u.row];
             let stake = crate::offers::money_at_stake(s.profit, &model.assumptions);
             if stake > 0.0 {
                 (s.expected_gain + s.offer_cost) / stake
@@ -543,9 +563,9 @@ pub fn learn(
             }
         })
         .collect();
-    let ids: Vec<i64> = units.iter().map(|u| prepared.ids[u.row]).collect();
+    let ids: Vec<i64> = units.iter().map(|u| ids_all[u.row]).collect();
     let test = Test {
-        e: units.iter().map(|u| propensity(u.consent)).collect(),
+        e,
         units,
         fold,
         levers: levers.clone(),
@@ -554,7 +574,7 @@ pub fn learn(
         promised,
     };
     for k in 1..actions {
-        let fit = dr::fit_lever(&test, k, &p, &design, &prepared.ids, &mut rng)?;
+        let fit = dr::fit_lever(&test, k, &p, &design, &ids_all, &mut rng)?;
         levers_out.push(fit.result);
         ridges.push(fit.ridge);
         customers.extend(fit.customers);
@@ -581,7 +601,7 @@ pub fn learn(
         loss_share,
         horizon_months: horizon,
         features: model.features.clone(),
-        campaign_sha256: plan.campaign_sha256.clone(),
+        campaign_sha256: sha.join("+"),
         basis,
         levers: finals
             .map(|f| (f, true))

@@ -47,8 +47,8 @@ pub struct SimulationOptions {
     pub causal: CausalStore,
 }
 
-/// The causal store's months (notebook 12): an exploring campaign on one, the learned
-/// offers checked on the next.
+/// The causal store's months (notebook 12): exploring campaigns on one or two months,
+/// their tests pooled, the learned offers checked on the next month.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CausalStore {
@@ -56,6 +56,9 @@ pub struct CausalStore {
     pub customers: usize,
     /// Seed of the month of the exploring campaign.
     pub seed: u64,
+    /// Seed of the month before it, whose exploring test is pooled with this month's
+    /// (`null`: learn from one month only).
+    pub previous_month_seed: Option<u64>,
     /// Seed of the next month, where the learned offers are checked.
     pub next_month_seed: u64,
     /// Share of each stratum the exploring campaign gives an offer (all levers together;
@@ -68,6 +71,7 @@ impl Default for CausalStore {
         CausalStore {
             customers: 20_000,
             seed: 2031,
+            previous_month_seed: Some(2030),
             next_month_seed: 2032,
             test_share: 0.7,
         }

@@ -157,14 +157,16 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         model: PathBuf,
         /// Directory with the four CSV files of the snapshot the campaign was drawn on.
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        /// Repeat --data, --campaign and --outcomes, in the same order, to pool several
+        /// months' exploring tests.
+        #[arg(long, value_name = "DIR", required = true)]
+        data: Vec<PathBuf>,
         /// The exploring campaign file (its plan beside it).
-        #[arg(long, value_name = "FILE")]
-        campaign: PathBuf,
+        #[arg(long, value_name = "FILE", required = true)]
+        campaign: Vec<PathBuf>,
         /// Its outcomes: `id,Покупательская активность,Прибыль`.
-        #[arg(long, value_name = "FILE")]
-        outcomes: PathBuf,
+        #[arg(long, value_name = "FILE", required = true)]
+        outcomes: Vec<PathBuf>,
         /// Output directory.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,

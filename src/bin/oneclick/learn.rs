@@ -86,33 +86,52 @@ pub fn basis_line(run: &oneclick::campaign::CampaignRun) -> String {
     format!("offers chosen on: {}", parts.join(", "))
 }
 
-/// `learn`.
+/// `learn`: one month's exploring test, or several pooled (`data`, `campaign` and
+/// `outcomes` at the same position belong together).
 pub fn learn(
     model: &Path,
-    data: &Path,
-    campaign: &Path,
-    outcomes: &Path,
+    data: &[PathBuf],
+    campaign: &[PathBuf],
+    outcomes: &[PathBuf],
     out: &Path,
     params: &ParamArgs,
 ) -> oneclick::Result<()> {
+    if data.len() != campaign.len() || outcomes.len() != campaign.len() {
+        return Err(oneclick::Error::InvalidArgument(format!(
+            "{} --data directories, {} --campaign files and {} --outcomes files: expected one snapshot and one outcomes file per campaign, in the same order",
+            data.len(),
+            campaign.len(),
+            outcomes.len()
+        )));
+    }
     let outputs = oneclick::learn::Learned::outputs(out);
-    crate::check_model_command(model, data, params, "--out", &outputs)?;
-    let plan = oneclick::evaluate::Campaign::plan_path(campaign);
+    for d in data {
+        crate::check_model_command(model, d, params, "--out", &outputs)?;
+    }
+    let plans: Vec<PathBuf> = campaign
+        .iter()
+        .map(|c| oneclick::evaluate::Campaign::plan_path(c))
+        .collect();
     let labelled: Vec<(&str, &Path)> = outputs.iter().map(|o| ("--out", o.as_path())).collect();
-    oneclick::io::check_outputs(
-        &[
-            ("--campaign", campaign),
-            ("--campaign (its plan)", plan.as_path()),
-            ("--outcomes", outcomes),
-        ],
-        &labelled,
-    )?;
+    let mut inputs: Vec<(&str, &Path)> = Vec::new();
+    for ((c, plan), o) in campaign.iter().zip(&plans).zip(outcomes) {
+        inputs.push(("--campaign", c));
+        inputs.push(("--campaign (its plan)", plan));
+        inputs.push(("--outcomes", o));
+    }
+    oneclick::io::check_outputs(&inputs, &labelled)?;
     let t = std::time::Instant::now();
     let mut m = oneclick::score::SavedModel::load(model)?;
     let p = crate::parameters(params, Some((&m, &model.to_path_buf())))?;
     println!("{}", p.describe());
     crate::use_offer_parameters(&mut m, &p);
-    let learned = oneclick::learn::learn_files(&m, data, campaign, outcomes, &p.launch.learn())?;
+    let months: Vec<(&Path, &Path, &Path)> = data
+        .iter()
+        .zip(campaign)
+        .zip(outcomes)
+        .map(|((d, c), o)| (d.as_path(), c.as_path(), o.as_path()))
+        .collect();
+    let learned = oneclick::learn::learn_months_files(&m, &months, &p.launch.learn())?;
     learned.write(out)?;
     println!(
         "{} customers with an outcome ({} without, left out); a decline costs {:.1} % of the monthly profit (measured on the control arm)",
