@@ -6,47 +6,16 @@
 
 use std::path::Path;
 
-use oneclick::causal::{self, Answers, CausalOutcomeOptions, TESTED};
+use oneclick::causal::{Answers, TESTED};
 use oneclick::checked::Checked;
-use oneclick::evaluate::{Campaign, Design, Outcome};
+use oneclick::evaluate::{Campaign, Outcome};
 use oneclick::learn::{LearnOptions, Learned, Month};
 use oneclick::score::SavedModel;
 
 mod common;
 
-/// An exploring campaign on the month in `dir` and its outcomes drawn from `answers`.
-fn explore(
-    model: &SavedModel,
-    dir: &Path,
-    answers: &Answers,
-    outcome_seed: u64,
-) -> (Campaign, Vec<Option<Outcome>>) {
-    let options = Checked::new(oneclick::campaign::CampaignOptions {
-        design: Design::Explore,
-        max_draws: 20,
-        test_share: 0.7,
-        ..Default::default()
-    })
-    .unwrap();
-    let run = oneclick::campaign::run(model, &dir.join("data"), &options).unwrap();
-    let path = dir.join("campaign.csv");
-    run.write(&path).unwrap();
-    let campaign = Campaign::read(&path).unwrap();
-    let outcomes = causal::outcomes(
-        answers,
-        &campaign,
-        &Checked::new(CausalOutcomeOptions {
-            seed: outcome_seed,
-            ..Default::default()
-        })
-        .unwrap(),
-    )
-    .unwrap();
-    (campaign, outcomes)
-}
-
 fn learn_month(model: &SavedModel, dir: &Path, answers: &Answers) -> Learned {
-    let (campaign, outcomes) = explore(model, dir, answers, 7);
+    let (campaign, outcomes) = common::explore_month(model, dir, answers, 7);
     let raw = oneclick::Data::load(dir.join("data")).unwrap();
     oneclick::learn::learn(
         model,
@@ -190,9 +159,17 @@ fn two_months_pooled_keep_four_fifths_of_the_oracle_and_months_must_match() {
     let model = common::causal_model(31_001);
     let (this_dir, this_answers) = common::causal_month(20_000, 31_101);
     let (before_dir, before_answers) = common::causal_month(20_000, 31_151);
-    let (this_campaign, this_outcomes) = explore(&model, this_dir.path(), &this_answers, 7);
-    let (before_campaign, before_outcomes) = explore(&model, before_dir.path(), &before_answers, 8);
+    let (this_campaign, this_outcomes) =
+        common::explore_month(&model, this_dir.path(), &this_answers, 7);
+    let (before_campaign, before_outcomes) =
+        common::explore_month(&model, before_dir.path(), &before_answers, 8);
     let load = |dir: &tempfile::TempDir| oneclick::Data::load(dir.path().join("data")).unwrap();
+    let month =
+        |dir: &tempfile::TempDir, campaign: Campaign, outcomes: Vec<Option<Outcome>>| Month {
+            raw: load(dir),
+            campaign,
+            outcomes,
+        };
     let options = Checked::new(LearnOptions::default()).unwrap();
     // months must test the same levers over the same horizon
     let mut other = before_campaign.clone();
@@ -200,16 +177,8 @@ fn two_months_pooled_keep_four_fifths_of_the_oracle_and_months_must_match() {
     let e = oneclick::learn::learn_months(
         &model,
         vec![
-            Month {
-                raw: load(&before_dir),
-                campaign: other,
-                outcomes: before_outcomes.clone(),
-            },
-            Month {
-                raw: load(&this_dir),
-                campaign: this_campaign.clone(),
-                outcomes: this_outcomes.clone(),
-            },
+            month(&before_dir, other, before_outcomes.clone()),
+            month(&this_dir, this_campaign.clone(), this_outcomes.clone()),
         ],
         &options,
     )
@@ -223,16 +192,8 @@ fn two_months_pooled_keep_four_fifths_of_the_oracle_and_months_must_match() {
     let learned = oneclick::learn::learn_months(
         &model,
         vec![
-            Month {
-                raw: load(&before_dir),
-                campaign: before_campaign,
-                outcomes: before_outcomes,
-            },
-            Month {
-                raw: load(&this_dir),
-                campaign: this_campaign,
-                outcomes: this_outcomes,
-            },
+            month(&before_dir, before_campaign, before_outcomes),
+            month(&this_dir, this_campaign, this_outcomes),
         ],
         &options,
     )

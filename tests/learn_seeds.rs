@@ -4,9 +4,8 @@
 //! of each learner (DR, which `learn` uses, and T), learned from both months' tests pooled
 //! and from the later month's alone. Asserts nothing: a figure to read (README).
 
-use oneclick::causal::{self, Answers, CausalOutcomeOptions};
+use oneclick::causal::Answers;
 use oneclick::checked::Checked;
-use oneclick::evaluate::Design;
 use oneclick::learn::{LearnOptions, Learner, Month};
 
 mod common;
@@ -23,29 +22,9 @@ fn learned_offers_across_seeds() {
         // two exploring months (this one and one before it, other customers) and the next
         let explore_month = |seed: u64, outcome_seed: u64| {
             let (dir, answers) = common::causal_month(customers, seed);
-            let data = dir.path().join("data");
-            let options = Checked::new(oneclick::campaign::CampaignOptions {
-                design: Design::Explore,
-                test_share: 0.7,
-                max_draws: 20,
-                ..Default::default()
-            })
-            .unwrap();
-            let run = oneclick::campaign::run(&model, &data, &options).unwrap();
-            let path = dir.path().join("campaign.csv");
-            run.write(&path).unwrap();
-            let campaign = oneclick::evaluate::Campaign::read(&path).unwrap();
-            let outcomes = causal::outcomes(
-                &answers,
-                &campaign,
-                &Checked::new(CausalOutcomeOptions {
-                    seed: outcome_seed,
-                    ..Default::default()
-                })
-                .unwrap(),
-            )
-            .unwrap();
-            let raw = oneclick::Data::load(&data).unwrap();
+            let (campaign, outcomes) =
+                common::explore_month(&model, dir.path(), &answers, outcome_seed);
+            let raw = oneclick::Data::load(dir.path().join("data")).unwrap();
             (
                 dir,
                 Month {

@@ -21,6 +21,17 @@ fn fitted(table: &oneclick::ModelTable) -> oneclick::model::FittedPipeline {
         .unwrap()
 }
 
+/// Out-of-fold segmentation with a standardised logistic regression, risk threshold 0,5.
+fn segmentation(table: &oneclick::ModelTable) -> Segmentation {
+    Segmentation::run(
+        table,
+        &Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0)),
+        0.5,
+        &Checked::default(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn moving_a_lever_changes_only_its_own_features_and_offers_move_in_their_own_units() {
     let table = common::synthetic_table();
@@ -152,13 +163,7 @@ fn moving_a_lever_changes_only_its_own_features_and_offers_move_in_their_own_uni
 #[test]
 fn one_model_per_customer_the_best_paying_offer_and_no_dependence_on_threads() {
     let table = common::synthetic_table();
-    let seg = Segmentation::run(
-        &table,
-        &Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0)),
-        0.5,
-        &Checked::default(),
-    )
-    .unwrap();
+    let seg = segmentation(&table);
     let options = Checked::<OfferOptions>::default();
     let plan = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
@@ -284,13 +289,7 @@ fn offers_need_the_fold_models() {
 #[test]
 fn one_customer_redone_by_hand_through_unseen_equals_the_plan() {
     let table = common::synthetic_table();
-    let seg = Segmentation::run(
-        &table,
-        &Pipeline::new(Scaler::Standard, LogisticRegression::new(1.0)),
-        0.5,
-        &Checked::default(),
-    )
-    .unwrap();
+    let seg = segmentation(&table);
     let options = Checked::<OfferOptions>::default();
     let plan = OfferPlan::build(&table, &seg, &options).unwrap();
     let mut redone = 0;

@@ -158,3 +158,38 @@ pub fn causal_month(customers: usize, seed: u64) -> (tempfile::TempDir, oneclick
     .expect("causal store");
     (dir, answers)
 }
+
+/// An exploring campaign (70 % of each stratum given a lever) on the causal month in `dir`,
+/// written to `DIR/campaign.csv`, and its outcomes drawn from `answers` with `outcome_seed`.
+pub fn explore_month(
+    model: &oneclick::score::SavedModel,
+    dir: &Path,
+    answers: &oneclick::causal::Answers,
+    outcome_seed: u64,
+) -> (
+    oneclick::evaluate::Campaign,
+    Vec<Option<oneclick::evaluate::Outcome>>,
+) {
+    let options = oneclick::checked::Checked::new(oneclick::campaign::CampaignOptions {
+        design: oneclick::evaluate::Design::Explore,
+        max_draws: 20,
+        test_share: 0.7,
+        ..Default::default()
+    })
+    .unwrap();
+    let run = oneclick::campaign::run(model, &dir.join("data"), &options).unwrap();
+    let path = dir.join("campaign.csv");
+    run.write(&path).unwrap();
+    let campaign = oneclick::evaluate::Campaign::read(&path).unwrap();
+    let outcomes = oneclick::causal::outcomes(
+        answers,
+        &campaign,
+        &oneclick::checked::Checked::new(oneclick::causal::CausalOutcomeOptions {
+            seed: outcome_seed,
+            ..Default::default()
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    (campaign, outcomes)
+}
