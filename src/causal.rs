@@ -441,10 +441,7 @@ impl Answers {
 
     /// The true average effect of `lever` over the customers `ids` it may go to.
     pub fn average_effect(&self, ids: &[i64], lever: &str) -> f64 {
-        if !TESTED.contains(&lever) {
-            return f64::NAN;
-        }
-        crate::stats::mean(&self.effects(ids, lever))
+        Answers::pooled_average_effect(&[(self, ids)], lever)
     }
 
     /// The true effects of `lever` on the customers `ids` it may go to (empty for a lever

@@ -27,6 +27,41 @@ fn learn_month(model: &SavedModel, dir: &Path, answers: &Answers) -> Learned {
     .unwrap()
 }
 
+/// Every lever's average effect against its truth over the test's customers (`months`:
+/// each month's answers with its campaign's ids): the interval covers the truth, a lever of
+/// at least 3 p.p. excludes zero, the symptom lever (engagement) covers zero.
+fn assert_effects_cover_the_truth(learned: &Learned, months: &[(&Answers, &[i64])]) {
+    for r in &learned.levers {
+        let truth = Answers::pooled_average_effect(months, &r.lever);
+        let a = r.average;
+        eprintln!(
+            "{:16} truth {:+.4} learned {:+.4} [{:+.4}; {:+.4}] naive {:+.4} qini {:.4} auuc {:.4} u@k {:.4} n {} / {}",
+            r.lever,
+            truth,
+            a.value,
+            a.ci_low,
+            a.ci_high,
+            r.difference,
+            r.qini,
+            r.auuc,
+            r.uplift_at_k,
+            r.treated,
+            r.control
+        );
+        assert!(
+            a.ci_low <= truth && truth <= a.ci_high,
+            "{}: {truth} outside",
+            r.lever
+        );
+        if truth.abs() >= 0.03 {
+            assert!(a.ci_high < 0.0, "{}: the interval includes zero", r.lever);
+        }
+        if r.lever == "engagement" {
+            assert!(a.ci_low <= 0.0 && 0.0 <= a.ci_high, "the symptom lever");
+        }
+    }
+}
+
 /// True values on next month's customers (the learner never saw them): the oracle's, the
 /// learned offers', the what-if offers' and each single lever's for everyone it may go to.
 struct NextMonth {
@@ -81,36 +116,8 @@ fn the_loop_learns_what_works_and_beats_the_what_if() {
 
     // 1. every lever's average effect against the truth over the same customers
     let campaign = oneclick::evaluate::Campaign::read(&dir.path().join("campaign.csv")).unwrap();
-    for r in &learned.levers {
-        let ids: Vec<i64> = campaign.rows.iter().map(|c| c.id).collect();
-        let truth = answers.average_effect(&ids, &r.lever);
-        let a = r.average;
-        eprintln!(
-            "{:16} truth {:+.4} learned {:+.4} [{:+.4}; {:+.4}] naive {:+.4} qini {:.4} auuc {:.4} u@k {:.4} n {} / {}",
-            r.lever,
-            truth,
-            a.value,
-            a.ci_low,
-            a.ci_high,
-            r.difference,
-            r.qini,
-            r.auuc,
-            r.uplift_at_k,
-            r.treated,
-            r.control
-        );
-        assert!(
-            a.ci_low <= truth && truth <= a.ci_high,
-            "{}: {truth} outside",
-            r.lever
-        );
-        if truth.abs() >= 0.03 {
-            assert!(a.ci_high < 0.0, "{}: the interval includes zero", r.lever);
-        }
-        if r.lever == "engagement" {
-            assert!(a.ci_low <= 0.0 && 0.0 <= a.ci_high, "the symptom lever");
-        }
-    }
+    let ids: Vec<i64> = campaign.rows.iter().map(|c| c.id).collect();
+    assert_effects_cover_the_truth(&learned, &[(&answers, ids.as_slice())]);
     // the policies' estimated values against their true expected values on the same
     // customers (the answer file's probabilities, loss shares and profits)
     let o = &model.assumptions;
@@ -235,21 +242,7 @@ fn two_months_pooled_keep_four_fifths_of_the_oracle_and_months_must_match() {
         (&before_answers, before_ids.as_slice()),
         (&this_answers, this_ids.as_slice()),
     ];
-    for r in &learned.levers {
-        let truth = Answers::pooled_average_effect(&months, &r.lever);
-        let a = r.average;
-        eprintln!(
-            "{:16} truth {:+.4} learned {:+.4} [{:+.4}; {:+.4}]",
-            r.lever, truth, a.value, a.ci_low, a.ci_high
-        );
-        assert!(a.ci_low <= truth && truth <= a.ci_high, "{}", r.lever);
-        if truth.abs() >= 0.03 {
-            assert!(a.ci_high < 0.0, "{}: the interval includes zero", r.lever);
-        }
-        if r.lever == "engagement" {
-            assert!(a.ci_low <= 0.0 && 0.0 <= a.ci_high, "the symptom lever");
-        }
-    }
+    assert_effects_cover_the_truth(&learned, &months);
     // next month: customers the learner never saw
     let n = next_month(&model, &learned);
     eprintln!(

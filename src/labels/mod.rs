@@ -384,30 +384,10 @@ pub fn number(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
         return "—".to_string();
     }
-    let text = format!("{:.*}", decimals, x.abs());
-    let (whole, fraction) = match text.split_once('.') {
-        Some((w, f)) => (w.to_string(), Some(f.to_string())),
-        None => (text.clone(), None),
-    };
-    let whole = if whole.len() >= 5 {
-        let digits: Vec<char> = whole.chars().collect();
-        let mut out = String::new();
-        for (i, c) in digits.iter().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push('\u{a0}');
-            }
-            out.push(*c);
-        }
-        out
-    } else {
-        whole
-    };
-    let zero = text.chars().all(|c| c == '0' || c == '.');
-    let sign = if x < 0.0 && !zero { "−" } else { "" };
-    match fraction {
-        Some(f) => format!("{sign}{whole},{f}"),
-        None => format!("{sign}{whole}"),
-    }
+    let text = format!("{:.*}", decimals, x);
+    let unsigned = text.trim_start_matches('-');
+    let zero = unsigned.chars().all(|c| c == '0' || c == '.');
+    decimal_comma(if zero { unsigned } else { &text })
 }
 
 /// A share as a percentage with [`number`]: `0.381` → `38,1 %`.

@@ -304,7 +304,12 @@ pub fn learn_months(
         ));
     };
     let plan = first.campaign.plan.clone();
-    let source = first.campaign.path.display().to_string();
+    // the campaign files, for messages about all months together
+    let sources = months
+        .iter()
+        .map(|m| m.campaign.path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
     let lever_set = |p: &crate::evaluate::CampaignPlan| {
         let mut v: Vec<String> = p
             .assignment
@@ -461,7 +466,7 @@ pub fn learn_months(
         let count = units.iter().filter(|u| u.action == a).count();
         if count < options.folds * 2 {
             return Err(Error::InvalidArgument(format!(
-                "{source}: the {} arm has {count} customers with an outcome; learning needs at least {} (two per fold)",
+                "{sources}: the {} arm has {count} customers with an outcome; learning needs at least {} (two per fold)",
                 if a == 0 { "control" } else { levers[a - 1].id },
                 options.folds * 2
             )));
